@@ -1,0 +1,103 @@
+"""Validation and normalisation of canonical events (CONTRACT.md, version 1)."""
+
+import base64
+import binascii
+import hashlib
+import json
+import os
+from datetime import datetime, timezone
+
+from jsonschema import Draft202012Validator
+
+SCHEMA_PATH = os.path.join(
+    os.path.dirname(os.path.dirname(__file__)), "schemas", "canonical_event_v1.json"
+)
+with open(SCHEMA_PATH, encoding="utf-8") as _fh:
+    SCHEMA = json.load(_fh)
+_VALIDATOR = Draft202012Validator(SCHEMA)
+_DATE_FIELDS = ("occurred_at", "eta")
+
+
+def parse_rfc3339(value):
+    """An RFC 3339 date-time with offset as a naive UTC datetime; ValueError otherwise."""
+    if not isinstance(value, str) or "T" not in value.upper():
+        raise ValueError("not an RFC 3339 date-time")
+    parsed = datetime.fromisoformat(value.replace("z", "Z"))
+    if parsed.tzinfo is None:
+        raise ValueError("date-time has no UTC offset")
+    return parsed.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _field_path(error):
+    return ".".join(str(p) for p in error.absolute_path) or (
+        error.validator == "required" and error.message.split("'")[1] or ""
+    )
+
+
+def validate_events(events):
+    """Validate a list of event objects; return a list of error dicts (empty if valid).
+
+    Each error: ``{"index": i, "field": "location.country", "message": "..."}``.
+    """
+    errors = []
+    for index, event in enumerate(events):
+        for error in sorted(_VALIDATOR.iter_errors(event), key=lambda e: list(e.path)):
+            errors.append(
+                {"index": index, "field": _field_path(error), "message": error.message}
+            )
+        if not isinstance(event, dict):
+            continue
+        for name in _DATE_FIELDS:
+            if isinstance(event.get(name), str):
+                try:
+                    parse_rfc3339(event[name])
+                except ValueError as exc:
+                    errors.append({"index": index, "field": name, "message": str(exc)})
+        document = (event.get("pod") or {}).get("document_b64")
+        if isinstance(document, str):
+            try:
+                base64.b64decode(document, validate=True)
+            except (binascii.Error, ValueError):
+                errors.append(
+                    {
+                        "index": index,
+                        "field": "pod.document_b64",
+                        "message": "not valid base64",
+                    }
+                )
+    return errors
+
+
+def content_hash(event):
+    """Stable hash of an event's content, independent of key order and spacing."""
+    canonical = json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def to_values(event):
+    """The known fields of a validated event as plain values for a logistics.event.
+
+    Unknown fields are not returned (they stay in the raw payload only).
+    """
+    location = event.get("location") or {}
+    pod = event.get("pod") or {}
+    eta = event.get("eta")
+    return {
+        "external_id": event["event_id"],
+        "shipment_ref": event["shipment_ref"],
+        "milestone": event["milestone"],
+        "occurred_at": parse_rfc3339(event["occurred_at"]),
+        "sequence": event.get("sequence"),
+        "tracking_ref": event.get("tracking_ref") or False,
+        "carrier_code": event.get("carrier") or False,
+        "reason": event.get("reason") or False,
+        "description": event.get("description") or False,
+        "location_city": location.get("city") or False,
+        "location_postal_code": location.get("postal_code") or False,
+        "location_country_code": location.get("country") or False,
+        "location_lat": location.get("lat"),
+        "location_lon": location.get("lon"),
+        "eta": parse_rfc3339(eta) if eta else False,
+        "pod_signed_by": pod.get("signed_by") or False,
+        "source_status": event.get("source_status") or False,
+    }

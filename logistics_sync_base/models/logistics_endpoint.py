@@ -1,0 +1,329 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import ipaddress
+import logging
+import threading
+import time
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..lib import signature
+
+_logger = logging.getLogger(__name__)
+
+CHANNEL_ROOT = "root.logistics_sync"
+SECRET_FIELDS = (
+    "signing_secret",
+    "previous_signing_secret",
+    "auth_password",
+    "auth_token",
+    "auth_api_key",
+    "oauth_client_secret",
+)
+
+
+class _RateLimiter:
+    """Per-process sliding one-minute window per (database, endpoint).
+
+    Kept in memory on purpose: a counter row in PostgreSQL would make every
+    webhook request of an endpoint update the same row, and concurrent
+    requests would then fail on serialization.  With N Odoo workers the
+    effective limit is at most N times the configured one.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._hits = {}
+
+    def hit(self, key, limit, now=None):
+        """Count one request; return 0 when allowed, else the seconds to wait."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            stamps = [t for t in self._hits.get(key, ()) if now - t < 60.0]
+            if len(stamps) >= limit:
+                self._hits[key] = stamps
+                return max(1, int(60.0 - (now - stamps[0])) + 1)
+            stamps.append(now)
+            self._hits[key] = stamps
+            return 0
+
+
+RATE_LIMITER = _RateLimiter()
+
+
+class LogisticsEndpoint(models.Model):
+    _name = "logistics.endpoint"
+    _description = "Logistics Sync Endpoint"
+    _inherit = ["mail.thread"]
+    _order = "sequence, name, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, tracking=True)
+    code = fields.Char(
+        required=True,
+        copy=False,
+        tracking=True,
+        help="Used in the webhook URL /logistics_sync/v1/events/<code>: "
+        "lowercase letters, digits, '-' and '_'.",
+    )
+    sequence = fields.Integer(default=10)
+    kind = fields.Selection(
+        [
+            ("carrier", "Carrier"),
+            ("tms", "TMS"),
+            ("wms", "3PL / WMS"),
+            ("edi", "EDI gateway"),
+            ("other", "Other"),
+        ],
+        required=True,
+        default="carrier",
+        tracking=True,
+    )
+    active = fields.Boolean(default=True, tracking=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    # ---- outbound: how Odoo calls the external system (carrier / TMS addons)
+    base_url = fields.Char(string="Base URL", tracking=True)
+    auth_type = fields.Selection(
+        [
+            ("none", "None"),
+            ("basic", "Basic"),
+            ("bearer", "Bearer token"),
+            ("api_key", "API key header"),
+            ("oauth2", "OAuth2 client credentials"),
+        ],
+        default="none",
+        required=True,
+    )
+    auth_username = fields.Char(groups="base.group_system", copy=False)
+    auth_password = fields.Char(groups="base.group_system", copy=False)
+    auth_token = fields.Char(groups="base.group_system", copy=False)
+    api_key_header = fields.Char(default="X-Api-Key")
+    auth_api_key = fields.Char(groups="base.group_system", copy=False)
+    oauth_token_url = fields.Char(string="OAuth2 token URL")
+    oauth_client_id = fields.Char(string="OAuth2 client id", groups="base.group_system", copy=False)
+    oauth_client_secret = fields.Char(
+        string="OAuth2 client secret", groups="base.group_system", copy=False
+    )
+    oauth_scope = fields.Char(string="OAuth2 scope")
+    # ---- inbound: how the external system calls Odoo
+    signing_secret = fields.Char(groups="base.group_system", copy=False)
+    previous_signing_secret = fields.Char(
+        groups="base.group_system",
+        copy=False,
+        help="Still accepted during a secret rotation; clear it once senders moved on.",
+    )
+    has_previous_secret = fields.Boolean(compute="_compute_has_previous_secret")
+    timestamp_tolerance = fields.Integer(
+        default=300, help="Seconds a webhook-timestamp may differ from the server clock (1-300)."
+    )
+    allowed_networks = fields.Char(
+        help="Optional comma-separated networks (CIDR) allowed to post, e.g. 203.0.113.0/24."
+    )
+    rate_limit_per_minute = fields.Integer(
+        default=0, help="Requests per minute and Odoo worker; 0 means no limit."
+    )
+    max_body_kb = fields.Integer(string="Max body (KiB)", default=10240)
+    webhook_url = fields.Char(compute="_compute_webhook_url")
+    # ---- processing
+    channel_name = fields.Char(compute="_compute_channel_name", store=True)
+    channel_capacity = fields.Integer(
+        default=1,
+        help="Jobs of this endpoint run at most this many at a time "
+        "(the queue_job runner reads it at start).",
+    )
+    max_attempts = fields.Integer(default=5)
+    retry_base_seconds = fields.Integer(default=30)
+    unknown_ref_wait_minutes = fields.Integer(
+        default=60,
+        help="How long an event for an unknown shipment waits for the transfer "
+        "to appear before it becomes a dead letter.",
+    )
+    waiting_alert_minutes = fields.Integer(
+        default=240,
+        help="An event waiting for the dispatch longer than this raises an exception activity.",
+    )
+    retention_days = fields.Integer(
+        default=90,
+        help="Applied, superseded and discarded events older than this are purged "
+        "(raw payloads can hold personal data). Dead letters are kept until resolved.",
+    )
+    responsible_user_id = fields.Many2one("res.users", string="Responsible", tracking=True)
+    responsible_group_id = fields.Many2one(
+        "res.groups", help="Exception activities go to its first user when no responsible is set."
+    )
+    event_ids = fields.One2many("logistics.event", "endpoint_id")
+    event_count = fields.Integer(compute="_compute_counts")
+    dead_count = fields.Integer(compute="_compute_counts")
+
+    _sql_constraints = [
+        ("code_unique", "unique(code)", "The endpoint code must be unique."),
+        (
+            "tolerance_range",
+            "CHECK(timestamp_tolerance BETWEEN 1 AND 300)",
+            "The timestamp tolerance must be between 1 and 300 seconds.",
+        ),
+        ("attempts_positive", "CHECK(max_attempts >= 1)", "Max attempts must be at least 1."),
+        ("capacity_positive", "CHECK(channel_capacity >= 1)", "Capacity must be at least 1."),
+    ]
+
+    @api.depends("code")
+    def _compute_channel_name(self):
+        for endpoint in self:
+            endpoint.channel_name = f"{CHANNEL_ROOT}.{endpoint.code}" if endpoint.code else False
+
+    def _compute_has_previous_secret(self):
+        for endpoint, secret in zip(self, self.sudo().mapped("previous_signing_secret")):
+            endpoint.has_previous_secret = bool(secret)
+
+    @api.depends("code")
+    def _compute_webhook_url(self):
+        base = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
+        for endpoint in self:
+            endpoint.webhook_url = (
+                f"{base}/logistics_sync/v1/events/{endpoint.code}" if endpoint.code else False
+            )
+
+    def _compute_counts(self):
+        groups = self.env["logistics.event"]._read_group(
+            [("endpoint_id", "in", self.ids)], ["endpoint_id", "state"], ["__count"]
+        )
+        totals, dead = {}, {}
+        for endpoint, state, count in groups:
+            totals[endpoint.id] = totals.get(endpoint.id, 0) + count
+            if state == "dead":
+                dead[endpoint.id] = count
+        for endpoint in self:
+            endpoint.event_count = totals.get(endpoint.id, 0)
+            endpoint.dead_count = dead.get(endpoint.id, 0)
+
+    @api.constrains("code")
+    def _check_code(self):
+        allowed = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
+        for endpoint in self:
+            if not endpoint.code or not set(endpoint.code) <= allowed or len(endpoint.code) > 64:
+                raise ValidationError(
+                    self.env._(
+                        "Endpoint code %(code)r: use 1 to 64 lowercase letters, digits, '-' or '_'.",
+                        code=endpoint.code,
+                    )
+                )
+
+    @api.constrains("allowed_networks")
+    def _check_allowed_networks(self):
+        for endpoint in self:
+            try:
+                endpoint._allowed_networks()
+            except ValueError as exc:
+                raise ValidationError(
+                    self.env._("Allowed networks: %(error)s", error=str(exc))
+                ) from None
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if not vals.get("signing_secret"):
+                vals["signing_secret"] = signature.generate_secret()
+        return super().create(vals_list)
+
+    # ------------------------------------------------------------------ helpers
+    def _allowed_networks(self):
+        self.ensure_one()
+        if not self.allowed_networks:
+            return []
+        return [
+            ipaddress.ip_network(part.strip(), strict=False)
+            for part in self.allowed_networks.split(",")
+            if part.strip()
+        ]
+
+    def _source_allowed(self, remote_addr):
+        networks = self._allowed_networks()
+        if not networks:
+            return True
+        try:
+            address = ipaddress.ip_address(remote_addr or "")
+        except ValueError:
+            return False
+        return any(address in network for network in networks)
+
+    def _rate_limited(self):
+        """Seconds to wait when the endpoint's rate limit is exceeded, else 0."""
+        self.ensure_one()
+        if self.rate_limit_per_minute <= 0:
+            return 0
+        return RATE_LIMITER.hit((self.env.cr.dbname, self.id), self.rate_limit_per_minute)
+
+    def _verify_signature(self, headers, body):
+        """Raise signature.SignatureError unless the body is signed by this endpoint."""
+        self.ensure_one()
+        secrets_ = self.sudo().read(["signing_secret", "previous_signing_secret"])[0]
+        signature.verify(
+            [secrets_["signing_secret"], secrets_["previous_signing_secret"]],
+            headers,
+            body,
+            tolerance=self.timestamp_tolerance,
+        )
+
+    @api.model
+    def _runner_channels(self):
+        """The queue_job runner ``channels`` setting for all active endpoints."""
+        parts = ["root:4", f"{CHANNEL_ROOT}:2"]
+        for endpoint in self.sudo().search([]):
+            parts.append(f"{endpoint.channel_name}:{endpoint.channel_capacity}")
+        return ",".join(parts)
+
+    # ------------------------------------------------------------------ actions
+    def action_rotate_secret(self):
+        """Open the wizard that generates a new signing secret and shows it once."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "logistics.endpoint.secret",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_endpoint_id": self.id},
+        }
+
+    def action_clear_previous_secret(self):
+        self.ensure_one()
+        self.sudo().previous_signing_secret = False
+        self.message_post(body=self.env._("Previous signing secret removed."))
+
+    def action_view_events(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "logistics_sync_base.logistics_event_action"
+        )
+        action["domain"] = [("endpoint_id", "=", self.id)]
+        action["context"] = {"default_endpoint_id": self.id}
+        return action
+
+    def action_view_dead_letters(self):
+        action = self.action_view_events()
+        action["domain"] = [("endpoint_id", "=", self.id), ("state", "=", "dead")]
+        return action
+
+    # ------------------------------------------------------------------- jobs
+    def _enqueue_processing(self):
+        """One processing job per endpoint at a time picks up all received events."""
+        for endpoint in self:
+            endpoint.with_delay(
+                channel=endpoint.channel_name,
+                identity_key=f"logistics_sync_process_{endpoint.id}",
+                description=f"Logistics Sync: process events of {endpoint.code}",
+            )._job_process_pending()
+
+    def _job_process_pending(self, limit=500):
+        """Apply this endpoint's received events, oldest first, in one transaction.
+
+        Many events per job: queue_job dispatches every job through an HTTP request,
+        so one job per event would cap processing at the HTTP rate.
+        """
+        self.ensure_one()
+        events = self.env["logistics.event"]._claim_received(self, limit)
+        events._process()
+        if len(events) == limit:
+            self._enqueue_processing()
+        return f"{len(events)} events processed"

@@ -1,0 +1,548 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import base64
+import binascii
+import json
+import logging
+import traceback
+from datetime import timedelta
+
+import psycopg2
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+
+from ..lib import canonical, milestones
+from ..lib.retry import backoff_seconds
+
+_logger = logging.getLogger(__name__)
+
+# Only these fields move once an event is stored (CONTRACT: events are immutable).
+PROCESSING_FIELDS = frozenset(
+    {
+        "state",
+        "picking_id",
+        "processed_at",
+        "applied_at",
+        "attempts",
+        "last_error",
+        "error_class",
+        "error_traceback",
+        "first_failure_at",
+        "last_failure_at",
+        "next_attempt_at",
+        "wait_reason",
+        "wait_until",
+        "wait_alerted",
+        "replay_count",
+        "replayed_by_id",
+        "replayed_at",
+        "discarded_by_id",
+        "discarded_at",
+        "discard_reason",
+    }
+    | set(models.MAGIC_COLUMNS)
+    | {"message_main_attachment_id", "display_name"}
+)
+
+
+class PermanentEventError(Exception):
+    """Processing can never succeed for this event as received: it goes to dead letters."""
+
+
+class LogisticsEvent(models.Model):
+    _name = "logistics.event"
+    _description = "Logistics Sync Event"
+    _inherit = ["mail.thread"]
+    _order = "received_at desc, id desc"
+    _rec_name = "external_id"
+    _check_company_auto = True
+
+    endpoint_id = fields.Many2one(
+        "logistics.endpoint", required=True, ondelete="restrict", index=True, check_company=True
+    )
+    company_id = fields.Many2one(
+        "res.company", related="endpoint_id.company_id", store=True, index=True
+    )
+    external_id = fields.Char(string="Event ID", required=True, index=True)
+    shipment_ref = fields.Char(required=True, index=True)
+    milestone = fields.Selection(milestones.SELECTION, required=True, index=True)
+    occurred_at = fields.Datetime(required=True, index=True)
+    sequence = fields.Integer(string="Source sequence")
+    tracking_ref = fields.Char(index="btree_not_null")
+    carrier_code = fields.Char(string="Carrier")
+    reason = fields.Char()
+    description = fields.Text()
+    location_city = fields.Char(string="City")
+    location_postal_code = fields.Char(string="Postal code")
+    location_country_code = fields.Char(string="Country")
+    location_lat = fields.Float(string="Latitude", digits=(10, 6))
+    location_lon = fields.Float(string="Longitude", digits=(10, 6))
+    eta = fields.Datetime(string="ETA")
+    pod_signed_by = fields.Char(string="POD signed by")
+    source_status = fields.Char()
+    payload = fields.Text(string="Raw payload", required=True)
+    payload_hash = fields.Char(required=True)
+    received_at = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
+    lag_seconds = fields.Float(
+        compute="_compute_lag", store=True, help="Received minus occurred, in seconds."
+    )
+    # ---- processing state (the only part that changes)
+    state = fields.Selection(
+        [
+            ("received", "Received"),
+            ("waiting", "Waiting"),
+            ("applied", "Applied"),
+            ("superseded", "Superseded"),
+            ("failed", "Failed (retrying)"),
+            ("dead", "Dead letter"),
+            ("discarded", "Discarded"),
+        ],
+        default="received",
+        required=True,
+        index=True,
+    )
+    picking_id = fields.Many2one(
+        "stock.picking", string="Transfer", index="btree_not_null", check_company=True
+    )
+    processed_at = fields.Datetime()
+    applied_at = fields.Datetime()
+    attempts = fields.Integer(default=0)
+    last_error = fields.Text()
+    error_class = fields.Char()
+    error_traceback = fields.Text(groups="base.group_system")
+    first_failure_at = fields.Datetime()
+    last_failure_at = fields.Datetime()
+    next_attempt_at = fields.Datetime()
+    wait_reason = fields.Selection(
+        [("unknown_ref", "Unknown shipment reference"), ("needs_dispatch", "Waiting for dispatch")]
+    )
+    wait_until = fields.Datetime()
+    wait_alerted = fields.Boolean()
+    replay_count = fields.Integer(default=0)
+    replayed_by_id = fields.Many2one("res.users", string="Replayed by")
+    replayed_at = fields.Datetime()
+    discarded_by_id = fields.Many2one("res.users", string="Discarded by")
+    discarded_at = fields.Datetime()
+    discard_reason = fields.Text()
+
+    _sql_constraints = [
+        (
+            "endpoint_external_unique",
+            "unique(endpoint_id, external_id)",
+            "An event id can be received only once per endpoint.",
+        )
+    ]
+
+    @api.depends("received_at", "occurred_at")
+    def _compute_lag(self):
+        for event in self:
+            if event.received_at and event.occurred_at:
+                event.lag_seconds = (event.received_at - event.occurred_at).total_seconds()
+            else:
+                event.lag_seconds = 0.0
+
+    def write(self, vals):
+        frozen = set(vals) - PROCESSING_FIELDS
+        if frozen:
+            raise UserError(
+                self.env._(
+                    "Logistics events are immutable once received; "
+                    "only their processing state changes (tried to write %(fields)s).",
+                    fields=", ".join(sorted(frozen)),
+                )
+            )
+        return super().write(vals)
+
+    # ---------------------------------------------------------------- ingestion
+    @api.model
+    def _ingest(self, endpoint, events, raw_single=None):
+        """Store validated canonical events of one request; enqueue processing.
+
+        Returns ``(status, body)``: 202 when at least one event is new, 200 when all
+        are duplicates, 409 when an id was seen with other content (nothing stored).
+        """
+        hashes = [canonical.content_hash(event) for event in events]
+        by_id, conflicts = {}, []
+        for event, digest in zip(events, hashes):
+            seen = by_id.setdefault(event["event_id"], digest)
+            if seen != digest:
+                conflicts.append(event["event_id"])
+        existing = {
+            row["external_id"]: row["payload_hash"]
+            for row in self.search_read(
+                [("endpoint_id", "=", endpoint.id), ("external_id", "in", list(by_id))],
+                ["external_id", "payload_hash"],
+            )
+        }
+        return self._store_new(endpoint, events, hashes, existing, conflicts, raw_single)
+
+    def _store_new(self, endpoint, events, hashes, existing, conflicts, raw_single):
+        conflicts = conflicts + [
+            ext_id for ext_id, digest in existing.items() if self._differs(events, ext_id, digest)
+        ]
+        if conflicts:
+            return 409, {
+                "error": {
+                    "code": "conflict",
+                    "message": "event_id already received with different content: "
+                    + ", ".join(sorted(set(conflicts))),
+                    "details": [{"event_id": ext_id} for ext_id in sorted(set(conflicts))],
+                }
+            }
+        statuses, vals_list, planned = [], [], set()
+        for event, digest in zip(events, hashes):
+            ext_id = event["event_id"]
+            if ext_id in existing or ext_id in planned:
+                statuses.append({"event_id": ext_id, "status": "duplicate"})
+                continue
+            planned.add(ext_id)
+            values = canonical.to_values(event)
+            values.update(
+                endpoint_id=endpoint.id,
+                payload=raw_single
+                if raw_single is not None
+                else json.dumps(event, ensure_ascii=False),
+                payload_hash=digest,
+            )
+            vals_list.append(values)
+            statuses.append({"event_id": ext_id, "status": "accepted"})
+        if not vals_list:
+            return 200, {"status": "duplicate", "events": statuses}
+        try:
+            with self.env.cr.savepoint():
+                self.with_context(tracking_disable=True, mail_create_nolog=True).create(vals_list)
+        except psycopg2.errors.UniqueViolation:
+            # A concurrent request stored some of these ids first.  Our snapshot cannot
+            # see its row (repeatable read), so classify with a fresh transaction.
+            self.env.invalidate_all()
+            return self._store_new(
+                endpoint,
+                events,
+                hashes,
+                self._committed_hashes(endpoint, [v["external_id"] for v in vals_list]),
+                [],
+                raw_single,
+            )
+        endpoint._enqueue_processing()
+        return 202, {"status": "accepted", "events": statuses}
+
+    @staticmethod
+    def _differs(events, ext_id, digest):
+        return any(
+            event["event_id"] == ext_id and canonical.content_hash(event) != digest
+            for event in events
+        )
+
+    def _committed_hashes(self, endpoint, external_ids):
+        with self.env.registry.cursor() as cr:
+            cr.execute(
+                SQL(
+                    "SELECT external_id, payload_hash FROM logistics_event"
+                    " WHERE endpoint_id = %s AND external_id IN %s",
+                    endpoint.id,
+                    tuple(external_ids),
+                )
+            )
+            return dict(cr.fetchall())
+
+    # --------------------------------------------------------------- processing
+    @api.model
+    def _claim_received(self, endpoint, limit):
+        """Lock up to ``limit`` received events of the endpoint that no other job holds."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM logistics_event WHERE endpoint_id = %s AND state = 'received'"
+                " ORDER BY occurred_at, sequence NULLS FIRST, id LIMIT %s FOR UPDATE SKIP LOCKED",
+                endpoint.id,
+                limit,
+            )
+        )
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
+
+    def _job_process(self):
+        """Process these events again (retries, replays, released waits)."""
+        todo = self.filtered(lambda e: e.state in ("received", "waiting", "failed"))
+        todo._process()
+        return f"{len(todo)} events processed"
+
+    def _process(self):
+        """Apply events in source order; one failing event never blocks the others."""
+        if not self:
+            return
+        ordered = self.sorted(lambda e: (e.occurred_at, e.sequence or 0, e.id))
+        pickings = ordered._resolve_pickings()
+        ids = sorted({picking.id for picking in pickings.values() if picking})
+        if ids:
+            # Serialise work per shipment: a concurrent job waits here, and a
+            # stale snapshot ends in a serialization failure that queue_job retries.
+            self.env.cr.execute(
+                SQL("SELECT id FROM stock_picking WHERE id IN %s ORDER BY id FOR UPDATE", tuple(ids))
+            )
+        now = fields.Datetime.now()
+        for event in ordered:
+            picking = pickings.get(event.id)
+            try:
+                with self.env.cr.savepoint():
+                    event._process_one(picking, now)
+            except psycopg2.OperationalError:
+                raise  # lock / serialization problems: the whole job is retried
+            except (PermanentEventError, UserError, ValidationError) as exc:
+                event._record_failure(exc, now, permanent=True, picking=picking)
+            except Exception as exc:  # noqa: BLE001 - unknown errors are retried, then dead
+                _logger.warning("Event %s failed: %s", event.id, exc.__class__.__name__)
+                event._record_failure(exc, now, permanent=False, picking=picking)
+
+    def _resolve_pickings(self):
+        """Map event id -> stock.picking (or False) within the endpoint's company."""
+        Picking = self.env["stock.picking"]
+        result, cache = {}, {}
+        for event in self:
+            if event.picking_id:
+                result[event.id] = event.picking_id
+                continue
+            key = (event.company_id.id, event.shipment_ref, event.tracking_ref or "")
+            if key not in cache:
+                cache[key] = Picking._logistics_find(
+                    event.company_id, event.shipment_ref, event.tracking_ref
+                )
+            result[event.id] = cache[key]
+        return result
+
+    def _process_one(self, picking, now):
+        self.ensure_one()
+        endpoint = self.endpoint_id
+        if not picking:
+            deadline = self.wait_until or (
+                self.received_at + timedelta(minutes=endpoint.unknown_ref_wait_minutes)
+            )
+            if now >= deadline:
+                raise PermanentEventError(
+                    self.env._(
+                        "No transfer matches shipment reference %(ref)s in company %(company)s "
+                        "(waited until %(deadline)s).",
+                        ref=self.shipment_ref,
+                        company=self.company_id.name,
+                        deadline=deadline,
+                    )
+                )
+            self.write(
+                {
+                    "state": "waiting",
+                    "wait_reason": "unknown_ref",
+                    "wait_until": deadline,
+                    "processed_at": now,
+                }
+            )
+            return
+        current = picking._logistics_position()
+        decision = milestones.decide(
+            current,
+            {"milestone": self.milestone, "occurred_at": self.occurred_at, "sequence": self.sequence},
+            dispatched=picking.state == "done",
+        )
+        if decision == "wait":
+            if self.state != "waiting" or self.wait_reason != "needs_dispatch":
+                self.write(
+                    {
+                        "state": "waiting",
+                        "wait_reason": "needs_dispatch",
+                        "wait_until": now + timedelta(minutes=endpoint.waiting_alert_minutes),
+                        "picking_id": picking.id,
+                        "processed_at": now,
+                    }
+                )
+            picking._logistics_touch(self)
+            return
+        if decision == "superseded":
+            self.write({"state": "superseded", "picking_id": picking.id, "processed_at": now})
+            picking._logistics_touch(self)
+            return
+        picking._logistics_apply(self)
+        self.write(
+            {
+                "state": "applied",
+                "picking_id": picking.id,
+                "processed_at": now,
+                "applied_at": fields.Datetime.now(),
+                "wait_reason": False,
+                "wait_until": False,
+            }
+        )
+
+    def _record_failure(self, exc, now, permanent, picking=None):
+        """Store the error on the event (and link the transfer, so it shows the error)."""
+        self.ensure_one()
+        attempts = self.attempts + 1
+        dead = permanent or attempts >= self.endpoint_id.max_attempts
+        vals = {
+            "attempts": attempts,
+            "state": "dead" if dead else "failed",
+            "last_error": str(exc) or exc.__class__.__name__,
+            "error_class": f"{exc.__class__.__module__}.{exc.__class__.__name__}",
+            "error_traceback": "".join(traceback.format_exception(exc)),
+            "first_failure_at": self.first_failure_at or now,
+            "last_failure_at": now,
+            "processed_at": now,
+            "next_attempt_at": False,
+        }
+        if picking and not self.picking_id:
+            vals["picking_id"] = picking.id
+        if not dead:
+            delay = backoff_seconds(attempts, base=self.endpoint_id.retry_base_seconds)
+            vals["next_attempt_at"] = now + timedelta(seconds=delay)
+            self.with_delay(
+                eta=delay,
+                channel=self.endpoint_id.channel_name,
+                description=f"Logistics Sync: retry event {self.external_id}",
+            )._job_process()
+        self.sudo().write(vals)
+
+    # ------------------------------------------------------------------ actions
+    def action_replay(self):
+        """Run dead, failed or waiting events again from their stored payload.
+
+        Idempotent: applied and superseded events are left as they are.
+        """
+        self.env["logistics.endpoint"].check_access("write")
+        todo = self.filtered(lambda e: e.state in ("dead", "failed", "waiting", "discarded"))
+        now = fields.Datetime.now()
+        for event in todo:
+            event.sudo().write(
+                {
+                    "state": "received",
+                    "attempts": 0,
+                    "wait_until": False,
+                    "wait_reason": False,
+                    "replay_count": event.replay_count + 1,
+                    "replayed_by_id": self.env.uid,
+                    "replayed_at": now,
+                }
+            )
+            event.message_post(body=self.env._("Replayed by %(user)s.", user=self.env.user.name))
+        if todo:
+            todo.sudo().with_delay(description="Logistics Sync: replay events")._job_process()
+        skipped = len(self) - len(todo)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success" if todo else "warning",
+                "message": self.env._(
+                    "%(count)s event(s) queued for replay; %(skipped)s already applied or "
+                    "superseded left unchanged.",
+                    count=len(todo),
+                    skipped=skipped,
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def action_discard(self):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "logistics.event.discard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"active_ids": self.ids, "active_model": self._name},
+        }
+
+    def _discard(self, reason):
+        self.env["logistics.endpoint"].check_access("write")
+        todo = self.filtered(lambda e: e.state in ("dead", "failed", "waiting"))
+        now = fields.Datetime.now()
+        todo.sudo().write(
+            {
+                "state": "discarded",
+                "discarded_by_id": self.env.uid,
+                "discarded_at": now,
+                "discard_reason": reason,
+            }
+        )
+        for event in todo:
+            event.message_post(
+                body=Markup("%s<br/>%s")
+                % (self.env._("Discarded by %(user)s:", user=self.env.user.name), reason)
+            )
+        return todo
+
+    def action_open_picking(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "stock.picking",
+            "res_id": self.picking_id.id,
+            "view_mode": "form",
+        }
+
+    # -------------------------------------------------------------------- crons
+    @api.model
+    def _cron_check_waiting(self, limit=1000):
+        """Retry unknown references, raise alerts for long waits, expire old waits."""
+        now = fields.Datetime.now()
+        unknown = self.search(
+            [("state", "=", "waiting"), ("wait_reason", "=", "unknown_ref")],
+            limit=limit,
+            order="wait_until",
+        )
+        for endpoint, events in unknown.grouped("endpoint_id").items():
+            events.with_delay(
+                channel=endpoint.channel_name,
+                description=f"Logistics Sync: retry unknown references of {endpoint.code}",
+            )._job_process()
+        overdue = self.search(
+            [
+                ("state", "=", "waiting"),
+                ("wait_reason", "=", "needs_dispatch"),
+                ("wait_alerted", "=", False),
+                ("wait_until", "<=", now),
+            ],
+            limit=limit,
+        )
+        for event in overdue:
+            event.picking_id._logistics_alert(
+                event,
+                self.env._(
+                    "%(milestone)s from %(endpoint)s has waited since %(since)s for this "
+                    "transfer to be validated.",
+                    milestone=dict(milestones.SELECTION)[event.milestone],
+                    endpoint=event.endpoint_id.name,
+                    since=event.processed_at or event.received_at,
+                ),
+            )
+        overdue.write({"wait_alerted": True})
+        self.env["ir.cron"]._notify_progress(done=len(unknown) + len(overdue), remaining=0)
+
+    @api.autovacuum
+    def _gc_expired_events(self):
+        """Purge processed events past their endpoint's retention; dead letters stay."""
+        now = fields.Datetime.now()
+        for endpoint in self.env["logistics.endpoint"].with_context(active_test=False).search([]):
+            if endpoint.retention_days <= 0:
+                continue
+            old = self.search(
+                [
+                    ("endpoint_id", "=", endpoint.id),
+                    ("state", "in", ("applied", "superseded", "discarded")),
+                    ("received_at", "<", now - timedelta(days=endpoint.retention_days)),
+                ],
+                limit=10000,
+            )
+            old.unlink()
+
+    # --------------------------------------------------------------- helpers
+    def _pod_document(self):
+        """The proof-of-delivery document of the raw payload: (bytes, mimetype) or None."""
+        self.ensure_one()
+        pod = (json.loads(self.payload).get("pod") or {}) if self.payload else {}
+        if not pod.get("document_b64"):
+            return None
+        try:
+            return base64.b64decode(pod["document_b64"], validate=True), pod.get(
+                "document_mimetype", "application/pdf"
+            )
+        except (binascii.Error, ValueError):
+            raise PermanentEventError(
+                self.env._("The proof of delivery document is not valid base64.")
+            ) from None

@@ -1,0 +1,266 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from markupsafe import Markup
+
+from odoo import api, fields, models
+
+from ..lib import milestones
+
+
+class StockPicking(models.Model):
+    _inherit = "stock.picking"
+
+    logistics_milestone = fields.Selection(
+        milestones.SELECTION,
+        string="Logistics milestone",
+        copy=False,
+        index=True,
+        readonly=True,
+        tracking=False,
+        help="Current milestone reported by carriers and TMS; it never moves backwards.",
+    )
+    logistics_milestone_at = fields.Datetime(
+        string="Milestone time", copy=False, readonly=True, help="When it happened at the source."
+    )
+    logistics_sequence = fields.Integer(copy=False, readonly=True)
+    logistics_external_ref = fields.Char(
+        string="External shipment reference",
+        copy=False,
+        index="btree_not_null",
+        help="The reference a TMS, 3PL or carrier uses for this transfer, if not its name "
+        "or tracking number.",
+    )
+    logistics_sync_state = fields.Selection(
+        [
+            ("none", "No events"),
+            ("synced", "In sync"),
+            ("waiting", "Waiting"),
+            ("error", "Error"),
+        ],
+        string="Sync state",
+        compute="_compute_logistics_sync_state",
+        store=True,
+    )
+    logistics_last_event_at = fields.Datetime(
+        string="Last event received", copy=False, readonly=True
+    )
+    logistics_lag_seconds = fields.Float(
+        string="Sync lag (s)", copy=False, readonly=True, help="Received minus occurred."
+    )
+    logistics_exception = fields.Boolean(
+        string="Logistics exception", copy=False, readonly=True, index=True
+    )
+    logistics_exception_reason = fields.Char(copy=False, readonly=True)
+    logistics_eta = fields.Datetime(string="Carrier ETA", copy=False, readonly=True)
+    logistics_pod_signed_by = fields.Char(string="POD signed by", copy=False, readonly=True)
+    logistics_event_ids = fields.One2many(
+        "logistics.event", "picking_id", string="Logistics events", readonly=True
+    )
+    logistics_event_count = fields.Integer(compute="_compute_logistics_event_count")
+
+    @api.depends("logistics_event_ids.state", "logistics_milestone")
+    def _compute_logistics_sync_state(self):
+        for picking in self:
+            states = set(picking.logistics_event_ids.mapped("state"))
+            if not states:
+                picking.logistics_sync_state = "none"
+            elif states & {"dead", "failed"}:
+                picking.logistics_sync_state = "error"
+            elif states & {"waiting", "received"}:
+                picking.logistics_sync_state = "waiting"
+            else:
+                picking.logistics_sync_state = "synced"
+
+    def _compute_logistics_event_count(self):
+        counts = dict(
+            self.env["logistics.event"]._read_group(
+                [("picking_id", "in", self.ids)], ["picking_id"], ["__count"]
+            )
+        )
+        for picking in self:
+            picking.logistics_event_count = counts.get(picking, 0)
+
+    # ------------------------------------------------------------ resolution
+    @api.model
+    def _logistics_find(self, company, shipment_ref, tracking_ref=None):
+        """The transfer of ``company`` an external reference designates, or an empty set.
+
+        Name first, then the external reference, then the tracking number.
+        """
+        base = [("company_id", "=", company.id)]
+        for domain in (
+            [("name", "=", shipment_ref)],
+            [("logistics_external_ref", "=", shipment_ref)],
+            [("carrier_tracking_ref", "=", shipment_ref)],
+            [("carrier_tracking_ref", "=", tracking_ref)] if tracking_ref else None,
+        ):
+            if domain is None:
+                continue
+            found = self.search(base + domain, limit=1, order="id desc")
+            if found:
+                return found
+        return self.browse()
+
+    def _logistics_position(self):
+        self.ensure_one()
+        if not self.logistics_milestone:
+            return None
+        return {
+            "milestone": self.logistics_milestone,
+            "occurred_at": self.logistics_milestone_at,
+            "sequence": self.logistics_sequence or None,
+        }
+
+    # ------------------------------------------------------------- updates
+    def _logistics_touch(self, event):
+        """Record that an event about this transfer arrived (without applying it)."""
+        self.ensure_one()
+        if not self.logistics_last_event_at or event.received_at >= self.logistics_last_event_at:
+            self.write(
+                {
+                    "logistics_last_event_at": event.received_at,
+                    "logistics_lag_seconds": event.lag_seconds,
+                }
+            )
+
+    def _logistics_apply(self, event):
+        """Apply one event the ordering rules accepted."""
+        self.ensure_one()
+        vals = {}
+        if milestones.moves_shipment(event.milestone):
+            vals.update(
+                logistics_milestone=event.milestone,
+                logistics_milestone_at=event.occurred_at,
+                logistics_sequence=event.sequence,
+            )
+            if event.milestone == "delivered":
+                vals.update(logistics_exception=False, logistics_exception_reason=False)
+        if event.eta:
+            vals["logistics_eta"] = event.eta
+        if event.tracking_ref and not self.carrier_tracking_ref:
+            vals["carrier_tracking_ref"] = event.tracking_ref
+        if event.milestone == "pod_received":
+            vals["logistics_pod_signed_by"] = event.pod_signed_by
+            document = event._pod_document()
+            if document:
+                data, mimetype = document
+                extension = {"image/png": "png", "image/jpeg": "jpg"}.get(mimetype, "pdf")
+                self.env["ir.attachment"].create(
+                    {
+                        "name": f"POD-{self.name.replace('/', '_')}.{extension}",
+                        "raw": data,
+                        "mimetype": mimetype,
+                        "res_model": self._name,
+                        "res_id": self.id,
+                    }
+                )
+        if vals:
+            self.write(vals)
+        self._logistics_touch(event)
+        self._logistics_post(event)
+        if event.milestone in milestones.ALERTING:
+            reason = event.reason or dict(milestones.SELECTION)[event.milestone]
+            self.write({"logistics_exception": True, "logistics_exception_reason": reason})
+            self._logistics_alert(event, reason)
+
+    def _logistics_post(self, event):
+        label = dict(milestones.SELECTION)[event.milestone]
+        where = ", ".join(
+            p for p in (event.location_city, event.location_country_code) if p
+        )
+        parts = [Markup("<b>%s</b>") % label]
+        if where:
+            parts.append(Markup(" — %s") % where)
+        if event.reason:
+            parts.append(Markup(" — %s") % event.reason)
+        parts.append(
+            Markup("<br/><small>%s</small>")
+            % self.env._(
+                "%(endpoint)s, event %(event)s, occurred %(when)s UTC",
+                endpoint=event.endpoint_id.name,
+                event=event.external_id,
+                when=event.occurred_at,
+            )
+        )
+        self.message_post(
+            body=Markup("").join(parts), subtype_xmlid="mail.mt_note", message_type="comment"
+        )
+
+    def _logistics_alert(self, event, note):
+        """Schedule an exception activity for the endpoint's responsible people."""
+        self.ensure_one()
+        endpoint = event.endpoint_id
+        user = endpoint.responsible_user_id or endpoint.responsible_group_id.user_ids[:1]
+        self.activity_schedule(
+            "logistics_sync_base.mail_activity_logistics_exception",
+            summary=self.env._(
+                "%(milestone)s: %(ref)s",
+                milestone=dict(milestones.SELECTION)[event.milestone],
+                ref=self.name,
+            ),
+            note=note,
+            user_id=(user or self.env.ref("base.user_admin", raise_if_not_found=False)
+                     or self.env.user).id,
+        )
+
+    # ------------------------------------------------------------- hooks
+    def _action_done(self):
+        res = super()._action_done()
+        waiting = self.env["logistics.event"].search(
+            [
+                ("picking_id", "in", self.ids),
+                ("state", "=", "waiting"),
+                ("wait_reason", "=", "needs_dispatch"),
+            ]
+        )
+        if waiting:
+            # The dispatch is registered now: apply what waited for it.
+            waiting.sudo().with_delay(
+                description="Logistics Sync: apply events that waited for the dispatch"
+            )._job_process()
+        return res
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        pickings = super().create(vals_list)
+        pickings._logistics_wake_unknown()
+        return pickings
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "carrier_tracking_ref" in vals or "logistics_external_ref" in vals:
+            self._logistics_wake_unknown()
+        return res
+
+    def _logistics_wake_unknown(self):
+        """Events that waited for an unknown reference these transfers now carry."""
+        refs = set()
+        for picking in self:
+            refs.update(
+                r for r in (picking.name, picking.carrier_tracking_ref,
+                            picking.logistics_external_ref) if r
+            )
+        if not refs:
+            return
+        waiting = self.env["logistics.event"].sudo().search(
+            [
+                ("state", "=", "waiting"),
+                ("wait_reason", "=", "unknown_ref"),
+                ("company_id", "in", self.company_id.ids),
+                "|",
+                ("shipment_ref", "in", list(refs)),
+                ("tracking_ref", "in", list(refs)),
+            ]
+        )
+        if waiting:
+            waiting.with_delay(
+                description="Logistics Sync: apply events for a transfer that appeared"
+            )._job_process()
+
+    def action_logistics_events(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "logistics_sync_base.logistics_event_action"
+        )
+        action["domain"] = [("picking_id", "=", self.id)]
+        action["context"] = {}
+        return action

@@ -1,0 +1,114 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import json
+import time
+from datetime import datetime, timedelta
+
+from odoo import Command
+
+from ..lib import signature
+
+
+def event(event_id, ref, milestone, minutes=0, **extra):
+    """A canonical event dict; ``minutes`` after a fixed time on 2026-11-26."""
+    occurred = datetime(2026, 11, 26, 8, 0) + timedelta(minutes=minutes)
+    body = {
+        "event_id": event_id,
+        "shipment_ref": ref,
+        "milestone": milestone,
+        "occurred_at": occurred.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    body.update(extra)
+    return body
+
+
+class LogisticsCommon:
+    """Shared fixtures: an endpoint, a product in stock, outgoing transfers."""
+
+    @classmethod
+    def _setup_logistics(cls):
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.company = cls.env.company
+        cls.responsible = cls.env["res.users"].create(
+            {
+                "name": "Dispatcher",
+                "login": "ls_dispatcher",
+                "email": "dispatcher@example.com",
+                "groups_id": [
+                    Command.link(cls.env.ref("logistics_sync_base.group_logistics_sync_user").id)
+                ],
+            }
+        )
+        cls.endpoint = cls.env["logistics.endpoint"].create(
+            {
+                "name": "Test carrier",
+                "code": "test-carrier",
+                "kind": "carrier",
+                "responsible_user_id": cls.responsible.id,
+            }
+        )
+        cls.secret = cls.endpoint.sudo().signing_secret
+        cls.product = cls.env["product.product"].create(
+            {"name": "Pallet of widgets", "is_storable": True}
+        )
+        cls.customer = cls.env["res.partner"].create({"name": "Customer Ltd"})
+
+    @classmethod
+    def _make_picking(cls, company=None, name=None):
+        company = company or cls.company
+        env = cls.env(context=dict(cls.env.context, allowed_company_ids=[company.id]))
+        warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
+        picking = env["stock.picking"].create(
+            {
+                "picking_type_id": warehouse.out_type_id.id,
+                "partner_id": cls.customer.id,
+                "location_id": warehouse.lot_stock_id.id,
+                "location_dest_id": env.ref("stock.stock_location_customers").id,
+                "company_id": company.id,
+                "move_ids": [
+                    Command.create(
+                        {
+                            "name": cls.product.name,
+                            "product_id": cls.product.id,
+                            "product_uom_qty": 1,
+                            "product_uom": cls.product.uom_id.id,
+                            "location_id": warehouse.lot_stock_id.id,
+                            "location_dest_id": env.ref("stock.stock_location_customers").id,
+                            "company_id": company.id,
+                        }
+                    )
+                ],
+                **({"name": name} if name else {}),
+            }
+        )
+        picking.action_confirm()
+        return picking
+
+    def _validate(self, picking):
+        """Register the dispatch: put stock in place and validate the transfer."""
+        self.env["stock.quant"]._update_available_quantity(
+            self.product, picking.location_id, 1.0
+        )
+        picking.action_assign()
+        picking.move_ids.quantity = 1
+        picking.move_ids.picked = True
+        picking._action_done()
+        self.assertEqual(picking.state, "done")
+
+    def _ingest(self, *events, endpoint=None):
+        endpoint = endpoint or self.endpoint
+        status, body = self.env["logistics.event"]._ingest(endpoint, list(events))
+        self.assertIn(status, (200, 202), body)
+        return self.env["logistics.event"].search(
+            [("endpoint_id", "=", endpoint.id), ("external_id", "in", [e["event_id"] for e in events])]
+        )
+
+    def _process_pending(self, endpoint=None):
+        (endpoint or self.endpoint)._job_process_pending()
+
+    def _signed(self, body, secret=None, msg_id="msg-1", timestamp=None):
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        headers = signature.sign_headers(
+            secret or self.secret, msg_id, raw, timestamp=timestamp or int(time.time())
+        )
+        headers["Content-Type"] = "application/json"
+        return raw, headers

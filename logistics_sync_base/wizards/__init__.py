@@ -1,0 +1,2 @@
+from . import logistics_endpoint_secret
+from . import logistics_event_discard

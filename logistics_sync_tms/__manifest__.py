@@ -1,0 +1,13 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+{
+    "name": "Logistics Sync - TMS",
+    "summary": "Shipment status from the TMS on sales orders",
+    "version": "18.0.1.0.0",
+    "category": "Inventory/Delivery",
+    "website": "https://github.com/logistics-sync/logistics-sync",
+    "author": "Logistics Sync",
+    "license": "LGPL-3",
+    "installable": True,
+    "depends": ["logistics_sync_base", "sale_stock"],
+    "data": ["views/sale_order_views.xml"],
+}
