@@ -1,4 +1,1 @@
-from . import lib
-from . import models
-from . import controllers
-from . import wizards
+from . import controllers, lib, models, wizards

@@ -111,7 +111,8 @@ ls_venv() {
     _pip_noise() { grep -v "is ignored: it is neither a file nor a directory" >&2 || true; }
     # Odoo's pins build a few sdists (cbor2) that need setuptools<70 in their isolated
     # build environments: PIP_CONSTRAINT reaches those; the venv's own setuptools is
-    # upgraded afterwards because setuptools 65's pkg_resources breaks the gevent worker.
+    # upgraded afterwards (setuptools 65's pkg_resources breaks the gevent worker; 81 and
+    # later have no pkg_resources at all, which gevent 22 still imports).
     printf 'setuptools<70\n' >"$LS_LOCAL/build-constraints.txt"
     "$py" -m pip install "${pipq[@]}" 'pip>=23.2,<25' wheel 2> >(_pip_noise)
     PIP_CONSTRAINT="$LS_LOCAL/build-constraints.txt" \
@@ -122,7 +123,7 @@ ls_venv() {
     # OCA addons declare a dependency on 'odoo' that cannot resolve from an index.
     "$py" -m pip install "${pipq[@]}" --no-deps "$(ls_queue_job_spec)" 2> >(_pip_noise) ||
         die "Installing the queue_job wheel failed (see above)."
-    "$py" -m pip install "${pipq[@]}" -U 'setuptools>=70' 2> >(_pip_noise) ||
+    "$py" -m pip install "${pipq[@]}" -U 'setuptools>=70,<81' 2> >(_pip_noise) ||
         die "Upgrading the virtualenv's setuptools failed."
     echo "$want" >"$stamp"
 }

@@ -60,9 +60,7 @@ class LogisticsEventsController(http.Controller):
         if (httprequest.content_length or 0) > max_bytes:
             return _error(413, "too_large", f"Body over the limit of {max_bytes} bytes.")
         if httprequest.mimetype != "application/json":
-            return _error(
-                415, "unsupported_media_type", "Content-Type must be application/json."
-            )
+            return _error(415, "unsupported_media_type", "Content-Type must be application/json.")
         raw = httprequest.get_data(cache=True)
         if len(raw) > max_bytes:
             return _error(413, "too_large", f"Body over the limit of {max_bytes} bytes.")

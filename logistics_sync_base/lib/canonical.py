@@ -5,7 +5,7 @@ import binascii
 import hashlib
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from jsonschema import Draft202012Validator
 
@@ -25,7 +25,7 @@ def parse_rfc3339(value):
     parsed = datetime.fromisoformat(value.replace("z", "Z"))
     if parsed.tzinfo is None:
         raise ValueError("date-time has no UTC offset")
-    return parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    return parsed.astimezone(UTC).replace(tzinfo=None)
 
 
 def _field_path(error):
@@ -42,9 +42,7 @@ def validate_events(events):
     errors = []
     for index, event in enumerate(events):
         for error in sorted(_VALIDATOR.iter_errors(event), key=lambda e: list(e.path)):
-            errors.append(
-                {"index": index, "field": _field_path(error), "message": error.message}
-            )
+            errors.append({"index": index, "field": _field_path(error), "message": error.message})
         if not isinstance(event, dict):
             continue
         for name in _DATE_FIELDS:

@@ -12,7 +12,7 @@ import binascii
 import hmac
 import secrets
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from standardwebhooks.webhooks import Webhook
 
@@ -32,7 +32,7 @@ def sign(secret, msg_id, timestamp, body):
     """``v1,<base64>`` signature of ``body`` (bytes or str); for senders and tests."""
     if isinstance(body, bytes):
         body = body.decode()
-    when = datetime.fromtimestamp(int(timestamp), tz=timezone.utc)
+    when = datetime.fromtimestamp(int(timestamp), tz=UTC)
     return Webhook(secret).sign(msg_id, when, body)
 
 
@@ -59,9 +59,7 @@ def verify(secrets_, headers, body, tolerance=MAX_TOLERANCE, now=None):
     stamp = lowered.get("webhook-timestamp")
     signature = lowered.get("webhook-signature")
     if not (msg_id and stamp and signature):
-        raise SignatureError(
-            "missing webhook-id, webhook-timestamp or webhook-signature header"
-        )
+        raise SignatureError("missing webhook-id, webhook-timestamp or webhook-signature header")
     try:
         sent_at = int(stamp)
     except ValueError:
@@ -87,7 +85,7 @@ def verify(secrets_, headers, body, tolerance=MAX_TOLERANCE, now=None):
             continue
     if not received:
         raise SignatureError("no v1 signature in webhook-signature")
-    when = datetime.fromtimestamp(sent_at, tz=timezone.utc)
+    when = datetime.fromtimestamp(sent_at, tz=UTC)
     for secret in candidates:
         try:
             expected = Webhook(secret).sign(msg_id, when, text).partition(",")[2]

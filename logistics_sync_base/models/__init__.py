@@ -1,4 +1,1 @@
-from . import logistics_endpoint
-from . import logistics_event
-from . import stock_picking
-from . import res_config_settings
+from . import logistics_endpoint, logistics_event, res_config_settings, stock_picking

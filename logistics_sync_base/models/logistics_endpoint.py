@@ -174,7 +174,9 @@ class LogisticsEndpoint(models.Model):
             endpoint.channel_name = f"{CHANNEL_ROOT}.{endpoint.code}" if endpoint.code else False
 
     def _compute_has_previous_secret(self):
-        for endpoint, secret in zip(self, self.sudo().mapped("previous_signing_secret")):
+        for endpoint, secret in zip(
+            self, self.sudo().mapped("previous_signing_secret"), strict=False
+        ):
             endpoint.has_previous_secret = bool(secret)
 
     @api.depends("code")
@@ -307,13 +309,37 @@ class LogisticsEndpoint(models.Model):
 
     # ------------------------------------------------------------------- jobs
     def _enqueue_processing(self):
-        """One processing job per endpoint at a time picks up all received events."""
+        """Queue a job that applies this endpoint's received events.
+
+        One job per request, on purpose: the job is committed with the events, so
+        its transaction always sees them (unless a job that started earlier already
+        took them).  Deduplicating jobs with an identity key would let a request
+        rely on a job whose snapshot was taken before the request committed.
+        """
         for endpoint in self:
             endpoint.with_delay(
                 channel=endpoint.channel_name,
-                identity_key=f"logistics_sync_process_{endpoint.id}",
                 description=f"Logistics Sync: process events of {endpoint.code}",
             )._job_process_pending()
+
+    @api.model
+    def _cron_process_stale(self, older_than_seconds=60):
+        """Safety net: endpoints whose received events were not picked up get a job."""
+        stale = self.env["logistics.event"]._read_group(
+            [
+                ("state", "=", "received"),
+                (
+                    "received_at",
+                    "<",
+                    fields.Datetime.subtract(fields.Datetime.now(), seconds=older_than_seconds),
+                ),
+            ],
+            ["endpoint_id"],
+        )
+        endpoints = self.browse([endpoint.id for (endpoint,) in stale])
+        endpoints._enqueue_processing()
+        self.env["ir.cron"]._notify_progress(done=len(endpoints), remaining=0)
+        return endpoints
 
     def _job_process_pending(self, limit=500):
         """Apply this endpoint's received events, oldest first, in one transaction.

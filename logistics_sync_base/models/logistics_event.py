@@ -165,7 +165,7 @@ class LogisticsEvent(models.Model):
         """
         hashes = [canonical.content_hash(event) for event in events]
         by_id, conflicts = {}, []
-        for event, digest in zip(events, hashes):
+        for event, digest in zip(events, hashes, strict=False):
             seen = by_id.setdefault(event["event_id"], digest)
             if seen != digest:
                 conflicts.append(event["event_id"])
@@ -192,7 +192,7 @@ class LogisticsEvent(models.Model):
                 }
             }
         statuses, vals_list, planned = [], [], set()
-        for event, digest in zip(events, hashes):
+        for event, digest in zip(events, hashes, strict=False):
             ext_id = event["event_id"]
             if ext_id in existing or ext_id in planned:
                 statuses.append({"event_id": ext_id, "status": "duplicate"})
@@ -278,7 +278,9 @@ class LogisticsEvent(models.Model):
             # Serialise work per shipment: a concurrent job waits here, and a
             # stale snapshot ends in a serialization failure that queue_job retries.
             self.env.cr.execute(
-                SQL("SELECT id FROM stock_picking WHERE id IN %s ORDER BY id FOR UPDATE", tuple(ids))
+                SQL(
+                    "SELECT id FROM stock_picking WHERE id IN %s ORDER BY id FOR UPDATE", tuple(ids)
+                )
             )
         now = fields.Datetime.now()
         for event in ordered:
@@ -339,7 +341,11 @@ class LogisticsEvent(models.Model):
         current = picking._logistics_position()
         decision = milestones.decide(
             current,
-            {"milestone": self.milestone, "occurred_at": self.occurred_at, "sequence": self.sequence},
+            {
+                "milestone": self.milestone,
+                "occurred_at": self.occurred_at,
+                "sequence": self.sequence,
+            },
             dispatched=picking.state == "done",
         )
         if decision == "wait":

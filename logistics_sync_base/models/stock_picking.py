@@ -164,9 +164,7 @@ class StockPicking(models.Model):
 
     def _logistics_post(self, event):
         label = dict(milestones.SELECTION)[event.milestone]
-        where = ", ".join(
-            p for p in (event.location_city, event.location_country_code) if p
-        )
+        where = ", ".join(p for p in (event.location_city, event.location_country_code) if p)
         parts = [Markup("<b>%s</b>") % label]
         if where:
             parts.append(Markup(" — %s") % where)
@@ -198,8 +196,9 @@ class StockPicking(models.Model):
                 ref=self.name,
             ),
             note=note,
-            user_id=(user or self.env.ref("base.user_admin", raise_if_not_found=False)
-                     or self.env.user).id,
+            user_id=(
+                user or self.env.ref("base.user_admin", raise_if_not_found=False) or self.env.user
+            ).id,
         )
 
     # ------------------------------------------------------------- hooks
@@ -236,20 +235,29 @@ class StockPicking(models.Model):
         refs = set()
         for picking in self:
             refs.update(
-                r for r in (picking.name, picking.carrier_tracking_ref,
-                            picking.logistics_external_ref) if r
+                r
+                for r in (
+                    picking.name,
+                    picking.carrier_tracking_ref,
+                    picking.logistics_external_ref,
+                )
+                if r
             )
         if not refs:
             return
-        waiting = self.env["logistics.event"].sudo().search(
-            [
-                ("state", "=", "waiting"),
-                ("wait_reason", "=", "unknown_ref"),
-                ("company_id", "in", self.company_id.ids),
-                "|",
-                ("shipment_ref", "in", list(refs)),
-                ("tracking_ref", "in", list(refs)),
-            ]
+        waiting = (
+            self.env["logistics.event"]
+            .sudo()
+            .search(
+                [
+                    ("state", "=", "waiting"),
+                    ("wait_reason", "=", "unknown_ref"),
+                    ("company_id", "in", self.company_id.ids),
+                    "|",
+                    ("shipment_ref", "in", list(refs)),
+                    ("tracking_ref", "in", list(refs)),
+                ]
+            )
         )
         if waiting:
             waiting.with_delay(

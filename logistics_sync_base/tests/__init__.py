@@ -1,5 +1,1 @@
-from . import test_lib
-from . import test_webhook
-from . import test_processing
-from . import test_dead_letters
-from . import test_security
+from . import test_dead_letters, test_lib, test_processing, test_security, test_webhook

@@ -85,9 +85,7 @@ class LogisticsCommon:
 
     def _validate(self, picking):
         """Register the dispatch: put stock in place and validate the transfer."""
-        self.env["stock.quant"]._update_available_quantity(
-            self.product, picking.location_id, 1.0
-        )
+        self.env["stock.quant"]._update_available_quantity(self.product, picking.location_id, 1.0)
         picking.action_assign()
         picking.move_ids.quantity = 1
         picking.move_ids.picked = True
@@ -99,7 +97,10 @@ class LogisticsCommon:
         status, body = self.env["logistics.event"]._ingest(endpoint, list(events))
         self.assertIn(status, (200, 202), body)
         return self.env["logistics.event"].search(
-            [("endpoint_id", "=", endpoint.id), ("external_id", "in", [e["event_id"] for e in events])]
+            [
+                ("endpoint_id", "=", endpoint.id),
+                ("external_id", "in", [e["event_id"] for e in events]),
+            ]
         )
 
     def _process_pending(self, endpoint=None):

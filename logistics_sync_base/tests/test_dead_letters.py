@@ -1,9 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo.tests import Form, TransactionCase, tagged
 
-from odoo.addons.queue_job.tests.common import trap_jobs
-
 from .common import LogisticsCommon, event
+from odoo.addons.queue_job.tests.common import trap_jobs
 
 
 @tagged("post_install", "-at_install")
@@ -49,9 +48,7 @@ class TestDeadLetters(LogisticsCommon, TransactionCase):
 
     def test_discard_with_reason(self):
         dead = self._dead("dl-4")
-        wizard = Form(
-            self.env["logistics.event.discard"].with_context(active_ids=dead.ids)
-        )
+        wizard = Form(self.env["logistics.event.discard"].with_context(active_ids=dead.ids))
         wizard.reason = "Carrier test message"
         wizard.save().action_discard()
         self.assertEqual(dead.state, "discarded")

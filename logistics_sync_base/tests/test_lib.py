@@ -38,7 +38,6 @@ class TestLib(BaseCase):
         self.assertEqual(decisions, ["apply", "superseded", "superseded"])
         self.assertEqual(current["milestone"], "picked_up")
 
-
     def test_delivered_waits_for_dispatch_and_side_milestones_never_move(self):
         event = {"milestone": "delivered", "occurred_at": datetime(2026, 1, 1)}
         self.assertEqual(milestones.decide(None, event, dispatched=False), "wait")
@@ -48,7 +47,6 @@ class TestLib(BaseCase):
         self.assertEqual(milestones.decide(current, side, dispatched=True), "apply")
         self.assertFalse(milestones.moves_shipment("delayed"))
 
-
     def test_same_milestone_newer_scan_applies_older_superseded(self):
         current = {"milestone": "in_transit", "occurred_at": datetime(2026, 1, 2)}
         newer = {"milestone": "in_transit", "occurred_at": datetime(2026, 1, 3)}
@@ -57,7 +55,6 @@ class TestLib(BaseCase):
         self.assertEqual(milestones.decide(current, older, True), "superseded")
         self.assertEqual(milestones.decide(current, dict(current), True), "superseded")
 
-
     def test_backoff_grows_with_jitter_and_cap(self):
         self.assertEqual(retry.backoff_seconds(1, base=10, rng=lambda: 0.0), 5)
         self.assertEqual(retry.backoff_seconds(1, base=10, rng=lambda: 1.0), 10)
@@ -65,7 +62,6 @@ class TestLib(BaseCase):
         self.assertEqual(retry.backoff_seconds(30, base=10, cap=100, rng=lambda: 1.0), 100)
         self.assertEqual(retry.retry_after_seconds("17"), 17)
         self.assertEqual(retry.retry_after_seconds("soon", default=5), 5)
-
 
     def test_signature_roundtrip_rotation_and_window(self):
         body = json.dumps(_event()).encode()
@@ -84,7 +80,6 @@ class TestLib(BaseCase):
         with self.assertRaisesRegex(signature.SignatureError, "no v1 signature"):
             signature.verify([SECRET], bad, body, now=1_000_000)
 
-
     def test_validation_reports_index_and_field(self):
         errors = canonical.validate_events(
             [_event(), _event(milestone="teleported", location={"country": "France"})]
@@ -94,12 +89,15 @@ class TestLib(BaseCase):
         errors = canonical.validate_events([{"event_id": "x"}])
         self.assertEqual({e["field"] for e in errors}, {"shipment_ref", "milestone", "occurred_at"})
         errors = canonical.validate_events([_event(occurred_at="2026-11-26T10:00:00")])
-        self.assertEqual(errors, [{"index": 0, "field": "occurred_at", "message": "date-time has no UTC offset"}])
-
+        self.assertEqual(
+            errors, [{"index": 0, "field": "occurred_at", "message": "date-time has no UTC offset"}]
+        )
 
     def test_to_values_drops_unknown_fields_and_converts_to_utc(self):
         values = canonical.to_values(_event(is_admin=True, picking_id=7))
         self.assertNotIn("is_admin", values)
         self.assertNotIn("picking_id", values)
         self.assertEqual(values["occurred_at"], datetime(2026, 11, 26, 9, 0))
-        self.assertEqual(canonical.content_hash({"a": 1, "b": 2}), canonical.content_hash({"b": 2, "a": 1}))
+        self.assertEqual(
+            canonical.content_hash({"a": 1, "b": 2}), canonical.content_hash({"b": 2, "a": 1})
+        )

@@ -9,11 +9,10 @@ from odoo import fields
 from odoo.tests import TransactionCase, freeze_time, tagged
 from odoo.tools import mute_logger
 
-EVENT_LOGGER = "odoo.addons.logistics_sync_base.models.logistics_event"
-
+from .common import LogisticsCommon, event
 from odoo.addons.queue_job.tests.common import trap_jobs
 
-from .common import LogisticsCommon, event
+EVENT_LOGGER = "odoo.addons.logistics_sync_base.models.logistics_event"
 
 
 @tagged("post_install", "-at_install")
@@ -43,11 +42,19 @@ class TestProcessing(LogisticsCommon, TransactionCase):
 
     def test_out_of_order_three_one_two_ends_like_one_two_three(self):
         other = self._make_picking()
-        self._ingest(*[event(f"io-{i}", other.name, m, i) for i, m in
-                       enumerate(("released", "booked", "picked_up"), 1)])
+        self._ingest(
+            *[
+                event(f"io-{i}", other.name, m, i)
+                for i, m in enumerate(("released", "booked", "picked_up"), 1)
+            ]
+        )
         self._process_pending()
         # now the same stream shuffled, each event in its own request and job
-        for eid, milestone, minute in (("s-3", "picked_up", 3), ("s-1", "released", 1), ("s-2", "booked", 2)):
+        for eid, milestone, minute in (
+            ("s-3", "picked_up", 3),
+            ("s-1", "released", 1),
+            ("s-2", "booked", 2),
+        ):
             self._ingest(event(eid, self.ref, milestone, minute))
             self._process_pending()
         self.assertEqual(self.picking.logistics_milestone, other.logistics_milestone)
@@ -58,7 +65,9 @@ class TestProcessing(LogisticsCommon, TransactionCase):
         self.assertEqual(len(self.picking.logistics_event_ids), 3)
 
     def test_sequence_orders_same_milestone_scans(self):
-        self._ingest(event("q-2", self.ref, "in_transit", 5, sequence=2, location={"city": "Paris"}))
+        self._ingest(
+            event("q-2", self.ref, "in_transit", 5, sequence=2, location={"city": "Paris"})
+        )
         self._process_pending()
         # an older scan with a lower sequence, arriving late, even with a later clock
         self._ingest(event("q-1", self.ref, "in_transit", 9, sequence=1, location={"city": "Lyon"}))
@@ -89,7 +98,9 @@ class TestProcessing(LogisticsCommon, TransactionCase):
         with freeze_time(later):
             self.env["logistics.event"]._cron_check_waiting()
             self.env["logistics.event"]._cron_check_waiting()
-        activities = self.picking.activity_ids.filtered(lambda a: a.activity_type_id == activity_type)
+        activities = self.picking.activity_ids.filtered(
+            lambda a: a.activity_type_id == activity_type
+        )
         self.assertEqual(len(activities), 1)
         self.assertEqual(activities.user_id, self.responsible)
         self.assertTrue(delivered.wait_alerted)
@@ -114,9 +125,17 @@ class TestProcessing(LogisticsCommon, TransactionCase):
         self._validate(self.picking)
         document = base64.b64encode(b"%PDF-1.4 signed").decode()
         pod = self._ingest(
-            event("p-1", self.ref, "pod_received", 5,
-                  pod={"signed_by": "J. Doe", "document_b64": document,
-                       "document_mimetype": "application/pdf"})
+            event(
+                "p-1",
+                self.ref,
+                "pod_received",
+                5,
+                pod={
+                    "signed_by": "J. Doe",
+                    "document_b64": document,
+                    "document_mimetype": "application/pdf",
+                },
+            )
         )
         self._process_pending()
         self.assertEqual(pod.state, "applied")
@@ -141,7 +160,9 @@ class TestProcessing(LogisticsCommon, TransactionCase):
         self._process_pending()
         self.assertEqual(ghost.state, "waiting")
         self.assertEqual(ghost.wait_reason, "unknown_ref")
-        later = fields.Datetime.now() + timedelta(minutes=self.endpoint.unknown_ref_wait_minutes + 1)
+        later = fields.Datetime.now() + timedelta(
+            minutes=self.endpoint.unknown_ref_wait_minutes + 1
+        )
         with freeze_time(later), trap_jobs() as trap:
             self.env["logistics.event"]._cron_check_waiting()
             trap.perform_enqueued_jobs()
@@ -172,7 +193,9 @@ class TestProcessing(LogisticsCommon, TransactionCase):
         self.endpoint.max_attempts = 2
         flaky = self._ingest(event("f-1", self.ref, "picked_up", 1))
         picking_cls = type(self.env["stock.picking"])
-        with patch.object(picking_cls, "_logistics_apply", side_effect=ConnectionError("TMS hiccup")):
+        with patch.object(
+            picking_cls, "_logistics_apply", side_effect=ConnectionError("TMS hiccup")
+        ):
             with trap_jobs() as trap:
                 self._process_pending()
                 self.assertEqual(flaky.state, "failed")
@@ -206,6 +229,17 @@ class TestProcessing(LogisticsCommon, TransactionCase):
         self.assertEqual(bad.state, "failed")
         self.assertEqual(good.state, "applied")
         self.assertEqual(good_picking.logistics_milestone, "picked_up")
+
+    def test_cron_queues_a_job_for_events_no_job_picked_up(self):
+        stranded = self._ingest(event("st-1", self.ref, "booked", 1))
+        endpoints = self.env["logistics.endpoint"]._cron_process_stale()
+        self.assertFalse(endpoints, "fresh events are left to their own job")
+        with freeze_time(fields.Datetime.now() + timedelta(minutes=2)), trap_jobs() as trap:
+            endpoints = self.env["logistics.endpoint"]._cron_process_stale()
+            self.assertEqual(endpoints, self.endpoint)
+            trap.assert_jobs_count(1)
+            trap.perform_enqueued_jobs()
+        self.assertEqual(stranded.state, "applied")
 
     def test_events_are_immutable_but_state_moves(self):
         stored = self._ingest(event("im-1", self.ref, "booked", 1))

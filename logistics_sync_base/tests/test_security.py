@@ -15,7 +15,9 @@ class TestSecurity(LogisticsCommon, TransactionCase):
         cls._setup_logistics()
         cls.picking = cls._make_picking()
         cls.user = new_test_user(
-            cls.env, "ls_user", groups="base.group_user,logistics_sync_base.group_logistics_sync_user"
+            cls.env,
+            "ls_user",
+            groups="base.group_user,logistics_sync_base.group_logistics_sync_user",
         )
         cls.manager = new_test_user(
             cls.env,
@@ -27,7 +29,9 @@ class TestSecurity(LogisticsCommon, TransactionCase):
             "ls_admin",
             groups="base.group_system,logistics_sync_base.group_logistics_sync_manager",
         )
-        cls.env["logistics.event"]._ingest(cls.endpoint, [event("sec-1", cls.picking.name, "booked")])
+        cls.env["logistics.event"]._ingest(
+            cls.endpoint, [event("sec-1", cls.picking.name, "booked")]
+        )
         cls.stored = cls.env["logistics.event"].search([("external_id", "=", "sec-1")])
         cls.stored.write({"state": "dead"})
 
@@ -47,8 +51,14 @@ class TestSecurity(LogisticsCommon, TransactionCase):
         endpoint = self.endpoint.with_user(self.manager)
         endpoint.write({"name": "Renamed"})
         self.assertEqual(self.endpoint.name, "Renamed")
-        for secret_field in ("signing_secret", "previous_signing_secret", "auth_password",
-                             "auth_token", "auth_api_key", "oauth_client_secret"):
+        for secret_field in (
+            "signing_secret",
+            "previous_signing_secret",
+            "auth_password",
+            "auth_token",
+            "auth_api_key",
+            "oauth_client_secret",
+        ):
             with self.assertRaises(AccessError, msg=secret_field):
                 endpoint.read([secret_field])
         with self.assertRaises(AccessError):
@@ -60,8 +70,10 @@ class TestSecurity(LogisticsCommon, TransactionCase):
         endpoint = self.endpoint.with_user(self.admin)
         old = endpoint.signing_secret
         self.assertTrue(old.startswith("whsec_"))
-        wizard = self.env["logistics.endpoint.secret"].with_user(self.admin).create(
-            {"endpoint_id": self.endpoint.id, "keep_previous": True}
+        wizard = (
+            self.env["logistics.endpoint.secret"]
+            .with_user(self.admin)
+            .create({"endpoint_id": self.endpoint.id, "keep_previous": True})
         )
         wizard.action_generate()
         self.assertNotEqual(endpoint.signing_secret, old)
@@ -85,7 +97,9 @@ class TestSecurity(LogisticsCommon, TransactionCase):
         visible = self.env["logistics.event"].with_user(self.user).search([])
         self.assertIn(self.stored, visible)
         self.assertFalse(visible.filtered(lambda e: e.company_id == company_b))
-        self.assertFalse(self.env["logistics.endpoint"].with_user(self.user).search([("code", "=", "b2")]))
+        self.assertFalse(
+            self.env["logistics.endpoint"].with_user(self.user).search([("code", "=", "b2")])
+        )
 
     def test_code_and_tolerance_are_validated(self):
         with self.assertRaisesRegex(Exception, "lowercase"):

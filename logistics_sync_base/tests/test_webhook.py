@@ -45,12 +45,12 @@ class TestWebhook(LogisticsCommon, HttpCase):
     # ----------------------------------------------------------------- 202 / 200
     def test_accepted_single_event_is_stored_and_queued_not_applied(self):
         before = self._counts()
-        body = event("evt-1", self.picking.name, "picked_up", location={"city": "Lyon", "country": "FR"})
+        body = event(
+            "evt-1", self.picking.name, "picked_up", location={"city": "Lyon", "country": "FR"}
+        )
         response = self.post(body)
         self.assertEqual(response.status_code, 202, response.text)
-        self.assertEqual(
-            response.json()["events"], [{"event_id": "evt-1", "status": "accepted"}]
-        )
+        self.assertEqual(response.json()["events"], [{"event_id": "evt-1", "status": "accepted"}])
         stored = self.env["logistics.event"].search([("external_id", "=", "evt-1")])
         self.assertEqual(len(stored), 1)
         self.assertEqual(stored.state, "received")
@@ -88,7 +88,10 @@ class TestWebhook(LogisticsCommon, HttpCase):
         self.post(event("mix-1", self.picking.name, "booked"))
         before = self._counts()
         response = self.post(
-            [event("mix-1", self.picking.name, "booked"), event("mix-2", self.picking.name, "picked_up")]
+            [
+                event("mix-1", self.picking.name, "booked"),
+                event("mix-2", self.picking.name, "picked_up"),
+            ]
         )
         self.assertEqual(response.status_code, 202)
         self.assertEqual(
@@ -121,7 +124,10 @@ class TestWebhook(LogisticsCommon, HttpCase):
     def test_409_conflict_inside_one_batch(self):
         before = self._counts()
         response = self.post(
-            [event("c-2", self.picking.name, "booked"), event("c-2", self.picking.name, "picked_up")]
+            [
+                event("c-2", self.picking.name, "booked"),
+                event("c-2", self.picking.name, "picked_up"),
+            ]
         )
         self.assertError(response, 409, "conflict", before)
 
@@ -133,7 +139,9 @@ class TestWebhook(LogisticsCommon, HttpCase):
     def test_401_missing_signature(self):
         before = self._counts()
         raw = json.dumps(event("s-1", self.picking.name, "booked")).encode()
-        response = self.url_open(URL % "test-carrier", data=raw, headers={"Content-Type": "application/json"})
+        response = self.url_open(
+            URL % "test-carrier", data=raw, headers={"Content-Type": "application/json"}
+        )
         error = self.assertError(response, 401, "invalid_signature", before)
         self.assertIn("missing", error["message"])
 

@@ -1,2 +1,1 @@
-from . import logistics_endpoint_secret
-from . import logistics_event_discard
+from . import logistics_endpoint_secret, logistics_event_discard

@@ -21,7 +21,9 @@ class LogisticsFreightCharge(models.Model):
     )
     amount_quoted = fields.Monetary(string="Quoted", currency_field="currency_id")
     amount_billed = fields.Monetary(string="Billed", currency_field="currency_id")
-    variance = fields.Monetary(compute="_compute_variance", store=True, currency_field="currency_id")
+    variance = fields.Monetary(
+        compute="_compute_variance", store=True, currency_field="currency_id"
+    )
     move_id = fields.Many2one("account.move", string="Vendor bill", check_company=True)
     state = fields.Selection(
         [("draft", "To reconcile"), ("matched", "Matched"), ("disputed", "Disputed")],

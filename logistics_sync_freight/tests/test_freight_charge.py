@@ -17,7 +17,9 @@ class TestFreightCharge(TransactionCase):
     def test_logistics_user_reads_but_cannot_edit(self):
         charge = self.env["logistics.freight.charge"].create({"name": "INV-3", "amount_billed": 1})
         user = new_test_user(
-            self.env, "ls_freight_user", groups="base.group_user,logistics_sync_base.group_logistics_sync_user"
+            self.env,
+            "ls_freight_user",
+            groups="base.group_user,logistics_sync_base.group_logistics_sync_user",
         )
         self.assertEqual(charge.with_user(user).name, "INV-3")
         with self.assertRaises(AccessError):

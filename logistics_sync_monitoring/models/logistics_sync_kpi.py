@@ -20,9 +20,7 @@ class LogisticsSyncKpi(models.Model):
     superseded_count = fields.Integer(string="Superseded", readonly=True)
     waiting_count = fields.Integer(string="Waiting", readonly=True)
     failed_count = fields.Integer(string="Failed or dead", readonly=True)
-    failed_rate = fields.Float(
-        string="Failed message rate (%)", readonly=True, aggregator="avg"
-    )
+    failed_rate = fields.Float(string="Failed message rate (%)", readonly=True, aggregator="avg")
     avg_sync_latency = fields.Float(
         string="Sync latency (s)",
         readonly=True,

@@ -16,7 +16,9 @@ class TestSaleOrderStatus(LogisticsCommon, TransactionCase):
         order = self.env["sale.order"].create(
             {
                 "partner_id": self.customer.id,
-                "order_line": [Command.create({"product_id": self.product.id, "product_uom_qty": 1})],
+                "order_line": [
+                    Command.create({"product_id": self.product.id, "product_uom_qty": 1})
+                ],
             }
         )
         order.action_confirm()
