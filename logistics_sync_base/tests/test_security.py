@@ -4,6 +4,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
+from ..models.logistics_endpoint import SECRET_FIELDS
 from .common import LogisticsCommon, event
 
 
@@ -51,14 +52,7 @@ class TestSecurity(LogisticsCommon, TransactionCase):
         endpoint = self.endpoint.with_user(self.manager)
         endpoint.write({"name": "Renamed"})
         self.assertEqual(self.endpoint.name, "Renamed")
-        for secret_field in (
-            "signing_secret",
-            "previous_signing_secret",
-            "auth_password",
-            "auth_token",
-            "auth_api_key",
-            "oauth_client_secret",
-        ):
+        for secret_field in SECRET_FIELDS:
             with self.assertRaises(AccessError, msg=secret_field):
                 endpoint.read([secret_field])
         with self.assertRaises(AccessError):
@@ -81,6 +75,12 @@ class TestSecurity(LogisticsCommon, TransactionCase):
         self.assertEqual(wizard.new_secret, endpoint.signing_secret)
         # the chatter says it happened, never what the secret is
         self.assertNotIn(endpoint.signing_secret, " ".join(endpoint.message_ids.mapped("body")))
+
+    def test_every_secret_field_is_for_system_admins_and_not_copied(self):
+        fields_ = self.env["logistics.endpoint"]._fields
+        for name in SECRET_FIELDS:
+            self.assertEqual(fields_[name].groups, "base.group_system", name)
+            self.assertFalse(fields_[name].copy, name)
 
     def test_secret_not_copied_and_generated_per_endpoint(self):
         copy = self.endpoint.copy({"code": "copied"})

@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Load generator: our signed webhook vs the bare one-INSERT controller, same run.
+
+Run by bench/webhook (which starts the server); prints throughput and p50/p99
+latency of each, and their ratio.  Every webhook request carries a new event
+(so each one is stored and queued, not answered as a duplicate).
+"""
+
+import argparse
+import http.client
+import json
+import statistics
+import sys
+import threading
+import time
+import uuid
+import xmlrpc.client
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "logistics_sync_base"))
+from lib.signature import sign_headers  # noqa: E402
+
+
+def run(port, requests_, concurrency):
+    """POST every (path, body, headers) over keep-alive connections; return stats."""
+    latencies, statuses, lock = [], {}, threading.Lock()
+    chunks = [requests_[i::concurrency] for i in range(concurrency)]
+
+    def worker(chunk):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        local = []
+        for path, body, headers in chunk:
+            started = time.perf_counter()
+            conn.request("POST", path, body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            local.append(time.perf_counter() - started)
+            with lock:
+                statuses[response.status] = statuses.get(response.status, 0) + 1
+        conn.close()
+        with lock:
+            latencies.extend(local)
+
+    threads = [threading.Thread(target=worker, args=(c,)) for c in chunks]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "rps": len(requests_) / elapsed,
+        "p50_ms": 1000 * statistics.median(latencies),
+        "p99_ms": 1000 * latencies[int(len(latencies) * 0.99) - 1],
+        "statuses": statuses,
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=8079)
+    parser.add_argument("--db", default="logistics_sync_bench")
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=6)
+    parser.add_argument("--batch", type=int, default=1, help="events per webhook request")
+    args = parser.parse_args()
+
+    common = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{args.port}/xmlrpc/2/common")
+    uid = common.authenticate(args.db, "admin", "admin", {})
+    models = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{args.port}/xmlrpc/2/object")
+    secret = models.execute_kw(
+        args.db,
+        uid,
+        "admin",
+        "logistics.endpoint",
+        "search_read",
+        [[("code", "=", "demo-tms")]],
+        {"fields": ["signing_secret"]},
+    )[0]["signing_secret"]
+
+    run_id = uuid.uuid4().hex[:8]
+
+    def webhook_requests(n):
+        out = []
+        for i in range(n):
+            events = [
+                {
+                    "event_id": f"bench-{run_id}-{i}-{j}",
+                    "shipment_ref": f"BENCH/{i % 50}",
+                    "milestone": "in_transit",
+                    "occurred_at": "2026-11-26T08:00:00Z",
+                    "sequence": i,
+                }
+                for j in range(args.batch)
+            ]
+            body = json.dumps(events[0] if args.batch == 1 else events).encode()
+            headers = sign_headers(secret, events[0]["event_id"], body)
+            headers["Content-Type"] = "application/json"
+            out.append(("/logistics_sync/v1/events/demo-tms", body, headers))
+        return out
+
+    warm = webhook_requests(100)
+    run(args.port, [("/logistics_sync_bench/bare", b, h) for (_p, b, h) in warm], args.concurrency)
+    run(args.port, warm, args.concurrency)
+
+    n = args.requests
+    ours_requests = webhook_requests(n)
+    bare_requests = [("/logistics_sync_bench/bare", b, h) for (_p, b, h) in webhook_requests(n)]
+    bare = run(args.port, bare_requests, args.concurrency)
+    ours = run(args.port, ours_requests, args.concurrency)
+    bare2 = run(args.port, bare_requests, args.concurrency)  # baseline again: drift check
+    baseline = (bare["rps"] + bare2["rps"]) / 2
+    print(f"batch={args.batch} requests={n} concurrency={args.concurrency}")
+    for name, stats in (
+        ("bare INSERT (1st)", bare),
+        ("bare INSERT (2nd)", bare2),
+        ("webhook", ours),
+    ):
+        print(
+            f"  {name:18s} {stats['rps']:8.1f} req/s  p50 {stats['p50_ms']:6.1f} ms  "
+            f"p99 {stats['p99_ms']:6.1f} ms  {stats['statuses']}"
+        )
+    print(
+        f"  ratio webhook/bare: {ours['rps'] / baseline:.2f}"
+        f"  (events/s through the webhook: {ours['rps'] * args.batch:.0f})"
+    )
+
+
+if __name__ == "__main__":
+    main()
