@@ -81,12 +81,16 @@ def main():
 
     run_id = uuid.uuid4().hex[:8]
 
+    calls = [0]
+
     def webhook_requests(n):
+        calls[0] += 1
+        prefix = f"bench-{run_id}-{calls[0]}"
         out = []
         for i in range(n):
             events = [
                 {
-                    "event_id": f"bench-{run_id}-{i}-{j}",
+                    "event_id": f"{prefix}-{i}-{j}",
                     "shipment_ref": f"BENCH/{i % 50}",
                     "milestone": "in_transit",
                     "occurred_at": "2026-11-26T08:00:00Z",
