@@ -205,7 +205,6 @@ ls_postgres() {
             -E UTF8 --locale=C.UTF-8 >"$LS_LOCAL/initdb.log" 2>&1 || die "initdb failed; see $LS_LOCAL/initdb.log"
         {
             echo "listen_addresses = '127.0.0.1'"
-            echo "port = $LS_DB_PORT"
             echo "unix_socket_directories = '$LS_PGDATA'"
             echo "max_connections = 200"
             echo "shared_buffers = 256MB"
@@ -217,13 +216,14 @@ ls_postgres() {
         [ "$(id -u)" -eq 0 ] && chown "$LS_PG_OSUSER" "$LS_PGDATA"/*.conf
     fi
     if _as_pg "$bindir/pg_ctl" -D "$LS_PGDATA" status >/dev/null 2>&1; then
+        LS_DB_PORT="$(sed -n 4p "$LS_PGDATA/postmaster.pid")"
         log "PostgreSQL: reusing the running cluster on 127.0.0.1:$LS_DB_PORT"
     else
         if (exec 3<>"/dev/tcp/127.0.0.1/$LS_DB_PORT") 2>/dev/null; then
             die "Port $LS_DB_PORT on 127.0.0.1 is taken by another program; set LS_PGPORT to a free port."
         fi
         log "Starting PostgreSQL on 127.0.0.1:$LS_DB_PORT"
-        _as_pg "$bindir/pg_ctl" -D "$LS_PGDATA" -l "$LS_PGDATA/server.log" -w -t 60 start >/dev/null ||
+        _as_pg "$bindir/pg_ctl" -D "$LS_PGDATA" -l "$LS_PGDATA/server.log" -o "-p $LS_DB_PORT" -w -t 60 start >/dev/null ||
             die "PostgreSQL did not start; see $LS_PGDATA/server.log"
         LS_STARTED_PG=1
     fi
