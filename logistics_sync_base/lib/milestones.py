@@ -54,14 +54,6 @@ def moves_shipment(milestone):
     return rank(milestone) > 0
 
 
-def order_key(milestone, occurred_at, sequence=None):
-    """Sort key of a progress event: rank first, then source sequence, then time.
-
-    ``occurred_at`` is a naive UTC datetime (or None), ``sequence`` an int or None.
-    """
-    return (rank(milestone), sequence if sequence is not None else -1, occurred_at)
-
-
 def decide(current, event, dispatched):
     """What to do with one event given the shipment's current position.
 

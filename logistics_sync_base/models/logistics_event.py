@@ -176,11 +176,13 @@ class LogisticsEvent(models.Model):
                 ["external_id", "payload_hash"],
             )
         }
-        return self._store_new(endpoint, events, hashes, existing, conflicts, raw_single)
+        return self._store_new(endpoint, events, hashes, by_id, existing, conflicts, raw_single)
 
-    def _store_new(self, endpoint, events, hashes, existing, conflicts, raw_single):
+    def _store_new(self, endpoint, events, hashes, by_id, existing, conflicts, raw_single):
+        """``by_id``: event id -> content hash of this request; ``existing``: the same
+        for ids already stored."""
         conflicts = conflicts + [
-            ext_id for ext_id, digest in existing.items() if self._differs(events, ext_id, digest)
+            ext_id for ext_id, digest in existing.items() if by_id[ext_id] != digest
         ]
         if conflicts:
             return 409, {
@@ -217,23 +219,12 @@ class LogisticsEvent(models.Model):
             # A concurrent request stored some of these ids first.  Our snapshot cannot
             # see its row (repeatable read), so classify with a fresh transaction.
             self.env.invalidate_all()
+            committed = self._committed_hashes(endpoint, [v["external_id"] for v in vals_list])
             return self._store_new(
-                endpoint,
-                events,
-                hashes,
-                self._committed_hashes(endpoint, [v["external_id"] for v in vals_list]),
-                [],
-                raw_single,
+                endpoint, events, hashes, by_id, {**existing, **committed}, [], raw_single
             )
         endpoint._enqueue_processing()
         return 202, {"status": "accepted", "events": statuses}
-
-    @staticmethod
-    def _differs(events, ext_id, digest):
-        return any(
-            event["event_id"] == ext_id and canonical.content_hash(event) != digest
-            for event in events
-        )
 
     def _committed_hashes(self, endpoint, external_ids):
         with self.env.registry.cursor() as cr:
