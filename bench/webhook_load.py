@@ -47,14 +47,89 @@ def run(port, requests_, concurrency):
         thread.start()
     for thread in threads:
         thread.join()
-    elapsed = time.perf_counter() - started
+    return _stats(latencies, time.perf_counter() - started, statuses)
+
+
+def _stats(latencies, elapsed, statuses):
     latencies.sort()
     return {
-        "rps": len(requests_) / elapsed,
+        "rps": len(latencies) / elapsed,
         "p50_ms": 1000 * statistics.median(latencies),
-        "p99_ms": 1000 * latencies[int(len(latencies) * 0.99) - 1],
+        "p99_ms": 1000 * latencies[max(0, int(len(latencies) * 0.99) - 1)],
         "statuses": statuses,
     }
+
+
+def raw_postgres(conf_path, batches, concurrency):
+    """Baseline for batches: the same rows with plain multi-row INSERT ... ON CONFLICT
+    DO NOTHING, one durable transaction per batch, straight to PostgreSQL."""
+    import configparser
+
+    import psycopg2
+
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(conf_path)
+    options = parser["options"]
+    dsn = {
+        "dbname": options["db_name"],
+        "host": options.get("db_host") or None,
+        "port": options.get("db_port") or None,
+        "user": options.get("db_user") or None,
+        "password": options.get("db_password") or None,
+    }
+    setup = psycopg2.connect(**dsn)
+    with setup, setup.cursor() as cr:
+        cr.execute(
+            "CREATE TABLE IF NOT EXISTS bench_raw_event (id serial PRIMARY KEY, endpoint_id int,"
+            " external_id varchar, shipment_ref varchar, milestone varchar, occurred_at timestamp,"
+            " sequence int, payload text, payload_hash varchar, received_at timestamp,"
+            " state varchar, UNIQUE (endpoint_id, external_id))"
+        )
+        cr.execute("TRUNCATE bench_raw_event")
+    setup.close()
+    chunks = [batches[i::concurrency] for i in range(concurrency)]
+    latencies, lock = [], threading.Lock()
+
+    def worker(chunk):
+        conn = psycopg2.connect(**dsn)
+        local = []
+        with conn.cursor() as cr:
+            for events in chunk:
+                started = time.perf_counter()
+                rows = [
+                    (
+                        1,
+                        e["event_id"],
+                        e["shipment_ref"],
+                        e["milestone"],
+                        e["occurred_at"],
+                        e["sequence"],
+                        json.dumps(e),
+                        "x" * 64,
+                        "received",
+                    )
+                    for e in events
+                ]
+                values = ",".join(["(%s,%s,%s,%s,%s,%s,%s,%s,now(),%s)"] * len(rows))
+                cr.execute(
+                    "INSERT INTO bench_raw_event (endpoint_id, external_id, shipment_ref,"
+                    " milestone, occurred_at, sequence, payload, payload_hash, received_at, state)"
+                    f" VALUES {values} ON CONFLICT (endpoint_id, external_id) DO NOTHING",
+                    [v for row in rows for v in row],
+                )
+                conn.commit()
+                local.append(time.perf_counter() - started)
+        conn.close()
+        with lock:
+            latencies.extend(local)
+
+    threads = [threading.Thread(target=worker, args=(c,)) for c in chunks]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return _stats(latencies, time.perf_counter() - started, {"commits": len(batches)})
 
 
 def main():
@@ -64,6 +139,9 @@ def main():
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=6)
     parser.add_argument("--batch", type=int, default=1, help="events per webhook request")
+    parser.add_argument(
+        "--conf", help="Odoo config of the bench database (raw PostgreSQL baseline)"
+    )
     args = parser.parse_args()
 
     common = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{args.port}/xmlrpc/2/common")
@@ -129,6 +207,14 @@ def main():
         f"  ratio webhook/bare: {ours['rps'] / baseline:.2f}"
         f"  (events/s through the webhook: {ours['rps'] * args.batch:.0f})"
     )
+    if args.conf and args.batch > 1:
+        batches = [json.loads(body) for (_p, body, _h) in webhook_requests(n)]
+        raw = raw_postgres(args.conf, batches, args.concurrency)
+        print(
+            f"  {'raw PostgreSQL':18s} {raw['rps']:8.1f} batches/s = {raw['rps'] * args.batch:.0f} events/s"
+            f"  p50 {raw['p50_ms']:6.1f} ms  p99 {raw['p99_ms']:6.1f} ms"
+        )
+        print(f"  ratio webhook/raw PostgreSQL (events/s): {ours['rps'] / raw['rps']:.2f}")
 
 
 if __name__ == "__main__":

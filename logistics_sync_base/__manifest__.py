@@ -24,6 +24,7 @@
         "views/res_config_settings_views.xml",
         "wizards/logistics_endpoint_secret_views.xml",
         "wizards/logistics_event_discard_views.xml",
+        "wizards/logistics_mapping_try_views.xml",
         "views/menus.xml",
     ],
     "demo": ["demo/logistics_endpoint_demo.xml"],

@@ -14,10 +14,12 @@ from odoo.http import request
 
 from ..lib import canonical
 from ..lib.signature import SignatureError
+from ..models.logistics_endpoint import RATE_LIMITER
 
 _logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_BATCH = 500
+LOCK_TIMEOUT = 2.0  # seconds
 
 
 def _error(status, code, message, details=None, headers=None):
@@ -37,26 +39,27 @@ class LogisticsEventsController(http.Controller):
     def receive_events(self, code, **_kwargs):
         # sudo: webhooks carry no Odoo session; the caller is authenticated by the
         # endpoint's signature below, and everything runs on that endpoint's company.
-        endpoint = (
-            request.env["logistics.endpoint"]
-            .sudo()
-            .search([("code", "=", code), ("active", "=", True)], limit=1)
-        )
-        if not endpoint:
+        # The endpoint comes from a per-worker cache (no query), cleared on any change.
+        Endpoint = request.env["logistics.endpoint"].sudo()
+        hook = Endpoint._webhook_snapshot(code)
+        if hook is None:
             return _error(404, "unknown_endpoint", f"No active endpoint with code {code!r}.")
-        endpoint = endpoint.with_company(endpoint.company_id)
         httprequest = request.httprequest
-        if not endpoint._source_allowed(httprequest.remote_addr):
+        if not hook.source_allowed(httprequest.remote_addr):
             return _error(403, "forbidden_source", "This address may not post to the endpoint.")
-        wait = endpoint._rate_limited()
+        wait = (
+            RATE_LIMITER.hit((request.env.cr.dbname, hook.id), hook.rate_limit)
+            if hook.rate_limit > 0
+            else 0
+        )
         if wait:
             return _error(
                 429,
                 "rate_limited",
-                f"Rate limit of {endpoint.rate_limit_per_minute} requests per minute exceeded.",
+                f"Rate limit of {hook.rate_limit} requests per minute exceeded.",
                 headers={"Retry-After": str(wait)},
             )
-        max_bytes = endpoint.max_body_kb * 1024
+        max_bytes = hook.max_bytes
         if (httprequest.content_length or 0) > max_bytes:
             return _error(413, "too_large", f"Body over the limit of {max_bytes} bytes.")
         if httprequest.mimetype != "application/json":
@@ -65,17 +68,17 @@ class LogisticsEventsController(http.Controller):
         if len(raw) > max_bytes:
             return _error(413, "too_large", f"Body over the limit of {max_bytes} bytes.")
         try:
-            endpoint._verify_signature(httprequest.headers, raw)
+            hook.verify_signature(httprequest.headers, raw)
         except SignatureError as exc:
-            _logger.info("Webhook for endpoint %s refused: %s", endpoint.code, exc)
+            _logger.info("Webhook for endpoint %s refused: %s", hook.code, exc)
             return _error(401, "invalid_signature", f"Signature refused: {exc}.")
         try:
             data = json.loads(raw)
         except (UnicodeDecodeError, ValueError) as exc:
             return _error(400, "invalid_json", f"Body is not JSON: {exc}.")
         single = isinstance(data, dict)
-        events = [data] if single else data
-        if not isinstance(events, list) or not events:
+        items = [data] if single else data
+        if not isinstance(items, list) or not items:
             return _error(
                 422,
                 "invalid_payload",
@@ -86,11 +89,19 @@ class LogisticsEventsController(http.Controller):
             .sudo()
             .get_param("logistics_sync.max_batch_size", DEFAULT_MAX_BATCH)
         )
-        if len(events) > max_batch:
+        if len(items) > max_batch:
             return _error(
                 422,
                 "batch_too_large",
-                f"A batch holds at most {max_batch} events; this one has {len(events)}.",
+                f"A batch holds at most {max_batch} events; this one has {len(items)}.",
+            )
+        events, errors = hook.to_canonical(items)
+        if errors:
+            return _error(
+                422,
+                "unmapped_payload",
+                f"{len(errors)} payload(s) do not fit the endpoint's mapping; nothing was stored.",
+                details=errors,
             )
         errors = canonical.validate_events(events)
         if errors:
@@ -100,10 +111,19 @@ class LogisticsEventsController(http.Controller):
                 f"{len(errors)} schema violation(s); nothing was stored.",
                 details=errors,
             )
+        # Never keep a sender waiting on a lock: past LOCK_TIMEOUT the transaction
+        # fails, Odoo retries it, and a conflict that survives answers 503 (ir_http.py).
         status, body = (
             request.env["logistics.event"]
             .sudo()
-            .with_company(endpoint.company_id)
-            ._ingest(endpoint, events, raw_single=raw.decode() if single else None)
+            .with_company(hook.company_id)
+            ._ingest(
+                Endpoint.browse(hook.id).with_company(hook.company_id),
+                events,
+                raw_single=raw.decode() if single else None,
+                originals=items if hook.inbound_format == "mapped" else None,
+                hook=hook,
+                lock_timeout=LOCK_TIMEOUT,
+            )
         )
         return request.make_json_response(body, status=status)

@@ -95,3 +95,29 @@ def verify(secrets_, headers, body, tolerance=MAX_TOLERANCE, now=None):
         if any(hmac.compare_digest(expected_bytes, sig) for sig in received):
             return True
     raise SignatureError("signature does not match")
+
+
+def verify_hmac(secrets_, headers, body, header, encoding="hex"):
+    """Check a plain HMAC-SHA256 of the raw body sent in the header ``header``.
+
+    The scheme many carriers use: ``hex`` or ``base64`` of HMAC-SHA256(secret, body),
+    optionally prefixed ``sha256=``.  The key is the secret string as UTF-8.  There
+    is no timestamp: replays are absorbed by the event id's idempotency.
+    """
+    lowered = {k.lower(): v for k, v in headers.items()}
+    value = (lowered.get((header or "").lower()) or "").strip()
+    if not value:
+        raise SignatureError(f"missing {header} header")
+    if value.lower().startswith("sha256="):
+        value = value[7:]
+    candidates = [s for s in secrets_ if s]
+    if not candidates:
+        raise SignatureError("the endpoint has no signing secret")
+    body = body if isinstance(body, bytes) else body.encode()
+    received = value.lower().encode() if encoding == "hex" else value.encode()
+    for secret in candidates:
+        digest = hmac.new(secret.encode(), body, "sha256").digest()
+        expected = digest.hex() if encoding == "hex" else base64.b64encode(digest).decode()
+        if hmac.compare_digest(expected.encode(), received):
+            return True
+    raise SignatureError(f"no valid HMAC-SHA256 signature in {header}")

@@ -1,1 +1,7 @@
-from . import logistics_endpoint, logistics_event, res_config_settings, stock_picking
+from . import (
+    ir_http,
+    logistics_endpoint,
+    logistics_event,
+    res_config_settings,
+    stock_picking,
+)

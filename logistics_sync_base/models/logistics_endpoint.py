@@ -3,11 +3,15 @@ import ipaddress
 import logging
 import threading
 import time
+from dataclasses import dataclass
 
-from odoo import api, fields, models
+import psycopg2
+
+from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
-from ..lib import signature
+from ..lib import mapping, milestones, signature
 
 _logger = logging.getLogger(__name__)
 
@@ -49,6 +53,79 @@ class _RateLimiter:
 
 
 RATE_LIMITER = _RateLimiter()
+
+# The fields the webhook needs on every request, cached per worker (see
+# ``_webhook_snapshot``); a write to any of them clears the cache everywhere.
+WEBHOOK_FIELDS = frozenset(
+    {
+        "code",
+        "active",
+        "company_id",
+        "kind",
+        "signing_secret",
+        "previous_signing_secret",
+        "timestamp_tolerance",
+        "allowed_networks",
+        "rate_limit_per_minute",
+        "max_body_kb",
+        "signature_scheme",
+        "signature_header",
+        "signature_encoding",
+        "inbound_format",
+        "status_map_ids",
+    }
+    | {path_field for path_field, _required in mapping.PATH_FIELDS.values()}
+)
+
+
+@dataclass(frozen=True)
+class WebhookSnapshot:
+    """What the webhook controller needs to know about an endpoint, without a query."""
+
+    id: int
+    code: str
+    name: str
+    kind: str
+    company_id: int
+    channel_name: str
+    secrets: tuple
+    tolerance: int
+    networks: tuple
+    rate_limit: int
+    max_bytes: int
+    signature_scheme: str
+    signature_header: str
+    signature_encoding: str
+    inbound_format: str
+    paths: tuple
+    status_map: tuple
+
+    def source_allowed(self, remote_addr):
+        if not self.networks:
+            return True
+        try:
+            address = ipaddress.ip_address(remote_addr or "")
+        except ValueError:
+            return False
+        return any(address in network for network in self.networks)
+
+    def verify_signature(self, headers, body):
+        if self.signature_scheme == "hmac_sha256":
+            signature.verify_hmac(
+                self.secrets, headers, body, self.signature_header, self.signature_encoding
+            )
+        else:
+            signature.verify(self.secrets, headers, body, tolerance=self.tolerance)
+
+    def to_canonical(self, data):
+        if self.inbound_format != "mapped":
+            return ([data] if isinstance(data, dict) else data), []
+        return mapping.map_payloads(
+            data,
+            dict(self.paths),
+            dict(self.status_map),
+            carrier=self.code if self.kind == "carrier" else None,
+        )
 
 
 class LogisticsEndpoint(models.Model):
@@ -125,6 +202,42 @@ class LogisticsEndpoint(models.Model):
         default=0, help="Requests per minute and Odoo worker; 0 means no limit."
     )
     max_body_kb = fields.Integer(string="Max body (KiB)", default=10240)
+    signature_scheme = fields.Selection(
+        [
+            ("standard_webhooks", "Standard Webhooks v1"),
+            ("hmac_sha256", "HMAC-SHA256 of the body in a header"),
+        ],
+        default="standard_webhooks",
+        required=True,
+        tracking=True,
+    )
+    signature_header = fields.Char(default="X-Signature", help="Header holding the HMAC.")
+    signature_encoding = fields.Selection(
+        [("hex", "Hexadecimal"), ("base64", "Base64")], default="hex", required=True
+    )
+    inbound_format = fields.Selection(
+        [("canonical", "Canonical events (contract v1)"), ("mapped", "Sender's own JSON, mapped")],
+        default="canonical",
+        required=True,
+        tracking=True,
+        help="Mapped: each payload is turned into a canonical event with the paths and "
+        "status table below, then validated and processed like any canonical event.",
+    )
+    map_event_id_path = fields.Char("Event id path", default="id")
+    map_shipment_ref_path = fields.Char("Shipment reference path", default="shipment.reference")
+    map_tracking_ref_path = fields.Char("Tracking reference path")
+    map_status_path = fields.Char("Status code path", default="status.code")
+    map_occurred_at_path = fields.Char("Event time path", default="status.at")
+    map_sequence_path = fields.Char("Sequence path")
+    map_reason_path = fields.Char("Reason path")
+    map_description_path = fields.Char("Description path")
+    map_location_city_path = fields.Char("City path")
+    map_location_postal_code_path = fields.Char("Postal code path")
+    map_location_country_path = fields.Char("Country path")
+    map_eta_path = fields.Char("ETA path")
+    status_map_ids = fields.One2many(
+        "logistics.status.map", "endpoint_id", string="Status codes", copy=True
+    )
     webhook_url = fields.Char(compute="_compute_webhook_url")
     # ---- processing
     channel_name = fields.Char(compute="_compute_channel_name", store=True)
@@ -227,7 +340,53 @@ class LogisticsEndpoint(models.Model):
         for vals in vals_list:
             if not vals.get("signing_secret"):
                 vals["signing_secret"] = signature.generate_secret()
+        self.env.registry.clear_cache()
         return super().create(vals_list)
+
+    def write(self, vals):
+        if WEBHOOK_FIELDS.intersection(vals):
+            self.env.registry.clear_cache()
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()
+        return super().unlink()
+
+    @api.model
+    @tools.ormcache("code")
+    def _webhook_snapshot(self, code):
+        """The active endpoint ``code`` as a ``WebhookSnapshot`` (None if there is
+        none), cached per worker: the webhook then runs no query to find it."""
+        endpoint = self.sudo().with_context(active_test=True).search([("code", "=", code)], limit=1)
+        return endpoint._snapshot() if endpoint else None
+
+    def _snapshot(self):
+        self.ensure_one()
+        endpoint = self.sudo()
+        values = endpoint.read(["signing_secret", "previous_signing_secret"])[0]
+        return WebhookSnapshot(
+            id=endpoint.id,
+            code=endpoint.code,
+            name=endpoint.name,
+            kind=endpoint.kind,
+            company_id=endpoint.company_id.id,
+            channel_name=endpoint.channel_name,
+            secrets=tuple(
+                s for s in (values["signing_secret"], values["previous_signing_secret"]) if s
+            ),
+            tolerance=endpoint.timestamp_tolerance,
+            networks=tuple(endpoint._allowed_networks()),
+            rate_limit=endpoint.rate_limit_per_minute,
+            max_bytes=endpoint.max_body_kb * 1024,
+            signature_scheme=endpoint.signature_scheme,
+            signature_header=endpoint.signature_header or "",
+            signature_encoding=endpoint.signature_encoding,
+            inbound_format=endpoint.inbound_format,
+            paths=tuple(endpoint._mapping_paths().items()),
+            status_map=tuple(
+                (line.source_code, line.milestone) for line in endpoint.status_map_ids
+            ),
+        )
 
     # ------------------------------------------------------------------ helpers
     def _allowed_networks(self):
@@ -241,14 +400,8 @@ class LogisticsEndpoint(models.Model):
         ]
 
     def _source_allowed(self, remote_addr):
-        networks = self._allowed_networks()
-        if not networks:
-            return True
-        try:
-            address = ipaddress.ip_address(remote_addr or "")
-        except ValueError:
-            return False
-        return any(address in network for network in networks)
+        self.ensure_one()
+        return self._snapshot().source_allowed(remote_addr)
 
     def _rate_limited(self):
         """Seconds to wait when the endpoint's rate limit is exceeded, else 0."""
@@ -260,12 +413,26 @@ class LogisticsEndpoint(models.Model):
     def _verify_signature(self, headers, body):
         """Raise signature.SignatureError unless the body is signed by this endpoint."""
         self.ensure_one()
-        secrets_ = self.sudo().read(["signing_secret", "previous_signing_secret"])[0]
-        signature.verify(
-            [secrets_["signing_secret"], secrets_["previous_signing_secret"]],
-            headers,
-            body,
-            tolerance=self.timestamp_tolerance,
+        self._snapshot().verify_signature(headers, body)
+
+    def _mapping_paths(self):
+        self.ensure_one()
+        return {
+            field: self[path_field] or False
+            for field, (path_field, _required) in mapping.PATH_FIELDS.items()
+        }
+
+    def _to_canonical(self, data):
+        """Canonical events for a parsed request body: ``(events, errors)``."""
+        self.ensure_one()
+        if self.inbound_format != "mapped":
+            return ([data] if isinstance(data, dict) else data), []
+        status_map = {line.source_code: line.milestone for line in self.status_map_ids}
+        return mapping.map_payloads(
+            data,
+            self._mapping_paths(),
+            status_map,
+            carrier=self.code if self.kind == "carrier" else None,
         )
 
     @api.model
@@ -302,25 +469,67 @@ class LogisticsEndpoint(models.Model):
         action["context"] = {"default_endpoint_id": self.id}
         return action
 
+    def action_try_mapping(self):
+        self.ensure_one()
+        wizard = self.env["logistics.mapping.try"].create({"endpoint_id": self.id})
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Try the mapping"),
+            "res_model": wizard._name,
+            "res_id": wizard.id,
+            "view_mode": "form",
+            "target": "new",
+        }
+
     def action_view_dead_letters(self):
         action = self.action_view_events()
         action["domain"] = [("endpoint_id", "=", self.id), ("state", "=", "dead")]
         return action
 
     # ------------------------------------------------------------------- jobs
-    def _enqueue_processing(self):
-        """Queue a job that applies this endpoint's received events.
+    def _enqueue_processing(self, hook=None):
+        """Make sure a job will apply this endpoint's received events.
 
-        One job per request, on purpose: the job is committed with the events, so
-        its transaction always sees them (unless a job that started earlier already
-        took them).  Deduplicating jobs with an identity key would let a request
-        rely on a job whose snapshot was taken before the request committed.
+        A request may rely on a job that is still ``pending`` only if that job
+        cannot start before the request commits: the request takes a share lock
+        on the job row, which the job runner's ``UPDATE ... state = 'enqueued'``
+        waits for.  So the job starts after the commit and its transaction sees
+        the new events.  A job that is enqueued, started, or locked by the runner
+        at this moment does not count: then a new job is queued.  Under load most
+        requests find a pending job and skip creating one (the expensive part).
         """
         for endpoint in self:
-            endpoint.with_delay(
-                channel=endpoint.channel_name,
-                description=f"Logistics Sync: process events of {endpoint.code}",
-            )._job_process_pending()
+            channel, code = (
+                (hook.channel_name, hook.code) if hook else (endpoint.channel_name, endpoint.code)
+            )
+            if not endpoint._lock_pending_job(channel):
+                endpoint.with_delay(
+                    channel=channel,
+                    description=f"Logistics Sync: process events of {code}",
+                )._job_process_pending()
+
+    def _lock_pending_job(self, channel):
+        self.ensure_one()
+        cr = self.env.cr
+        self.env["queue.job"].flush_model(["state", "channel"])
+        # One round trip: a savepoint (left open, the commit releases it) and the lock.
+        try:
+            cr.execute(
+                SQL(
+                    "SAVEPOINT logistics_pending_job;"
+                    " SELECT id FROM queue_job WHERE state = 'pending' AND channel = %s"
+                    " AND model_name = %s AND method_name = '_job_process_pending'"
+                    " LIMIT 1 FOR SHARE SKIP LOCKED",
+                    channel,
+                    self._name,
+                ),
+                log_exceptions=False,
+            )
+            return bool(cr.fetchone())
+        except psycopg2.errors.SerializationFailure:
+            # the runner enqueued it after our snapshot: it may already be running
+            cr.execute("ROLLBACK TO SAVEPOINT logistics_pending_job")
+            return False
 
     @api.model
     def _cron_process_stale(self, older_than_seconds=60):
@@ -353,3 +562,38 @@ class LogisticsEndpoint(models.Model):
         if len(events) == limit:
             self._enqueue_processing()
         return f"{len(events)} events processed"
+
+
+class LogisticsStatusMap(models.Model):
+    _name = "logistics.status.map"
+    _description = "Logistics Sync Status Mapping"
+    _order = "endpoint_id, sequence, id"
+
+    endpoint_id = fields.Many2one(
+        "logistics.endpoint", required=True, ondelete="cascade", index=True
+    )
+    sequence = fields.Integer(default=10)
+    source_code = fields.Char(string="Sender's status", required=True)
+    milestone = fields.Selection(milestones.SELECTION, required=True)
+    description = fields.Char()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.env.registry.clear_cache()
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()
+        return super().unlink()
+
+    _sql_constraints = [
+        (
+            "code_unique",
+            "unique(endpoint_id, source_code)",
+            "Each status code of the sender maps to one milestone.",
+        )
+    ]

@@ -1,1 +1,8 @@
-from . import test_dead_letters, test_lib, test_processing, test_security, test_webhook
+from . import (
+    test_dead_letters,
+    test_lib,
+    test_mapping,
+    test_processing,
+    test_security,
+    test_webhook,
+)

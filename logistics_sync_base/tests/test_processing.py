@@ -230,10 +230,27 @@ class TestProcessing(LogisticsCommon, TransactionCase):
         self.assertEqual(good.state, "applied")
         self.assertEqual(good_picking.logistics_milestone, "picked_up")
 
+    def test_requests_share_a_pending_job_but_not_one_already_dispatched(self):
+        Job = self.env["queue.job"]
+        domain = [("channel", "=", self.endpoint.channel_name)]
+        self._ingest(event("pj-1", self.ref, "booked", 1))
+        self._ingest(event("pj-2", self.ref, "picked_up", 2))
+        self.assertEqual(
+            Job.search_count(domain), 1, "the second request relies on the pending job"
+        )
+        # Once the runner has taken it, the job may already be running: a new one is queued.
+        Job.search(domain).write({"state": "enqueued"})
+        self._ingest(event("pj-3", self.ref, "in_transit", 3))
+        self.assertEqual(sorted(Job.search(domain).mapped("state")), ["enqueued", "pending"])
+
     def test_cron_queues_a_job_for_events_no_job_picked_up(self):
         stranded = self._ingest(event("st-1", self.ref, "booked", 1))
         endpoints = self.env["logistics.endpoint"]._cron_process_stale()
         self.assertFalse(endpoints, "fresh events are left to their own job")
+        # The job ran without seeing the event (the case the cron is a safety net for).
+        jobs = self.env["queue.job"].search([("channel", "=", self.endpoint.channel_name)])
+        self.assertEqual(jobs.mapped("state"), ["pending"])
+        jobs.write({"state": "done"})
         with freeze_time(fields.Datetime.now() + timedelta(minutes=2)), trap_jobs() as trap:
             endpoints = self.env["logistics.endpoint"]._cron_process_stale()
             self.assertEqual(endpoints, self.endpoint)

@@ -1,1 +1,1 @@
-from . import logistics_endpoint_secret, logistics_event_discard
+from . import logistics_endpoint_secret, logistics_event_discard, logistics_mapping_try

@@ -1,0 +1,45 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import logging
+
+import psycopg2
+
+from odoo import models
+from odoo.http import request
+
+_logger = logging.getLogger(__name__)
+
+WEBHOOK_PREFIX = "/logistics_sync/v1/"
+RETRY_AFTER_SECONDS = 5
+
+
+class IrHttp(models.AbstractModel):
+    _inherit = "ir.http"
+
+    @classmethod
+    def _handle_error(cls, exception):
+        """CONTRACT: the database is unavailable or a transaction conflict survived
+        Odoo's own retries -> 503 with Retry-After and a JSON body.  The transaction
+        was rolled back, so nothing is half-stored."""
+        if (
+            request
+            and request.httprequest.path.startswith(WEBHOOK_PREFIX)
+            and isinstance(exception, psycopg2.OperationalError)
+        ):
+            _logger.warning(
+                "Webhook %s answered 503: %s",
+                request.httprequest.path,
+                exception.__class__.__name__,
+            )
+            return request.make_json_response(
+                {
+                    "error": {
+                        "code": "unavailable",
+                        "message": "The database is busy or unavailable; nothing was "
+                        f"stored. Retry after {RETRY_AFTER_SECONDS} seconds.",
+                        "details": [],
+                    }
+                },
+                status=503,
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
+        return super()._handle_error(exception)

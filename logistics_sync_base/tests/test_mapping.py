@@ -1,0 +1,153 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""A sender's own JSON format and HMAC header, configured from the endpoint form."""
+
+import hashlib
+import hmac
+import json
+
+from odoo.tests import Form, HttpCase, tagged
+
+from ..lib import mapping
+from .common import LogisticsCommon
+
+URL = "/logistics_sync/v1/events/%s"
+
+
+def native(event_id, reference, code, at="2026-11-26T09:00:00Z", sequence=1):
+    return {
+        "id": event_id,
+        "shipment": {"id": "SIM-1", "tracking_number": "SIM1Z1", "reference": reference},
+        "status": {"code": code, "description": "scan", "at": at},
+        "location": {"city": "Lyon", "zip": "69001", "country_iso": "FR"},
+        "sequence": sequence,
+    }
+
+
+@tagged("post_install", "-at_install")
+class TestMapping(LogisticsCommon, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_logistics()
+        cls.picking = cls._make_picking()
+        # What an admin does in the endpoint form (Inbound webhooks + Inbound mapping tabs).
+        with Form(cls.endpoint) as form:
+            form.signature_scheme = "hmac_sha256"
+            form.signature_header = "X-Sim-Signature"
+            form.signature_encoding = "hex"
+            form.inbound_format = "mapped"
+            form.map_event_id_path = "id"
+            form.map_shipment_ref_path = "shipment.reference"
+            form.map_tracking_ref_path = "shipment.tracking_number"
+            form.map_status_path = "status.code"
+            form.map_occurred_at_path = "status.at"
+            form.map_sequence_path = "sequence"
+            form.map_location_city_path = "location.city"
+            form.map_location_country_path = "location.country_iso"
+            for code, milestone in (("PU", "picked_up"), ("IT", "in_transit"), ("DL", "delivered")):
+                with form.status_map_ids.new() as line:
+                    line.source_code = code
+                    line.milestone = milestone
+
+    def _post(self, payload, secret=None, header="X-Sim-Signature"):
+        raw = json.dumps(payload).encode()
+        digest = hmac.new((secret or self.secret).encode(), raw, hashlib.sha256).hexdigest()
+        return raw, self.url_open(
+            URL % self.endpoint.code,
+            data=raw,
+            headers={"Content-Type": "application/json", header: digest},
+        )
+
+    def _stored(self):
+        return self.env["logistics.event"].search([("endpoint_id", "=", self.endpoint.id)])
+
+    def test_native_webhook_is_mapped_stored_verbatim_and_deduplicated(self):
+        raw, response = self._post(native("n-1", self.picking.name, "PU"))
+        self.assertEqual(response.status_code, 202, response.text)
+        self.assertEqual(response.json()["events"], [{"event_id": "n-1", "status": "accepted"}])
+        stored = self._stored()
+        self.assertEqual(len(stored), 1)
+        self.assertEqual(stored.payload, raw.decode(), "the sender's own body is kept verbatim")
+        self.assertEqual(
+            (stored.milestone, stored.source_status, stored.tracking_ref, stored.location_city),
+            ("picked_up", "PU", "SIM1Z1", "Lyon"),
+        )
+        self.assertEqual(stored.location_country_code, "FR")
+        self.assertEqual(stored.sequence, 1)
+        _raw, again = self._post(native("n-1", self.picking.name, "PU"))
+        self.assertEqual(again.status_code, 200, again.text)
+        self.assertEqual(len(self._stored()), 1)
+        self._process_pending()
+        self.assertEqual(self.picking.logistics_milestone, "picked_up")
+
+    def test_batch_of_native_payloads(self):
+        batch = [
+            native("b-1", self.picking.name, "PU"),
+            native("b-2", self.picking.name, "IT", sequence=2),
+        ]
+        _raw, response = self._post(batch)
+        self.assertEqual(response.status_code, 202, response.text)
+        stored = self._stored()
+        self.assertEqual(sorted(stored.mapped("milestone")), ["in_transit", "picked_up"])
+        self.assertEqual(
+            json.loads(stored.filtered(lambda e: e.external_id == "b-2").payload), batch[1]
+        )
+
+    def test_wrong_hmac_is_401_and_stores_nothing(self):
+        for secret, header in (("whsec_not-the-secret", "X-Sim-Signature"), (None, "X-Other")):
+            _raw, response = self._post(native("w-1", self.picking.name, "PU"), secret, header)
+            self.assertEqual(response.status_code, 401, response.text)
+            self.assertEqual(response.json()["error"]["code"], "invalid_signature")
+            self.assertNotIn(self.secret, response.text)
+        self.assertFalse(self._stored())
+
+    def test_unmapped_status_is_422_with_index_and_path_and_stores_nothing(self):
+        batch = [native("u-1", self.picking.name, "PU"), native("u-2", self.picking.name, "ZZ")]
+        _raw, response = self._post(batch)
+        self.assertEqual(response.status_code, 422, response.text)
+        error = response.json()["error"]
+        self.assertEqual(error["code"], "unmapped_payload")
+        self.assertEqual(
+            error["details"],
+            [
+                {
+                    "index": 1,
+                    "field": "status.code",
+                    "message": "status 'ZZ' has no milestone in the mapping",
+                }
+            ],
+        )
+        self.assertFalse(self._stored())
+        missing = native("u-3", self.picking.name, "PU")
+        del missing["status"]["at"]
+        _raw, response = self._post(missing)
+        self.assertEqual(response.status_code, 422, response.text)
+        self.assertEqual(response.json()["error"]["details"][0]["field"], "status.at")
+        bad_time = native("u-4", self.picking.name, "PU", at="yesterday")
+        _raw, response = self._post(bad_time)
+        self.assertEqual(response.status_code, 422, response.text)
+        self.assertEqual(response.json()["error"]["code"], "invalid_events")
+        self.assertFalse(self._stored())
+
+    def test_try_sample_payload_in_the_ui(self):
+        action = self.endpoint.action_try_mapping()
+        wizard = self.env[action["res_model"]].browse(action["res_id"])
+        wizard.sample = json.dumps(native("t-1", "WH/OUT/1", "DL"))
+        wizard.action_try()
+        self.assertTrue(wizard.ok, wizard.result)
+        self.assertIn('"milestone": "delivered"', wizard.result)
+        wizard.sample = json.dumps(native("t-2", "WH/OUT/1", "XX"))
+        wizard.action_try()
+        self.assertFalse(wizard.ok)
+        self.assertIn("status 'XX' has no milestone", wizard.result)
+        wizard.sample = "{not json"
+        wizard.action_try()
+        self.assertFalse(wizard.ok)
+        self.assertIn("Not JSON", wizard.result)
+        self.assertFalse(self._stored(), "trying a sample stores nothing")
+
+    def test_paths_reach_into_lists(self):
+        data = {"events": [{"id": "x"}, {"id": "y"}]}
+        self.assertEqual(mapping.get_path(data, "events.1.id"), "y")
+        self.assertIs(mapping.get_path(data, "events.5.id"), mapping._MISSING)
+        self.assertIs(mapping.get_path(data, "events.id"), mapping._MISSING)

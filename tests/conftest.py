@@ -1,0 +1,152 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Live-server fixtures: a real Odoo with HTTP workers and the queue_job runner.
+
+Odoo's own test classes run every HTTP request inside the test's transaction,
+so real concurrency (parallel requests, the job runner, lock waits) cannot be
+tested there.  ``setup/test`` installs the addons into a throwaway database,
+runs the Odoo tests, then runs pytest with these variables set:
+
+- ``LS_TEST_CONF``: the Odoo configuration file of that database
+- ``LS_ODOO_BIN`` and ``LS_PYTHON``: how to start Odoo
+
+The ``odoo_server`` fixture starts Odoo on that database (2 HTTP workers, the
+queue_job runner, 127.0.0.1, a free port) and stops it by its PID at the end.
+A test that needs it fails, loudly, when the variables are missing.
+"""
+
+import configparser
+import os
+import socket
+import subprocess
+import sys
+import time
+import xmlrpc.client
+from pathlib import Path
+
+import psycopg2
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class OdooServer:
+    def __init__(self, conf_path, port, log_path, db_options):
+        self.conf_path = conf_path
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.log_path = log_path
+        self.db = db_options["db_name"]
+        self.db_options = db_options
+        self.process = None
+        self._models = None
+        self.uid = None
+
+    # ------------------------------------------------------------- XML-RPC
+    def call(self, model, method, *args, **kwargs):
+        if self._models is None:
+            common = xmlrpc.client.ServerProxy(f"{self.url}/xmlrpc/2/common")
+            self.uid = common.authenticate(self.db, "admin", "admin", {})
+            assert self.uid, "admin/admin cannot log in to the test database"
+            self._models = xmlrpc.client.ServerProxy(f"{self.url}/xmlrpc/2/object", allow_none=True)
+        return self._models.execute_kw(
+            self.db, self.uid, "admin", model, method, list(args), kwargs
+        )
+
+    def pg_connect(self):
+        """A PostgreSQL connection of its own (not Odoo's), for locks and checks."""
+        options = self.db_options
+        return psycopg2.connect(
+            dbname=self.db,
+            host=options.get("db_host") or None,
+            port=options.get("db_port") or None,
+            user=options.get("db_user") or None,
+            password=options.get("db_password") or None,
+        )
+
+    def wait_until(self, predicate, timeout=60, interval=0.25, message="condition"):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            result = predicate()
+            if result:
+                return result
+            time.sleep(interval)
+        raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+
+
+def _server_config(source_conf, port, runner_channels):
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(source_conf)
+    options = dict(parser["options"])
+    options.update(
+        http_port=str(port),
+        gevent_port=str(free_port()),
+        workers="2",
+        max_cron_threads="1",
+        server_wide_modules="base,web,queue_job",
+        limit_time_real="300",
+    )
+    parser["options"] = options
+    parser["queue_job"] = {"channels": runner_channels}
+    return parser, options
+
+
+@pytest.fixture(scope="session")
+def odoo_server(tmp_path_factory):
+    source_conf = os.environ.get("LS_TEST_CONF")
+    odoo_bin = os.environ.get("LS_ODOO_BIN")
+    if not (source_conf and odoo_bin and Path(source_conf).exists()):
+        pytest.fail(
+            "Live tests need a test database: run them through setup/test "
+            "(LS_TEST_CONF and LS_ODOO_BIN are not set)."
+        )
+    python = os.environ.get("LS_PYTHON", sys.executable)
+    port = free_port()
+    parser, options = _server_config(
+        source_conf, port, "root:4,root.logistics_sync:4,root.logistics_sync_carrier:4"
+    )
+    workdir = tmp_path_factory.mktemp("odoo")
+    conf_path = workdir / "odoo.conf"
+    with open(conf_path, "w") as handle:
+        parser.write(handle)
+    os.chmod(conf_path, 0o600)
+    log_path = Path(os.environ.get("LS_LIVE_LOG", workdir / "odoo.log"))
+    server = OdooServer(conf_path, port, log_path, options)
+    with open(log_path, "ab") as log:
+        server.process = subprocess.Popen(  # noqa: S603
+            [python, odoo_bin, "-c", str(conf_path), "--logfile", ""],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if server.process.poll() is not None:
+                raise AssertionError(
+                    f"Odoo exited with {server.process.returncode}; see {log_path}"
+                )
+            try:
+                if requests.get(f"{server.url}/web/login", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
+        else:
+            raise AssertionError(
+                f"Odoo did not answer on {server.url} within 120 s; see {log_path}"
+            )
+        yield server
+    finally:
+        server.process.terminate()
+        try:
+            server.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait(timeout=10)
