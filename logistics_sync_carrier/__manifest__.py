@@ -1,13 +1,23 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 {
     "name": "Logistics Sync - Carrier",
-    "summary": "Delivery carriers backed by a Logistics Sync endpoint",
+    "summary": "Asynchronous carrier booking, labels and tracking over REST and SOAP, "
+    "with a circuit breaker, no-code webhook mapping and a carrier simulator",
     "version": "18.0.1.0.0",
     "category": "Inventory/Delivery",
     "website": "https://github.com/logistics-sync/logistics-sync",
     "author": "Logistics Sync",
     "license": "LGPL-3",
     "installable": True,
-    "depends": ["logistics_sync_base"],
-    "data": ["views/delivery_carrier_views.xml"],
+    "depends": ["logistics_sync_base", "stock_delivery"],
+    "external_dependencies": {"python": ["requests", "zeep"]},
+    "data": [
+        "security/ir.model.access.csv",
+        "security/logistics_carrier_security.xml",
+        "data/ir_cron_data.xml",
+        "views/delivery_carrier_views.xml",
+        "views/stock_picking_views.xml",
+        "views/logistics_endpoint_views.xml",
+    ],
+    "demo": ["demo/logistics_carrier_demo.xml"],
 }

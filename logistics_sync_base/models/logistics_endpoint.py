@@ -12,6 +12,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 from ..lib import mapping, milestones, signature
+from .logistics_event import SnapshotConflict
 
 _logger = logging.getLogger(__name__)
 
@@ -557,8 +558,15 @@ class LogisticsEndpoint(models.Model):
         so one job per event would cap processing at the HTTP rate.
         """
         self.ensure_one()
-        events = self.env["logistics.event"]._claim_received(self, limit)
-        events._process()
+        try:
+            events = self.env["logistics.event"]._claim_received(self, limit)
+            events._process()
+        except SnapshotConflict:
+            # another job of this endpoint changed these rows after our snapshot:
+            # a new job (new transaction) takes over at once
+            self.env.invalidate_all()
+            self._enqueue_processing()
+            return "re-queued: another job of the endpoint was working on the same rows"
         if len(events) == limit:
             self._enqueue_processing()
         return f"{len(events)} events processed"

@@ -51,6 +51,36 @@ class PermanentEventError(Exception):
     """Processing can never succeed for this event as received: it goes to dead letters."""
 
 
+def _forget_notes(notes, picking, kept):
+    """A failed event's savepoint was rolled back: drop the notes it collected."""
+    if picking:
+        del notes.setdefault(picking.id, [])[kept:]
+
+
+class SnapshotConflict(Exception):
+    """Another job changed the rows this job wants after its snapshot was taken.
+
+    Left to queue_job, such a serialization failure is postponed by 5 seconds and
+    logged as an error; the job methods instead queue a fresh job at once (a new
+    transaction sees the other job's work) and end.
+    """
+
+
+CONFLICT_CODES = ("40001", "40P01", "55P03")  # serialization, deadlock, lock not available
+
+
+def locking(cr, query):
+    """Run a locking query in a savepoint; a concurrency error -> SnapshotConflict."""
+    try:
+        with cr.savepoint(flush=False):
+            cr.execute(query, log_exceptions=False)
+            return cr.fetchall()
+    except psycopg2.OperationalError as exc:
+        if exc.pgcode in CONFLICT_CODES:
+            raise SnapshotConflict(exc.pgcode) from None
+        raise
+
+
 class LogisticsEvent(models.Model):
     _name = "logistics.event"
     _description = "Logistics Sync Event"
@@ -285,6 +315,7 @@ class LogisticsEvent(models.Model):
             + ", ".join([placeholders] * len(rows))
             + " ON CONFLICT (endpoint_id, external_id) DO NOTHING RETURNING external_id, id",
             [value for row in rows for value in row],
+            log_exceptions=False,  # conflicts are expected here: retried, then 503
         )
         return dict(self.env.cr.fetchall())
 
@@ -304,20 +335,28 @@ class LogisticsEvent(models.Model):
     @api.model
     def _claim_received(self, endpoint, limit):
         """Lock up to ``limit`` received events of the endpoint that no other job holds."""
-        self.env.cr.execute(
+        rows = locking(
+            self.env.cr,
             SQL(
                 "SELECT id FROM logistics_event WHERE endpoint_id = %s AND state = 'received'"
                 " ORDER BY occurred_at, sequence NULLS FIRST, id LIMIT %s FOR UPDATE SKIP LOCKED",
                 endpoint.id,
                 limit,
-            )
+            ),
         )
-        return self.browse([row[0] for row in self.env.cr.fetchall()])
+        return self.browse([row[0] for row in rows])
 
     def _job_process(self):
         """Process these events again (retries, replays, released waits)."""
         todo = self.filtered(lambda e: e.state in ("received", "waiting", "failed"))
-        todo._process()
+        try:
+            todo._process()
+        except SnapshotConflict:
+            todo.with_delay(
+                channel=todo.endpoint_id[:1].channel_name or None,
+                description="Logistics Sync: process events again (conflict)",
+            )._job_process()
+            return f"{len(todo)} events re-queued: another job held their transfers"
         return f"{len(todo)} events processed"
 
     def _process(self):
@@ -328,26 +367,37 @@ class LogisticsEvent(models.Model):
         pickings = ordered._resolve_pickings()
         ids = sorted({picking.id for picking in pickings.values() if picking})
         if ids:
-            # Serialise work per shipment: a concurrent job waits here, and a
-            # stale snapshot ends in a serialization failure that queue_job retries.
-            self.env.cr.execute(
+            # Serialise work per shipment: a concurrent job waits here, and a stale
+            # snapshot raises SnapshotConflict (the job is queued again, fresh).
+            locking(
+                self.env.cr,
                 SQL(
                     "SELECT id FROM stock_picking WHERE id IN %s ORDER BY id FOR UPDATE", tuple(ids)
-                )
+                ),
             )
         now = fields.Datetime.now()
+        notes = {}  # transfer id -> events applied, posted as one chatter message each
         for event in ordered:
             picking = pickings.get(event.id)
+            kept = len(notes.get(picking.id, ())) if picking else 0
             try:
                 with self.env.cr.savepoint():
-                    event._process_one(picking, now)
+                    event._process_one(
+                        picking.with_context(logistics_notes=notes) if picking else picking, now
+                    )
             except psycopg2.OperationalError:
                 raise  # lock / serialization problems: the whole job is retried
             except (PermanentEventError, UserError, ValidationError) as exc:
+                _forget_notes(notes, picking, kept)
                 event._record_failure(exc, now, permanent=True, picking=picking)
             except Exception as exc:  # noqa: BLE001 - unknown errors are retried, then dead
+                _forget_notes(notes, picking, kept)
                 _logger.warning("Event %s failed: %s", event.id, exc.__class__.__name__)
                 event._record_failure(exc, now, permanent=False, picking=picking)
+        Picking = self.env["stock.picking"]
+        for picking_id, applied in notes.items():
+            if applied:
+                Picking.browse(picking_id)._logistics_post_notes(applied)
 
     def _resolve_pickings(self):
         """Map event id -> stock.picking (or False) within the endpoint's company."""
@@ -452,7 +502,7 @@ class LogisticsEvent(models.Model):
             delay = backoff_seconds(attempts, base=self.endpoint_id.retry_base_seconds)
             vals["next_attempt_at"] = now + timedelta(seconds=delay)
             self.with_delay(
-                eta=delay,
+                eta=timedelta(seconds=delay),  # queue_job takes int seconds or a timedelta
                 channel=self.endpoint_id.channel_name,
                 description=f"Logistics Sync: retry event {self.external_id}",
             )._job_process()

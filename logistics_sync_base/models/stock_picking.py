@@ -163,24 +163,37 @@ class StockPicking(models.Model):
             self._logistics_alert(event, reason)
 
     def _logistics_post(self, event):
-        label = dict(milestones.SELECTION)[event.milestone]
-        where = ", ".join(p for p in (event.location_city, event.location_country_code) if p)
-        parts = [Markup("<b>%s</b>") % label]
-        if where:
-            parts.append(Markup(" — %s") % where)
-        if event.reason:
-            parts.append(Markup(" — %s") % event.reason)
-        parts.append(
-            Markup("<br/><small>%s</small>")
-            % self.env._(
-                "%(endpoint)s, event %(event)s, occurred %(when)s UTC",
-                endpoint=event.endpoint_id.name,
-                event=event.external_id,
-                when=event.occurred_at,
+        """The event in the transfer's chatter.  Inside a processing job the notes of
+        one transfer are collected (context ``logistics_notes``) and posted as one
+        message at the end: one message per job and transfer, not per event."""
+        notes = self.env.context.get("logistics_notes")
+        if notes is not None:
+            notes.setdefault(self.id, []).append(event)
+            return
+        self._logistics_post_notes(event)
+
+    def _logistics_post_notes(self, events):
+        parts = []
+        for event in events:
+            label = dict(milestones.SELECTION)[event.milestone]
+            where = ", ".join(p for p in (event.location_city, event.location_country_code) if p)
+            line = [Markup("<b>%s</b>") % label]
+            if where:
+                line.append(Markup(" — %s") % where)
+            if event.reason:
+                line.append(Markup(" — %s") % event.reason)
+            line.append(
+                Markup("<br/><small>%s</small>")
+                % self.env._(
+                    "%(endpoint)s, event %(event)s, occurred %(when)s UTC",
+                    endpoint=event.endpoint_id.name,
+                    event=event.external_id,
+                    when=event.occurred_at,
+                )
             )
-        )
+            parts.append(Markup("").join(line))
         self.message_post(
-            body=Markup("").join(parts), subtype_xmlid="mail.mt_note", message_type="comment"
+            body=Markup("<br/>").join(parts), subtype_xmlid="mail.mt_note", message_type="comment"
         )
 
     def _logistics_alert(self, event, note):

@@ -4,6 +4,7 @@ import time
 from datetime import datetime, timedelta
 
 from odoo import Command
+from odoo.tests import Form
 
 from ..lib import signature
 
@@ -19,6 +20,29 @@ def event(event_id, ref, milestone, minutes=0, **extra):
     }
     body.update(extra)
     return body
+
+
+def map_native_format(endpoint, statuses):
+    """Configure, as an admin does in the endpoint form, the JSON format of the carrier
+    simulator (``{"id", "shipment": {...}, "status": {"code", "at"}, "location"}``)
+    signed with a hex HMAC-SHA256 in X-Sim-Signature; ``statuses``: code -> milestone."""
+    with Form(endpoint) as form:
+        form.signature_scheme = "hmac_sha256"
+        form.signature_header = "X-Sim-Signature"
+        form.signature_encoding = "hex"
+        form.inbound_format = "mapped"
+        form.map_event_id_path = "id"
+        form.map_shipment_ref_path = "shipment.reference"
+        form.map_tracking_ref_path = "shipment.tracking_number"
+        form.map_status_path = "status.code"
+        form.map_occurred_at_path = "status.at"
+        form.map_sequence_path = "sequence"
+        form.map_location_city_path = "location.city"
+        form.map_location_country_path = "location.country_iso"
+        for code, milestone in statuses.items():
+            with form.status_map_ids.new() as line:
+                line.source_code = code
+                line.milestone = milestone
 
 
 class LogisticsCommon:

@@ -5,10 +5,10 @@ import hashlib
 import hmac
 import json
 
-from odoo.tests import Form, HttpCase, tagged
+from odoo.tests import HttpCase, tagged
 
 from ..lib import mapping
-from .common import LogisticsCommon
+from .common import LogisticsCommon, map_native_format
 
 URL = "/logistics_sync/v1/events/%s"
 
@@ -30,24 +30,7 @@ class TestMapping(LogisticsCommon, HttpCase):
         super().setUpClass()
         cls._setup_logistics()
         cls.picking = cls._make_picking()
-        # What an admin does in the endpoint form (Inbound webhooks + Inbound mapping tabs).
-        with Form(cls.endpoint) as form:
-            form.signature_scheme = "hmac_sha256"
-            form.signature_header = "X-Sim-Signature"
-            form.signature_encoding = "hex"
-            form.inbound_format = "mapped"
-            form.map_event_id_path = "id"
-            form.map_shipment_ref_path = "shipment.reference"
-            form.map_tracking_ref_path = "shipment.tracking_number"
-            form.map_status_path = "status.code"
-            form.map_occurred_at_path = "status.at"
-            form.map_sequence_path = "sequence"
-            form.map_location_city_path = "location.city"
-            form.map_location_country_path = "location.country_iso"
-            for code, milestone in (("PU", "picked_up"), ("IT", "in_transit"), ("DL", "delivered")):
-                with form.status_map_ids.new() as line:
-                    line.source_code = code
-                    line.milestone = milestone
+        map_native_format(cls.endpoint, {"PU": "picked_up", "IT": "in_transit", "DL": "delivered"})
 
     def _post(self, payload, secret=None, header="X-Sim-Signature"):
         raw = json.dumps(payload).encode()

@@ -9,6 +9,7 @@ from odoo import fields
 from odoo.tests import TransactionCase, freeze_time, tagged
 from odoo.tools import mute_logger
 
+from ..models.logistics_event import SnapshotConflict
 from .common import LogisticsCommon, event
 from odoo.addons.queue_job.tests.common import trap_jobs
 
@@ -242,6 +243,24 @@ class TestProcessing(LogisticsCommon, TransactionCase):
         Job.search(domain).write({"state": "enqueued"})
         self._ingest(event("pj-3", self.ref, "in_transit", 3))
         self.assertEqual(sorted(Job.search(domain).mapped("state")), ["enqueued", "pending"])
+
+    def test_a_job_that_meets_another_jobs_work_requeues_at_once(self):
+        """A serialization failure is not left to queue_job (5 s postpone, ERROR log)."""
+        received = self._ingest(event("sc-1", self.ref, "booked", 1))
+        Job = self.env["queue.job"]
+        Job.search([("channel", "=", self.endpoint.channel_name)]).write({"state": "done"})
+
+        def conflict(*_args, **_kwargs):
+            raise SnapshotConflict("40001")
+
+        with patch.object(type(self.env["logistics.event"]), "_claim_received", conflict):
+            result = self.endpoint._job_process_pending()
+        self.assertIn("re-queued", result)
+        self.assertEqual(received.state, "received")
+        pending = Job.search(
+            [("channel", "=", self.endpoint.channel_name), ("state", "=", "pending")]
+        )
+        self.assertEqual(len(pending), 1, "a fresh job takes over")
 
     def test_cron_queues_a_job_for_events_no_job_picked_up(self):
         stranded = self._ingest(event("st-1", self.ref, "booked", 1))

@@ -235,6 +235,12 @@ class TestWebhook(LogisticsCommon, HttpCase):
         self.assertEqual(error["details"][0]["field"], "occurred_at")
         self.assertError(self.post([]), 422, "invalid_payload", before)
 
+    def test_422_sequence_beyond_32_bits_is_refused_not_a_500(self):
+        before = self._counts()
+        body = event("v-5", self.picking.name, "booked", sequence=1_795_000_000_000)
+        error = self.assertError(self.post(body), 422, "invalid_events", before)
+        self.assertEqual(error["details"][0]["field"], "sequence")
+
     def test_422_batch_over_the_setting(self):
         self.env["ir.config_parameter"].sudo().set_param("logistics_sync.max_batch_size", 2)
         before = self._counts()

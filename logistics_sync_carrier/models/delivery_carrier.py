@@ -1,16 +1,28 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import fields, models
+import base64
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..lib.carrier_client import CarrierError
 
 
 class DeliveryCarrier(models.Model):
     _inherit = "delivery.carrier"
 
+    delivery_type = fields.Selection(
+        selection_add=[("logistics_sync", "Logistics Sync carrier")],
+        ondelete={
+            "logistics_sync": lambda recs: recs.write({"delivery_type": "fixed", "fixed_price": 0})
+        },
+    )
     logistics_endpoint_id = fields.Many2one(
         "logistics.endpoint",
         string="Logistics Sync endpoint",
         domain="[('kind', '=', 'carrier')]",
         check_company=True,
-        help="The carrier's endpoint: its webhooks update transfers shipped with this carrier.",
+        help="The carrier's endpoint: Odoo books through it (Logistics Sync provider) and "
+        "its webhooks update transfers shipped with this carrier.",
     )
     logistics_event_count = fields.Integer(compute="_compute_logistics_event_count")
 
@@ -24,3 +36,138 @@ class DeliveryCarrier(models.Model):
         )
         for carrier in self:
             carrier.logistics_event_count = counts.get(carrier.logistics_endpoint_id, 0)
+
+    @api.depends("delivery_type", "logistics_endpoint_id.carrier_protocol")
+    def _compute_can_generate_return(self):
+        result = super()._compute_can_generate_return()
+        for carrier in self.filtered(lambda c: c.delivery_type == "logistics_sync"):
+            carrier.can_generate_return = carrier.logistics_endpoint_id.carrier_protocol == "rest"
+        return result
+
+    # ------------------------------------------------------- provider methods
+    def _logistics_endpoint(self):
+        self.ensure_one()
+        endpoint = self.logistics_endpoint_id
+        if not endpoint:
+            raise UserError(
+                self.env._("Carrier %(name)s has no Logistics Sync endpoint.", name=self.name)
+            )
+        return endpoint.sudo().with_company(endpoint.company_id)
+
+    def logistics_sync_rate_shipment(self, order):
+        """Interactive quote: one synchronous call, honest about a carrier being down."""
+        endpoint = self._logistics_endpoint()
+        allowed, wait = endpoint._circuit_allows()
+        if not allowed:
+            return self._logistics_rate_error(
+                self.env._(
+                    "The carrier is unavailable (circuit open); try again in %(s)s s.", s=wait
+                )
+            )
+        weight = sum(
+            line.product_id.weight * line.product_uom_qty
+            for line in order.order_line
+            if not line.is_delivery
+        )
+        partner = order.partner_shipping_id
+        shipment = {
+            "reference": order.name,
+            "service": endpoint.carrier_service or "standard",
+            "weight_kg": round(weight or 1.0, 3),
+            "recipient": self._logistics_recipient(partner),
+        }
+        try:
+            answer = endpoint._carrier_client().rate(shipment)
+        except CarrierError as exc:
+            endpoint._circuit_record(False, exc)
+            return self._logistics_rate_error(exc.message)
+        endpoint._circuit_record(True)
+        return {
+            "success": True,
+            "price": float(answer.get("amount") or 0.0),
+            "error_message": False,
+            "warning_message": False,
+        }
+
+    def _logistics_rate_error(self, message):
+        return {"success": False, "price": 0.0, "error_message": message, "warning_message": False}
+
+    @api.model
+    def _logistics_recipient(self, partner):
+        return {
+            "name": partner.name or "",
+            "street": partner.street or "",
+            "city": partner.city or "",
+            "zip": partner.zip or "",
+            "country": partner.country_id.code or "",
+        }
+
+    def logistics_sync_send_shipping(self, pickings):
+        """Odoo's synchronous hook, made asynchronous: the booking is queued."""
+        pickings._logistics_queue_booking()
+        return [
+            {"exact_price": picking.carrier_price or 0.0, "tracking_number": False}
+            for picking in pickings
+        ]
+
+    def logistics_sync_get_tracking_link(self, picking):
+        return picking.logistics_tracking_url or False
+
+    def logistics_sync_cancel_shipment(self, pickings):
+        endpoint = self._logistics_endpoint()
+        client = endpoint._carrier_client()
+        for picking in pickings.filtered("logistics_carrier_shipment_id"):
+            try:
+                client.cancel(picking.logistics_carrier_shipment_id)
+            except CarrierError as exc:
+                raise UserError(
+                    self.env._(
+                        "The carrier refused to cancel %(picking)s: %(error)s",
+                        picking=picking.name,
+                        error=exc.message,
+                    )
+                ) from None
+            # stock.picking.cancel_shipment() posts Odoo's own note and clears the reference
+            picking.logistics_booking_state = "cancelled"
+            picking.message_post(
+                body=self.env._(
+                    "Shipment %(ref)s cancelled at the carrier.",
+                    ref=picking.logistics_carrier_shipment_id,
+                )
+            )
+
+    def logistics_sync_get_return_label(self, pickings, tracking_number=None, origin_date=None):
+        endpoint = self._logistics_endpoint()
+        client = endpoint._carrier_client()
+        for picking in pickings:
+            shipment_id = picking.logistics_carrier_shipment_id or (
+                picking.return_id.logistics_carrier_shipment_id
+                if "return_id" in picking._fields
+                else False
+            )
+            if not shipment_id:
+                raise UserError(
+                    self.env._("%(picking)s has no carrier booking.", picking=picking.name)
+                )
+            try:
+                pdf = client.return_label(shipment_id)
+            except CarrierError as exc:
+                raise UserError(
+                    self.env._("No return label from the carrier: %(error)s", error=exc.message)
+                ) from None
+            picking.message_post(
+                body=self.env._("Return label from the carrier."),
+                attachments=[(f"{self.get_return_label_prefix()}-{picking.name}.pdf", pdf)],
+            )
+        return True
+
+    def _logistics_label_attachment(self, picking, pdf):
+        return self.env["ir.attachment"].create(
+            {
+                "name": f"{self._get_delivery_label_prefix()}-{picking.name}.pdf",
+                "datas": base64.b64encode(pdf),
+                "mimetype": "application/pdf",
+                "res_model": "stock.picking",
+                "res_id": picking.id,
+            }
+        )

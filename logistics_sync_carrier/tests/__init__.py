@@ -1,1 +1,1 @@
-from . import test_delivery_carrier
+from . import test_booking, test_delivery_carrier, test_tracking

@@ -1,0 +1,28 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import fields, models
+
+
+class LogisticsCarrierBooking(models.Model):
+    """What a carrier answered to a booking, stored the moment it answered.
+
+    Written in a transaction of its own (the booking job may still fail or die
+    after it), so a booking the carrier made is never lost; also the audit trail
+    of which idempotency key got which carrier reference.
+    """
+
+    _name = "logistics.carrier.booking"
+    _description = "Logistics Sync Carrier Booking"
+    _order = "id desc"
+    _rec_name = "shipment_id"
+
+    picking_id = fields.Many2one("stock.picking", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="picking_id.company_id", store=True)
+    idempotency_key = fields.Char(required=True, index=True)
+    shipment_id = fields.Char(string="Carrier shipment", required=True)
+    tracking_number = fields.Char()
+    tracking_url = fields.Char()
+    price = fields.Float()
+    currency = fields.Char()
+    replayed = fields.Boolean(
+        help="The carrier answered with a booking it already had for this key."
+    )

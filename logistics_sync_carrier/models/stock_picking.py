@@ -1,0 +1,301 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Asynchronous carrier booking.
+
+Validating a transfer never waits on a carrier: ``send_to_shipper`` (called by
+Odoo when a transfer with a "rate and ship" carrier is validated, or by the
+"Send to shipper" button) only stores an idempotency key and queues a job on
+the endpoint's channel.  The job books, persists the carrier's reference in a
+transaction of its own right away, then fetches the label.  Retries reuse the
+key, so the carrier sees one logical booking however often the job runs.
+"""
+
+import logging
+import uuid
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from odoo import _, fields, models
+from odoo.tools import SQL
+
+from ..lib.carrier_client import PermanentCarrierError, TransientCarrierError
+from odoo.addons.logistics_sync_base.lib.retry import backoff_seconds
+
+_logger = logging.getLogger(__name__)
+
+MAX_WAIT_SECONDS = 900
+ADVISORY_BOOKING = 72_001  # pg_advisory_xact_lock class for booking jobs
+
+
+class StockPicking(models.Model):
+    _inherit = "stock.picking"
+
+    logistics_booking_state = fields.Selection(
+        [
+            ("queued", "Booking queued"),
+            ("waiting_carrier", "Waiting for carrier"),
+            ("booked", "Booked"),
+            ("failed", "Booking failed"),
+            ("cancelled", "Cancelled at carrier"),
+        ],
+        string="Carrier booking",
+        copy=False,
+        index="btree_not_null",
+        tracking=True,
+    )
+    logistics_booking_key = fields.Char(
+        string="Idempotency key",
+        copy=False,
+        readonly=True,
+        help="Sent with every booking attempt: the carrier returns the same booking for it.",
+    )
+    logistics_booking_attempts = fields.Integer(copy=False, readonly=True)
+    logistics_booking_error = fields.Text(copy=False, readonly=True)
+    logistics_booking_next_at = fields.Datetime(string="Next attempt", copy=False, readonly=True)
+    logistics_booking_alerted = fields.Boolean(copy=False, readonly=True)
+    logistics_carrier_shipment_id = fields.Char(
+        string="Carrier shipment", copy=False, readonly=True
+    )
+    logistics_tracking_url = fields.Char(string="Tracking link", copy=False, readonly=True)
+    logistics_label_id = fields.Many2one("ir.attachment", string="Label", copy=False, readonly=True)
+    logistics_polled_at = fields.Datetime(copy=False, readonly=True)
+
+    def _logistics_is_async_carrier(self):
+        return self.carrier_id.delivery_type == "logistics_sync"
+
+    def send_to_shipper(self):
+        self.ensure_one()
+        if self._logistics_is_async_carrier():
+            self._logistics_queue_booking()
+            return None
+        return super().send_to_shipper()
+
+    # ---------------------------------------------------------------- queueing
+    def _logistics_queue_booking(self):
+        dbuuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid", "")[:8]
+        for picking in self:
+            if picking.logistics_booking_state in ("booked", "queued", "waiting_carrier"):
+                continue
+            endpoint = picking.carrier_id._logistics_endpoint()
+            values = {"logistics_booking_state": "queued", "logistics_booking_error": False}
+            if not picking.logistics_booking_key:
+                # Persisted with the validation: every retry, even after a crash, reuses it.
+                values["logistics_booking_key"] = (
+                    f"odoo-{dbuuid}-{picking.id}-{uuid.uuid4().hex[:12]}"
+                )
+            picking.write(values)
+            picking._logistics_enqueue_booking(endpoint)
+            picking.message_post(
+                body=_("Booking with %(carrier)s queued.", carrier=picking.carrier_id.name)
+            )
+
+    def _logistics_enqueue_booking(self, endpoint, eta=None):
+        self.ensure_one()
+        self.with_delay(
+            channel=endpoint.channel_name,
+            eta=timedelta(seconds=eta) if eta else None,  # seconds may be a float
+            description=f"Logistics Sync: book {self.name} with {endpoint.code}",
+        )._logistics_book_job()
+
+    def action_logistics_retry_booking(self):
+        """Button on failed or waiting transfers: try again now."""
+        for picking in self.filtered(
+            lambda p: p.logistics_booking_state in ("failed", "waiting_carrier", "queued")
+        ):
+            picking.write({"logistics_booking_state": "queued", "logistics_booking_next_at": False})
+            picking._logistics_enqueue_booking(picking.carrier_id._logistics_endpoint())
+        return True
+
+    # -------------------------------------------------------------------- job
+    def _logistics_book_job(self):
+        """Book this transfer at its carrier; never raises for carrier trouble."""
+        self.ensure_one()
+        # Serialise with another booking job of the same transfer (a retry button,
+        # a crash re-run).  An advisory lock, not a row lock: the booking record is
+        # written by another transaction that must not wait for this one.
+        self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(%s, %s)", ADVISORY_BOOKING, self.id))
+        self.invalidate_recordset()
+        if self.logistics_booking_state in ("booked", "cancelled") or self.state == "cancel":
+            return f"nothing to do ({self.logistics_booking_state or self.state})"
+        self._logistics_recover_booking()
+        endpoint = self.carrier_id._logistics_endpoint()
+        allowed, wait = endpoint._circuit_allows()
+        if not allowed:
+            return self._logistics_booking_later(
+                endpoint,
+                wait,
+                _(
+                    "The carrier is unavailable (circuit open after %(n)s failures); next try in %(s)s s.",
+                    n=endpoint.circuit_failures,
+                    s=wait,
+                ),
+                count=False,
+            )
+        try:
+            client = endpoint._carrier_client()
+            label = None
+            if not self.logistics_carrier_shipment_id:
+                result = client.book(
+                    self._logistics_shipment_payload(endpoint), self.logistics_booking_key
+                )
+                self._logistics_persist_booking(result)
+                label = result.get("label_pdf")
+            if label is None:
+                if endpoint.carrier_protocol == "soap":
+                    # SOAP carriers return the label with the booking only: asking
+                    # again with the same key returns the same booking and its label.
+                    result = client.book(
+                        self._logistics_shipment_payload(endpoint), self.logistics_booking_key
+                    )
+                    label = result.get("label_pdf")
+                else:
+                    label = client.label(self.logistics_carrier_shipment_id)
+        except TransientCarrierError as exc:
+            endpoint._circuit_record(False, exc)
+            delay = exc.retry_after or backoff_seconds(
+                self.logistics_booking_attempts + 1, base=endpoint.retry_base_seconds or 30
+            )
+            return self._logistics_booking_later(
+                endpoint, min(delay, MAX_WAIT_SECONDS), exc.message
+            )
+        except PermanentCarrierError as exc:
+            endpoint._circuit_record(True)  # the carrier answered: it is up
+            return self._logistics_booking_failed(exc.message)
+        endpoint._circuit_record(True)
+        return self._logistics_booking_done(label)
+
+    def _logistics_shipment_payload(self, endpoint):
+        weight = self.shipping_weight or self.weight or 1.0
+        payload = {
+            "reference": self.name,
+            "service": endpoint.carrier_service or "standard",
+            "weight_kg": round(weight, 3),
+            "recipient": self.carrier_id._logistics_recipient(self.partner_id),
+        }
+        if endpoint.tracking_mode == "webhook" and endpoint.webhook_url:
+            payload["webhook_url"] = endpoint.webhook_url
+        return payload
+
+    def _logistics_persist_booking(self, result):
+        """Store the carrier's reference at once, in a transaction of its own, so that
+        nothing failing later (label download, a crash) can lose a booking made."""
+        values = {
+            "picking_id": self.id,
+            "idempotency_key": self.logistics_booking_key,
+            "shipment_id": result["shipment_id"],
+            "tracking_number": result.get("tracking_number") or False,
+            "tracking_url": result.get("tracking_url") or False,
+            "price": float(result.get("price") or 0.0),
+            "currency": result.get("currency") or False,
+            "replayed": bool(result.get("replayed")),
+        }
+        with self.env.registry.cursor() as cr:
+            self.env(cr=cr, su=True)["logistics.carrier.booking"].create(values)
+        self._logistics_apply_booking(values)
+
+    def _logistics_recover_booking(self):
+        """A previous run booked, then died before committing: take its booking."""
+        if self.logistics_carrier_shipment_id or not self.logistics_booking_key:
+            return
+        booking = (
+            self.env["logistics.carrier.booking"]
+            .sudo()
+            .search(
+                [
+                    ("picking_id", "=", self.id),
+                    ("idempotency_key", "=", self.logistics_booking_key),
+                ],
+                order="id desc",
+                limit=1,
+            )
+        )
+        if booking:
+            self._logistics_apply_booking(
+                booking.read(["shipment_id", "tracking_number", "tracking_url", "price"])[0]
+            )
+
+    def _logistics_apply_booking(self, values):
+        self.write(
+            {
+                "logistics_carrier_shipment_id": values["shipment_id"],
+                "carrier_tracking_ref": values["tracking_number"] or False,
+                "logistics_tracking_url": values["tracking_url"] or False,
+                "carrier_price": values["price"] or 0.0,
+            }
+        )
+
+    def _logistics_booking_done(self, label):
+        values = {
+            "logistics_booking_state": "booked",
+            "logistics_booking_error": False,
+            "logistics_booking_next_at": False,
+            "logistics_booking_attempts": self.logistics_booking_attempts + 1,
+        }
+        attachment = self.env["ir.attachment"]
+        if label:
+            attachment = self.carrier_id._logistics_label_attachment(self, label)
+            values["logistics_label_id"] = attachment.id
+        self.write(values)
+        body = Markup("%s<br/>%s") % (
+            _(
+                "Booked with %(carrier)s: tracking number %(ref)s.",
+                carrier=self.carrier_id.name,
+                ref=self.carrier_tracking_ref,
+            ),
+            _("Cost: %(price).2f", price=self.carrier_price or 0.0),
+        )
+        self.message_post(body=body, attachment_ids=attachment.ids)
+        if self.sale_id and hasattr(self, "_add_delivery_cost_to_so"):
+            self._add_delivery_cost_to_so()
+        return f"booked {self.logistics_carrier_shipment_id}"
+
+    def _logistics_booking_later(self, endpoint, seconds, reason, count=True):
+        """Carrier trouble: keep the booking, show why, try again after ``seconds``.
+        A transfer never fails for an outage; past the endpoint's maximum attempts
+        people get an exception activity once, and the retries go on."""
+        attempts = self.logistics_booking_attempts + (1 if count else 0)
+        next_at = fields.Datetime.now() + timedelta(seconds=seconds)
+        self.write(
+            {
+                "logistics_booking_state": "waiting_carrier",
+                "logistics_booking_attempts": attempts,
+                "logistics_booking_error": reason,
+                "logistics_booking_next_at": next_at,
+            }
+        )
+        if attempts >= endpoint.max_attempts and not self.logistics_booking_alerted:
+            self.logistics_booking_alerted = True
+            self._logistics_booking_activity(
+                _(
+                    "Booking still not done after %(n)s attempts: %(reason)s",
+                    n=attempts,
+                    reason=reason,
+                )
+            )
+        self._logistics_enqueue_booking(endpoint, eta=seconds)
+        return f"retry in {seconds:.0f}s: {reason}"
+
+    def _logistics_booking_failed(self, reason):
+        self.write(
+            {
+                "logistics_booking_state": "failed",
+                "logistics_booking_error": reason,
+                "logistics_booking_next_at": False,
+                "logistics_booking_attempts": self.logistics_booking_attempts + 1,
+            }
+        )
+        self.message_post(body=_("Booking refused by the carrier: %(reason)s", reason=reason))
+        self._logistics_booking_activity(
+            _("Booking refused by the carrier: %(reason)s", reason=reason)
+        )
+        return f"failed: {reason}"
+
+    def _logistics_booking_activity(self, note):
+        endpoint = self.carrier_id.logistics_endpoint_id
+        user = endpoint.responsible_user_id or endpoint.responsible_group_id.user_ids[:1]
+        self.activity_schedule(
+            "logistics_sync_base.mail_activity_logistics_exception",
+            note=note,
+            summary=_("Carrier booking"),
+            user_id=(user or self.env.user).id,
+        )
