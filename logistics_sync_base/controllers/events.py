@@ -9,6 +9,8 @@ update runs inside the request.
 import json
 import logging
 
+import psycopg2
+
 from odoo import http
 from odoo.http import request
 
@@ -47,18 +49,6 @@ class LogisticsEventsController(http.Controller):
         httprequest = request.httprequest
         if not hook.source_allowed(httprequest.remote_addr):
             return _error(403, "forbidden_source", "This address may not post to the endpoint.")
-        wait = (
-            RATE_LIMITER.hit((request.env.cr.dbname, hook.id), hook.rate_limit)
-            if hook.rate_limit > 0
-            else 0
-        )
-        if wait:
-            return _error(
-                429,
-                "rate_limited",
-                f"Rate limit of {hook.rate_limit} requests per minute exceeded.",
-                headers={"Retry-After": str(wait)},
-            )
         max_bytes = hook.max_bytes
         if (httprequest.content_length or 0) > max_bytes:
             return _error(413, "too_large", f"Body over the limit of {max_bytes} bytes.")
@@ -72,9 +62,25 @@ class LogisticsEventsController(http.Controller):
         except SignatureError as exc:
             _logger.info("Webhook for endpoint %s refused: %s", hook.code, exc)
             return _error(401, "invalid_signature", f"Signature refused: {exc}.")
+        # Counted after the signature: unsigned requests cannot use up a sender's budget.
+        wait = (
+            RATE_LIMITER.hit((request.env.cr.dbname, hook.id), hook.rate_limit)
+            if hook.rate_limit > 0
+            else 0
+        )
+        if wait:
+            return _error(
+                429,
+                "rate_limited",
+                f"Rate limit of {hook.rate_limit} requests per minute exceeded.",
+                headers={"Retry-After": str(wait)},
+            )
         try:
-            data = json.loads(raw)
-        except (UnicodeDecodeError, ValueError) as exc:
+            text = raw.decode("utf-8")  # JSON over HTTP is UTF-8 (RFC 8259)
+            data = json.loads(text)
+        except UnicodeDecodeError:
+            return _error(400, "invalid_json", "Body is not UTF-8 encoded JSON.")
+        except ValueError as exc:
             return _error(400, "invalid_json", f"Body is not JSON: {exc}.")
         single = isinstance(data, dict)
         items = [data] if single else data
@@ -113,17 +119,29 @@ class LogisticsEventsController(http.Controller):
             )
         # Never keep a sender waiting on a lock: past LOCK_TIMEOUT the transaction
         # fails, Odoo retries it, and a conflict that survives answers 503 (ir_http.py).
-        status, body = (
-            request.env["logistics.event"]
-            .sudo()
-            .with_company(hook.company_id)
-            ._ingest(
-                Endpoint.browse(hook.id).with_company(hook.company_id),
-                events,
-                raw_single=raw.decode() if single else None,
-                originals=items if hook.inbound_format == "mapped" else None,
-                hook=hook,
-                lock_timeout=LOCK_TIMEOUT,
+        try:
+            status, body = (
+                request.env["logistics.event"]
+                .sudo()
+                .with_company(hook.company_id)
+                ._ingest(
+                    Endpoint.browse(hook.id).with_company(hook.company_id),
+                    events,
+                    raw_single=text if single else None,
+                    originals=items if hook.inbound_format == "mapped" else None,
+                    hook=hook,
+                    lock_timeout=LOCK_TIMEOUT,
+                )
             )
-        )
+        except psycopg2.errors.LockNotAvailable:
+            # A lock held past LOCK_TIMEOUT: answer at once rather than let Odoo retry
+            # (up to five times, with pauses); the sender retries after Retry-After.
+            request.env.cr.rollback()
+            _logger.warning("Webhook for endpoint %s answered 503: lock timeout", hook.code)
+            return _error(
+                503,
+                "unavailable",
+                "The database is busy; nothing was stored. Retry after 5 seconds.",
+                headers={"Retry-After": "5"},
+            )
         return request.make_json_response(body, status=status)

@@ -3,12 +3,12 @@ import ipaddress
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import psycopg2
 
 from odoo import api, fields, models, tools
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL
 
 from ..lib import mapping, milestones, signature
@@ -79,7 +79,10 @@ WEBHOOK_FIELDS = frozenset(
 )
 
 
-@dataclass(frozen=True)
+OUTBOUND_FIELDS = frozenset({"base_url", "oauth_token_url", "auth_type", "api_key_header"})
+
+
+@dataclass(frozen=True, kw_only=True)
 class WebhookSnapshot:
     """What the webhook controller needs to know about an endpoint, without a query."""
 
@@ -89,7 +92,7 @@ class WebhookSnapshot:
     kind: str
     company_id: int
     channel_name: str
-    secrets: tuple
+    secrets: tuple = field(repr=False)
     tolerance: int
     networks: tuple
     rate_limit: int
@@ -341,25 +344,52 @@ class LogisticsEndpoint(models.Model):
         for vals in vals_list:
             if not vals.get("signing_secret"):
                 vals["signing_secret"] = signature.generate_secret()
+        records = super().create(vals_list)
         self.env.registry.clear_cache()
-        return super().create(vals_list)
+        return records
 
     def write(self, vals):
+        if OUTBOUND_FIELDS.intersection(vals) and not (
+            self.env.su or self.env.user.has_group("base.group_system")
+        ):
+            # The outbound credentials are readable by system administrators only;
+            # whoever may change where they are sent could otherwise read them.
+            raise AccessError(
+                self.env._(
+                    "Only system administrators can change where an endpoint's "
+                    "credentials are sent (%(fields)s).",
+                    fields=", ".join(sorted(OUTBOUND_FIELDS.intersection(vals))),
+                )
+            )
+        result = super().write(vals)
         if WEBHOOK_FIELDS.intersection(vals):
             self.env.registry.clear_cache()
-        return super().write(vals)
+        return result
 
     def unlink(self):
+        result = super().unlink()
         self.env.registry.clear_cache()
-        return super().unlink()
+        return result
 
     @api.model
-    @tools.ormcache("code")
     def _webhook_snapshot(self, code):
         """The active endpoint ``code`` as a ``WebhookSnapshot`` (None if there is
-        none), cached per worker: the webhook then runs no query to find it."""
-        endpoint = self.sudo().with_context(active_test=True).search([("code", "=", code)], limit=1)
-        return endpoint._snapshot() if endpoint else None
+        none), cached per worker: the webhook then runs no query to find it.
+        Unknown codes are not cached one by one (a flood of random codes would
+        fill the cache): one cached map holds the codes of active endpoints."""
+        endpoint_id = self._webhook_codes().get(code)
+        return self._webhook_snapshot_by_id(endpoint_id) if endpoint_id else None
+
+    @api.model
+    @tools.ormcache()
+    def _webhook_codes(self):
+        endpoints = self.sudo().with_context(active_test=True).search_read([], ["code"])
+        return {endpoint["code"]: endpoint["id"] for endpoint in endpoints}
+
+    @api.model
+    @tools.ormcache("endpoint_id")
+    def _webhook_snapshot_by_id(self, endpoint_id):
+        return self.sudo().browse(endpoint_id)._snapshot()
 
     def _snapshot(self):
         self.ensure_one()
@@ -503,7 +533,9 @@ class LogisticsEndpoint(models.Model):
             channel, code = (
                 (hook.channel_name, hook.code) if hook else (endpoint.channel_name, endpoint.code)
             )
-            if not endpoint._lock_pending_job(channel):
+            # Only a short webhook request (``hook`` given) may hold the share lock:
+            # the single-threaded runner waits on it.  Jobs and crons just queue.
+            if not (hook and endpoint._lock_pending_job(channel)):
                 endpoint.with_delay(
                     channel=channel,
                     description=f"Logistics Sync: process events of {code}",
@@ -519,6 +551,7 @@ class LogisticsEndpoint(models.Model):
                 SQL(
                     "SAVEPOINT logistics_pending_job;"
                     " SELECT id FROM queue_job WHERE state = 'pending' AND channel = %s"
+                    " AND (eta IS NULL OR eta <= (now() AT TIME ZONE 'UTC'))"
                     " AND model_name = %s AND method_name = '_job_process_pending'"
                     " LIMIT 1 FOR SHARE SKIP LOCKED",
                     channel,
@@ -587,16 +620,19 @@ class LogisticsStatusMap(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        records = super().create(vals_list)
         self.env.registry.clear_cache()
-        return super().create(vals_list)
+        return records
 
     def write(self, vals):
+        result = super().write(vals)
         self.env.registry.clear_cache()
-        return super().write(vals)
+        return result
 
     def unlink(self):
+        result = super().unlink()
         self.env.registry.clear_cache()
-        return super().unlink()
+        return result
 
     _sql_constraints = [
         (

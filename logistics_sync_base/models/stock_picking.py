@@ -193,7 +193,11 @@ class StockPicking(models.Model):
             )
             parts.append(Markup("").join(line))
         self.message_post(
-            body=Markup("<br/>").join(parts), subtype_xmlid="mail.mt_note", message_type="comment"
+            body=Markup("<br/>").join(parts),
+            subtype_xmlid="mail.mt_note",
+            message_type="comment",
+            # webhooks run as the public user: sign the timeline as OdooBot instead
+            author_id=self.env.ref("base.partner_root").id,
         )
 
     def _logistics_alert(self, event, note):

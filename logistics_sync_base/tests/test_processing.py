@@ -234,14 +234,16 @@ class TestProcessing(LogisticsCommon, TransactionCase):
     def test_requests_share_a_pending_job_but_not_one_already_dispatched(self):
         Job = self.env["queue.job"]
         domain = [("channel", "=", self.endpoint.channel_name)]
-        self._ingest(event("pj-1", self.ref, "booked", 1))
-        self._ingest(event("pj-2", self.ref, "picked_up", 2))
+        Event, hook = self.env["logistics.event"], self.endpoint._snapshot()
+        # as the webhook does (with the endpoint's snapshot): rely on a pending job
+        Event._ingest(self.endpoint, [event("pj-1", self.ref, "booked", 1)], hook=hook)
+        Event._ingest(self.endpoint, [event("pj-2", self.ref, "picked_up", 2)], hook=hook)
         self.assertEqual(
             Job.search_count(domain), 1, "the second request relies on the pending job"
         )
         # Once the runner has taken it, the job may already be running: a new one is queued.
         Job.search(domain).write({"state": "enqueued"})
-        self._ingest(event("pj-3", self.ref, "in_transit", 3))
+        Event._ingest(self.endpoint, [event("pj-3", self.ref, "in_transit", 3)], hook=hook)
         self.assertEqual(sorted(Job.search(domain).mapped("state")), ["enqueued", "pending"])
 
     def test_a_job_that_meets_another_jobs_work_requeues_at_once(self):

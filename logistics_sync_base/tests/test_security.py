@@ -60,6 +60,25 @@ class TestSecurity(LogisticsCommon, TransactionCase):
         self.stored.with_user(self.manager).action_replay()
         self.assertEqual(self.stored.state, "received")
 
+    def test_only_system_admins_redirect_where_credentials_go(self):
+        """A manager who could change the base URL could have the secrets sent to
+        a host of their own: only system administrators change outbound fields."""
+        endpoint = self.endpoint.with_user(self.manager)
+        for values in (
+            {"base_url": "https://93.184.216.34/collect"},
+            {"oauth_token_url": "https://93.184.216.34/token"},
+            {"auth_type": "bearer"},
+            {"api_key_header": "X-Leak"},
+        ):
+            with self.assertRaises(AccessError, msg=str(values)) as caught:
+                endpoint.write(values)
+            self.assertIn("Only system administrators", str(caught.exception))
+        self.endpoint.invalidate_recordset()
+        self.assertFalse(self.endpoint.base_url)
+        self.assertEqual(self.endpoint.auth_type, "none")
+        self.endpoint.with_user(self.admin).write({"api_key_header": "X-Api-Key-2"})
+        self.assertEqual(self.endpoint.api_key_header, "X-Api-Key-2")
+
     def test_system_admin_reads_and_rotates_secret(self):
         endpoint = self.endpoint.with_user(self.admin)
         old = endpoint.signing_secret

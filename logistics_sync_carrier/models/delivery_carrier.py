@@ -117,8 +117,9 @@ class DeliveryCarrier(models.Model):
         endpoint = self._logistics_endpoint()
         client = endpoint._carrier_client()
         for picking in pickings.filtered("logistics_carrier_shipment_id"):
+            shipment_id = picking.logistics_carrier_shipment_id
             try:
-                client.cancel(picking.logistics_carrier_shipment_id)
+                client.cancel(shipment_id)
             except CarrierError as exc:
                 raise UserError(
                     self.env._(
@@ -127,12 +128,21 @@ class DeliveryCarrier(models.Model):
                         error=exc.message,
                     )
                 ) from None
-            # stock.picking.cancel_shipment() posts Odoo's own note and clears the reference
-            picking.logistics_booking_state = "cancelled"
+            # stock.picking.cancel_shipment() posts Odoo's own note and clears the
+            # tracking reference; a new shipping books anew, with a new key.
+            picking.write(
+                {
+                    "logistics_booking_state": "cancelled",
+                    "logistics_carrier_shipment_id": False,
+                    "logistics_booking_key": False,
+                    "logistics_tracking_url": False,
+                    "logistics_label_id": False,
+                }
+            )
             picking.message_post(
                 body=self.env._(
                     "Shipment %(ref)s cancelled at the carrier.",
-                    ref=picking.logistics_carrier_shipment_id,
+                    ref=shipment_id,
                 )
             )
 

@@ -166,11 +166,14 @@ class LogisticsEndpoint(models.Model):
     def _circuit_transition(self, what, error=None):
         now = fields.Datetime.now()
         result = (True, 0)
+        # FOR NO KEY UPDATE, not FOR UPDATE: the caller's own transaction may hold a
+        # key-share lock on this row (it inserted events referencing the endpoint),
+        # and FOR UPDATE would then wait for it forever.
         with self.env.registry.cursor() as cr:
             cr.execute(
                 SQL(
                     "SELECT circuit_state, circuit_failures, circuit_opened_at, circuit_threshold,"
-                    " circuit_cooldown FROM logistics_endpoint WHERE id = %s FOR UPDATE",
+                    " circuit_cooldown FROM logistics_endpoint WHERE id = %s FOR NO KEY UPDATE",
                     self.id,
                 )
             )

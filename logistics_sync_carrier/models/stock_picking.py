@@ -13,6 +13,7 @@ import logging
 import uuid
 from datetime import timedelta
 
+import psycopg2
 from markupsafe import Markup
 
 from odoo import _, fields, models
@@ -20,11 +21,11 @@ from odoo.tools import SQL
 
 from ..lib.carrier_client import PermanentCarrierError, TransientCarrierError
 from odoo.addons.logistics_sync_base.lib.retry import backoff_seconds
+from odoo.addons.logistics_sync_base.models.logistics_event import SnapshotConflict, locking
 
 _logger = logging.getLogger(__name__)
 
 MAX_WAIT_SECONDS = 900
-ADVISORY_BOOKING = 72_001  # pg_advisory_xact_lock class for booking jobs
 
 
 class StockPicking(models.Model):
@@ -72,7 +73,6 @@ class StockPicking(models.Model):
 
     # ---------------------------------------------------------------- queueing
     def _logistics_queue_booking(self):
-        dbuuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid", "")[:8]
         for picking in self:
             if picking.logistics_booking_state in ("booked", "queued", "waiting_carrier"):
                 continue
@@ -80,9 +80,7 @@ class StockPicking(models.Model):
             values = {"logistics_booking_state": "queued", "logistics_booking_error": False}
             if not picking.logistics_booking_key:
                 # Persisted with the validation: every retry, even after a crash, reuses it.
-                values["logistics_booking_key"] = (
-                    f"odoo-{dbuuid}-{picking.id}-{uuid.uuid4().hex[:12]}"
-                )
+                values["logistics_booking_key"] = picking._logistics_new_key()
             picking.write(values)
             picking._logistics_enqueue_booking(endpoint)
             picking.message_post(
@@ -100,23 +98,54 @@ class StockPicking(models.Model):
     def action_logistics_retry_booking(self):
         """Button on failed or waiting transfers: try again now."""
         for picking in self.filtered(
-            lambda p: p.logistics_booking_state in ("failed", "waiting_carrier", "queued")
+            lambda p: p.logistics_booking_state in ("failed", "waiting_carrier")
         ):
-            picking.write({"logistics_booking_state": "queued", "logistics_booking_next_at": False})
+            values = {"logistics_booking_state": "queued", "logistics_booking_next_at": False}
+            if not picking.logistics_carrier_shipment_id:
+                # nothing was booked: a new key (the carrier may remember its refusal)
+                values["logistics_booking_key"] = picking._logistics_new_key()
+            picking.write(values)
             picking._logistics_enqueue_booking(picking.carrier_id._logistics_endpoint())
         return True
+
+    def _logistics_new_key(self):
+        dbuuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid", "")[:8]
+        return f"odoo-{dbuuid}-{self.id}-{uuid.uuid4().hex[:12]}"
 
     # -------------------------------------------------------------------- job
     def _logistics_book_job(self):
         """Book this transfer at its carrier; never raises for carrier trouble."""
         self.ensure_one()
-        # Serialise with another booking job of the same transfer (a retry button,
-        # a crash re-run).  An advisory lock, not a row lock: the booking record is
-        # written by another transaction that must not wait for this one.
-        self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(%s, %s)", ADVISORY_BOOKING, self.id))
-        self.invalidate_recordset()
-        if self.logistics_booking_state in ("booked", "cancelled") or self.state == "cancel":
-            return f"nothing to do ({self.logistics_booking_state or self.state})"
+        # Serialise with another booking job of the same transfer (a retry, a crash
+        # re-run): it waits on the row, then, its snapshot being stale, gets a
+        # SnapshotConflict before calling the carrier and is queued again, fresh.
+        # FOR NO KEY UPDATE lets the booking record (a row referencing this one) be
+        # written by a transaction of its own meanwhile.
+        try:
+            locking(
+                self.env.cr,
+                SQL("SELECT id FROM stock_picking WHERE id = %s FOR NO KEY UPDATE", self.id),
+            )
+        except SnapshotConflict:
+            self._logistics_enqueue_booking(self.carrier_id._logistics_endpoint(), eta=1)
+            return "re-queued: another booking job of this transfer ran meanwhile"
+        if self.logistics_booking_state in ("booked", "cancelled"):
+            return f"nothing to do ({self.logistics_booking_state})"
+        if self.state == "cancel":
+            self.write({"logistics_booking_state": False, "logistics_booking_next_at": False})
+            self.message_post(body=_("Transfer cancelled: no carrier booking."))
+            return "transfer cancelled"
+        try:
+            with self.env.cr.savepoint():
+                return self._logistics_book()
+        except Exception as exc:  # noqa: BLE001 - never leave a transfer "queued" silently
+            if isinstance(exc, psycopg2.OperationalError):
+                raise
+            _logger.warning("Booking %s failed: %s", self.name, exc.__class__.__name__)
+            self.env.invalidate_all()
+            return self._logistics_booking_failed(f"{exc.__class__.__name__}: {exc}")
+
+    def _logistics_book(self):
         self._logistics_recover_booking()
         endpoint = self.carrier_id._logistics_endpoint()
         allowed, wait = endpoint._circuit_allows()
@@ -162,7 +191,18 @@ class StockPicking(models.Model):
             endpoint._circuit_record(True)  # the carrier answered: it is up
             return self._logistics_booking_failed(exc.message)
         endpoint._circuit_record(True)
-        return self._logistics_booking_done(label)
+        try:
+            with self.env.cr.savepoint():
+                return self._logistics_booking_done(label)
+        except Exception as exc:  # noqa: BLE001 - booked at the carrier whatever fails here
+            if isinstance(exc, psycopg2.OperationalError):
+                raise
+            _logger.warning("Booked %s, but: %s", self.name, exc.__class__.__name__)
+            self.write({"logistics_booking_state": "booked", "logistics_booking_error": str(exc)})
+            self._logistics_booking_activity(
+                _("Booked at the carrier, but finishing in Odoo failed: %(error)s", error=exc)
+            )
+            return f"booked, with an error after: {exc}"
 
     def _logistics_shipment_payload(self, endpoint):
         weight = self.shipping_weight or self.weight or 1.0
@@ -215,14 +255,29 @@ class StockPicking(models.Model):
             )
 
     def _logistics_apply_booking(self, values):
+        url = values["tracking_url"] or ""
         self.write(
             {
                 "logistics_carrier_shipment_id": values["shipment_id"],
                 "carrier_tracking_ref": values["tracking_number"] or False,
-                "logistics_tracking_url": values["tracking_url"] or False,
-                "carrier_price": values["price"] or 0.0,
+                # a link users click: web addresses only (no javascript: and the like)
+                "logistics_tracking_url": url if url.startswith(("https://", "http://")) else False,
+                "carrier_price": self._logistics_customer_price(values["price"] or 0.0),
             }
         )
+
+    def _logistics_customer_price(self, cost):
+        """What stock_delivery's send_to_shipper does with a carrier's price: free
+        over the carrier's threshold, then the carrier's margins."""
+        carrier = self.carrier_id
+        if carrier.free_over and self.sale_id:
+            amount = self.sale_id._compute_amount_total_without_delivery()
+            if (
+                carrier._compute_currency(self.sale_id, amount, "pricelist_to_company")
+                >= carrier.amount
+            ):
+                cost = 0.0
+        return carrier.with_context(order=self.sale_id)._apply_margins(cost)
 
     def _logistics_booking_done(self, label):
         values = {

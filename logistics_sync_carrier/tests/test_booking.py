@@ -128,6 +128,7 @@ class TestRestBooking(CarrierCommon, TransactionCase):
             self._validate(picking)
             self._run_jobs(trap)
         shipment_id = picking.logistics_carrier_shipment_id
+        booking_key = picking.logistics_booking_key
         self.carrier.get_return_label(picking)
         self.assertTrue(
             picking.message_ids.attachment_ids.filtered(lambda a: a.name.startswith("LabelReturn"))
@@ -143,6 +144,16 @@ class TestRestBooking(CarrierCommon, TransactionCase):
             f"{self.sim.url}/v1/shipments/{shipment_id}", headers={"X-API-Key": API_KEY}, timeout=5
         ).json()
         self.assertTrue(at_carrier["cancelled"], at_carrier)
+        # Shipping again books a new shipment (new key), not the cancelled one.
+        old_key = booking_key
+        with trap_jobs() as trap:
+            picking.send_to_shipper()
+            self._run_jobs(trap)
+        self.assertEqual(picking.logistics_booking_state, "booked")
+        self.assertNotEqual(picking.logistics_booking_key, old_key)
+        self.assertNotEqual(picking.logistics_carrier_shipment_id, shipment_id)
+        self.assertTrue(picking.carrier_tracking_ref)
+        self.assertEqual(self.sim.stats()["bookings_by_reference"], {picking.name: 2})
 
 
 @tagged("post_install", "-at_install")
