@@ -2,10 +2,7 @@
 """Carrier booking end to end: a real Odoo with its queue_job runner, the carrier
 simulator failing 30 % of calls, transfers validated through the public API."""
 
-import os
-import subprocess
-import sys
-import tempfile
+import importlib.util
 import time
 from pathlib import Path
 
@@ -16,20 +13,17 @@ ROOT = Path(__file__).resolve().parent.parent
 SIMULATOR = ROOT / "logistics_sync_carrier" / "simulator" / "carrier_simulator.py"
 
 
+def _simulator_module():
+    spec = importlib.util.spec_from_file_location("lsync_carrier_simulator", SIMULATOR)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture(scope="module")
 def simulator():
-    tmp = tempfile.mkdtemp(prefix="lsync-live-sim-")
-    port_file = Path(tmp) / "port"
-    process = subprocess.Popen(  # noqa: S603
+    process, url = _simulator_module().spawn(
         [
-            sys.executable,
-            str(SIMULATOR),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--port-file",
-            str(port_file),
             "--api-key",
             "live-key",
             "--username",
@@ -46,16 +40,10 @@ def simulator():
             "11",
             "--max-lifetime",
             "600",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=open(os.path.join(tmp, "simulator.log"), "wb"),  # noqa: SIM115
+        ]
     )
     try:
-        deadline = time.monotonic() + 20
-        while not port_file.exists():
-            assert process.poll() is None and time.monotonic() < deadline, "simulator did not start"
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{int(port_file.read_text().strip())}"
+        yield url
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -156,11 +156,18 @@ class LogisticsEndpoint(models.Model):
         Open -> after the cooldown, one caller moves it to half-open and probes.
         """
         self.ensure_one()
+        if self.circuit_state == "closed":
+            # The common case costs no transaction of its own.  The value comes from
+            # this job's snapshot: at worst one call goes out just after another
+            # worker opened the circuit, and its outcome is counted.
+            return True, 0
         return self._circuit_transition("check")
 
     def _circuit_record(self, ok, error=None):
         """Count a call's outcome."""
         self.ensure_one()
+        if ok and self.circuit_state == "closed" and not self.circuit_failures:
+            return  # nothing to reset (the common case, no transaction of its own)
         self._circuit_transition("success" if ok else "failure", error)
 
     def _circuit_transition(self, what, error=None):

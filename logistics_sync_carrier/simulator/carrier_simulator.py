@@ -1569,6 +1569,45 @@ def parse_args(argv=None):
     return args
 
 
+def spawn(args, log_path=None, timeout=20.0):
+    """Start this simulator as a child process on 127.0.0.1 and a free port.
+
+    For tests and benchmarks: ``args`` are command-line options (credentials,
+    knobs; ``--host``, ``--port`` and ``--port-file`` are added).  Returns
+    ``(process, url)``; the caller stops the process by its PID (it also stops by
+    itself after ``--max-lifetime``).
+    """
+    import subprocess  # noqa: PLC0415 - only the launcher needs it
+    import tempfile  # noqa: PLC0415
+
+    port_file = Path(tempfile.mkdtemp(prefix="lsync-sim-")) / "port"
+    log = open(log_path or os.devnull, "wb")  # noqa: SIM115 - the child keeps it
+    process = subprocess.Popen(  # noqa: S603 - our own script, fixed interpreter
+        [
+            sys.executable,
+            __file__,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--port-file",
+            str(port_file),
+            *args,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
+    log.close()
+    deadline = time.monotonic() + timeout
+    while not port_file.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            process.wait(5)
+            raise RuntimeError(f"carrier simulator did not start (exit {process.returncode})")
+        time.sleep(0.05)
+    return process, f"http://127.0.0.1:{int(port_file.read_text().strip())}"
+
+
 def write_port_file(path, port):
     """Write atomically: a reader sees no file or the whole port number."""
     target = Path(path)

@@ -1,11 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """The carrier simulator as a real HTTP server on 127.0.0.1 for the tests."""
 
+import importlib.util
 import os
 import subprocess
-import sys
 import tempfile
-import time
 from datetime import datetime
 from pathlib import Path
 
@@ -19,22 +18,21 @@ USERNAME = "odoo"
 PASSWORD = "test-sim-password"
 
 
+def _simulator_module():
+    """The simulator is a standalone script (no package): load it by its path."""
+    spec = importlib.util.spec_from_file_location("lsync_carrier_simulator", SIMULATOR)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 class Simulator:
     """Start ``carrier_simulator.py`` and stop it, by its PID, at the end."""
 
     def __init__(self, webhook_secret, *args):
         self.tmp = tempfile.mkdtemp(prefix="lsync-sim-")
-        port_file = os.path.join(self.tmp, "port")
-        self.process = subprocess.Popen(  # noqa: S603
+        self.process, self.url = _simulator_module().spawn(
             [
-                sys.executable,
-                str(SIMULATOR),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                "0",
-                "--port-file",
-                port_file,
                 "--api-key",
                 API_KEY,
                 "--username",
@@ -49,18 +47,9 @@ class Simulator:
                 "3600",  # the lifecycle moves on /_sim/advance only
                 *args,
             ],
-            stdout=subprocess.DEVNULL,
-            stderr=open(os.path.join(self.tmp, "simulator.log"), "wb"),  # noqa: SIM115
+            log_path=os.path.join(self.tmp, "simulator.log"),
         )
-        deadline = time.monotonic() + 20
-        while not os.path.exists(port_file):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"carrier simulator did not start (see {self.tmp})")
-            time.sleep(0.05)
-        with open(port_file) as handle:
-            self.port = int(handle.read().strip())
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.port = int(self.url.rsplit(":", 1)[1])
 
     def config(self, **values):
         response = requests.post(f"{self.url}/_sim/config", json=values, timeout=5)

@@ -32,15 +32,93 @@ class LogisticsSyncBenchRow(models.Model):
         )
 
     @api.model
-    def bench_enqueue_noop(self, count):
-        """Queue ``count`` jobs that do nothing (the queue_job baseline)."""
+    def bench_enqueue_noop(self, count, channel="root.logistics_sync.demo-tms"):
+        """Queue ``count`` jobs that do nothing (the queue_job baseline), on the
+        channel of the work they are compared with."""
         jobs = [
-            self.with_delay(
-                channel="root.logistics_sync.demo-tms", description="bench no-op"
-            )._job_noop()
+            self.with_delay(channel=channel, description="bench no-op")._job_noop()
             for _index in range(count)
         ]
         return [job.uuid for job in jobs]
 
     def _job_noop(self):
         return "ok"
+
+    # ---- bench/booking (needs logistics_sync_carrier in the database)
+    @api.model
+    def bench_carrier_setup(self, sim_url, api_key, capacity=2):
+        self.env["ir.config_parameter"].sudo().set_param(
+            "logistics_sync.allow_http_loopback", "True"
+        )
+        Endpoint = self.env["logistics.endpoint"].sudo().with_context(active_test=False)
+        values = {
+            "name": "Bench carrier (simulator)",
+            "kind": "carrier",
+            "base_url": sim_url,
+            "auth_type": "api_key",
+            "api_key_header": "X-API-Key",
+            "auth_api_key": api_key,
+            "http_timeout": 10,
+            "tracking_mode": "poll",
+            "channel_capacity": capacity,
+            "active": True,
+        }
+        endpoint = Endpoint.search([("code", "=", "bench-carrier")], limit=1)
+        if endpoint:
+            endpoint.write(values)
+            endpoint.action_reset_circuit()
+        else:
+            endpoint = Endpoint.create(dict(values, code="bench-carrier"))
+        Carrier = self.env["delivery.carrier"].sudo()
+        carrier = Carrier.search([("logistics_endpoint_id", "=", endpoint.id)], limit=1)
+        if not carrier:
+            product = self.env["product.product"].create(
+                {"name": "Bench shipping", "type": "service"}
+            )
+            carrier = Carrier.create(
+                {
+                    "name": "Bench carrier",
+                    "product_id": product.id,
+                    "delivery_type": "logistics_sync",
+                    "integration_level": "rate_and_ship",
+                    "logistics_endpoint_id": endpoint.id,
+                }
+            )
+        return {"channel": endpoint.channel_name, "carrier_id": carrier.id}
+
+    @api.model
+    def bench_make_pickings(self, carrier_id, count):
+        warehouse = self.env["stock.warehouse"].search([], limit=1)
+        customers = self.env.ref("stock.stock_location_customers")
+        product = self.env["product.product"].create({"name": "Bench parcel", "weight": 1.5})
+        partner = self.env["res.partner"].create({"name": "Bench customer", "city": "Lyon"})
+        pickings = self.env["stock.picking"].create(
+            [
+                {
+                    "picking_type_id": warehouse.out_type_id.id,
+                    "partner_id": partner.id,
+                    "carrier_id": carrier_id,
+                    "location_id": warehouse.lot_stock_id.id,
+                    "location_dest_id": customers.id,
+                    "move_ids": [
+                        fields.Command.create(
+                            {
+                                "name": product.name,
+                                "product_id": product.id,
+                                "product_uom_qty": 1,
+                                "location_id": warehouse.lot_stock_id.id,
+                                "location_dest_id": customers.id,
+                            }
+                        )
+                    ],
+                }
+                for _index in range(count)
+            ]
+        )
+        return pickings.ids
+
+    @api.model
+    def bench_queue_bookings(self, picking_ids):
+        """What validating these transfers does for the carrier: queue their bookings."""
+        self.env["stock.picking"].browse(picking_ids)._logistics_queue_booking()
+        return True
