@@ -41,13 +41,18 @@ def run(port, requests_, concurrency):
         with lock:
             latencies.extend(local)
 
+    return _stats(latencies, _in_threads(worker, chunks), statuses)
+
+
+def _in_threads(worker, chunks):
+    """Run ``worker(chunk)`` for every chunk at once; return the seconds it took."""
     threads = [threading.Thread(target=worker, args=(c,)) for c in chunks]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return _stats(latencies, time.perf_counter() - started, statuses)
+    return time.perf_counter() - started
 
 
 def _stats(latencies, elapsed, statuses):
@@ -123,13 +128,7 @@ def raw_postgres(conf_path, batches, concurrency):
         with lock:
             latencies.extend(local)
 
-    threads = [threading.Thread(target=worker, args=(c,)) for c in chunks]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return _stats(latencies, time.perf_counter() - started, {"commits": len(batches)})
+    return _stats(latencies, _in_threads(worker, chunks), {"commits": len(batches)})
 
 
 def main():
