@@ -430,22 +430,6 @@ class LogisticsEndpoint(models.Model):
             if part.strip()
         ]
 
-    def _source_allowed(self, remote_addr):
-        self.ensure_one()
-        return self._snapshot().source_allowed(remote_addr)
-
-    def _rate_limited(self):
-        """Seconds to wait when the endpoint's rate limit is exceeded, else 0."""
-        self.ensure_one()
-        if self.rate_limit_per_minute <= 0:
-            return 0
-        return RATE_LIMITER.hit((self.env.cr.dbname, self.id), self.rate_limit_per_minute)
-
-    def _verify_signature(self, headers, body):
-        """Raise signature.SignatureError unless the body is signed by this endpoint."""
-        self.ensure_one()
-        self._snapshot().verify_signature(headers, body)
-
     def _mapping_paths(self):
         self.ensure_one()
         return {
@@ -456,15 +440,7 @@ class LogisticsEndpoint(models.Model):
     def _to_canonical(self, data):
         """Canonical events for a parsed request body: ``(events, errors)``."""
         self.ensure_one()
-        if self.inbound_format != "mapped":
-            return ([data] if isinstance(data, dict) else data), []
-        status_map = {line.source_code: line.milestone for line in self.status_map_ids}
-        return mapping.map_payloads(
-            data,
-            self._mapping_paths(),
-            status_map,
-            carrier=self.code if self.kind == "carrier" else None,
-        )
+        return self._snapshot().to_canonical(data)
 
     @api.model
     def _runner_channels(self):
@@ -502,15 +478,7 @@ class LogisticsEndpoint(models.Model):
 
     def action_try_mapping(self):
         self.ensure_one()
-        wizard = self.env["logistics.mapping.try"].create({"endpoint_id": self.id})
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Try the mapping"),
-            "res_model": wizard._name,
-            "res_id": wizard.id,
-            "view_mode": "form",
-            "target": "new",
-        }
+        return self.env["logistics.mapping.try"].create({"endpoint_id": self.id})._action_open()
 
     def action_view_dead_letters(self):
         action = self.action_view_events()

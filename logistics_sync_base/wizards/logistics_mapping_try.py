@@ -20,6 +20,10 @@ class LogisticsMappingTry(models.TransientModel):
     def action_try(self):
         self.ensure_one()
         self.write(self._outcome())
+        return self._action_open()
+
+    def _action_open(self):
+        self.ensure_one()
         return {
             "type": "ir.actions.act_window",
             "res_model": self._name,
