@@ -16,7 +16,6 @@ from odoo.http import request
 
 from ..lib import canonical
 from ..lib.signature import SignatureError
-from ..models.logistics_endpoint import RATE_LIMITER
 
 _logger = logging.getLogger(__name__)
 
@@ -63,8 +62,9 @@ class LogisticsEventsController(http.Controller):
             _logger.info("Webhook for endpoint %s refused: %s", hook.code, exc)
             return _error(401, "invalid_signature", f"Signature refused: {exc}.")
         # Counted after the signature: unsigned requests cannot use up a sender's budget.
+        # (shared by every worker and host: one short statement of its own)
         wait = (
-            RATE_LIMITER.hit((request.env.cr.dbname, hook.id), hook.rate_limit)
+            request.env["logistics.rate.window"].sudo()._hit(hook.id, hook.rate_limit)
             if hook.rate_limit > 0
             else 0
         )

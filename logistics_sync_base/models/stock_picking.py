@@ -3,6 +3,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 
+from ..fields import BigInteger
 from ..lib import milestones
 
 
@@ -21,7 +22,7 @@ class StockPicking(models.Model):
     logistics_milestone_at = fields.Datetime(
         string="Milestone time", copy=False, readonly=True, help="When it happened at the source."
     )
-    logistics_sequence = fields.Integer(copy=False, readonly=True)
+    logistics_sequence = BigInteger(copy=False, readonly=True)
     logistics_external_ref = fields.Char(
         string="External shipment reference",
         copy=False,

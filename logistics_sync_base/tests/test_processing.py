@@ -9,7 +9,7 @@ from odoo import fields
 from odoo.tests import TransactionCase, freeze_time, tagged
 from odoo.tools import mute_logger
 
-from ..models.logistics_event import SnapshotConflict
+from ..lib.locks import SnapshotConflict
 from .common import LogisticsCommon, event
 from odoo.addons.queue_job.tests.common import trap_jobs
 

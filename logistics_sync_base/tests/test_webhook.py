@@ -235,10 +235,19 @@ class TestWebhook(LogisticsCommon, HttpCase):
         self.assertEqual(error["details"][0]["field"], "occurred_at")
         self.assertError(self.post([]), 422, "invalid_payload", before)
 
-    def test_422_sequence_beyond_32_bits_is_refused_not_a_500(self):
-        before = self._counts()
+    def test_sequence_takes_64_bit_integers_and_refuses_beyond(self):
+        # millisecond timestamps as sequence numbers (CONTRACT: up to 2^63 - 1)
         body = event("v-5", self.picking.name, "booked", sequence=1_795_000_000_000)
-        error = self.assertError(self.post(body), 422, "invalid_events", before)
+        self.assertEqual(self.post(body).status_code, 202)
+        stored = self.env["logistics.event"].search([("external_id", "=", "v-5")])
+        self.assertEqual(stored.sequence, 1_795_000_000_000)
+        top = event("v-6", self.picking.name, "booked", sequence=2**63 - 1)
+        self.assertEqual(self.post(top).status_code, 202)
+        self.env.cr.execute("SELECT sequence FROM logistics_event WHERE external_id = 'v-6'")
+        self.assertEqual(self.env.cr.fetchone()[0], 2**63 - 1)
+        before = self._counts()
+        over = event("v-7", self.picking.name, "booked", sequence=2**63)
+        error = self.assertError(self.post(over), 422, "invalid_events", before)
         self.assertEqual(error["details"][0]["field"], "sequence")
 
     def test_422_batch_over_the_setting(self):

@@ -20,8 +20,8 @@ from odoo import _, fields, models
 from odoo.tools import SQL
 
 from ..lib.carrier_client import PermanentCarrierError, TransientCarrierError
+from odoo.addons.logistics_sync_base.lib.locks import SnapshotConflict, locking
 from odoo.addons.logistics_sync_base.lib.retry import backoff_seconds
-from odoo.addons.logistics_sync_base.models.logistics_event import SnapshotConflict, locking
 
 _logger = logging.getLogger(__name__)
 

@@ -1,0 +1,228 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""The endpoint's inbound side: how the external system calls Odoo (secrets,
+signature, limits, mapping) and the per-worker snapshot the webhook reads."""
+
+import ipaddress
+
+from odoo import api, fields, models, tools
+from odoo.exceptions import ValidationError
+
+from ..lib import mapping, signature
+from ..lib.webhook_snapshot import WebhookSnapshot
+
+# The fields the webhook needs on every request, cached per worker (see
+# ``_webhook_snapshot``); a write to any of them clears the cache everywhere.
+WEBHOOK_FIELDS = frozenset(
+    {
+        "code",
+        "active",
+        "company_id",
+        "kind",
+        "signing_secret",
+        "previous_signing_secret",
+        "timestamp_tolerance",
+        "allowed_networks",
+        "rate_limit_per_minute",
+        "max_body_kb",
+        "signature_scheme",
+        "signature_header",
+        "signature_encoding",
+        "inbound_format",
+        "status_map_ids",
+    }
+    | {path_field for path_field, _required in mapping.PATH_FIELDS.values()}
+)
+
+
+class LogisticsEndpoint(models.Model):
+    _inherit = "logistics.endpoint"
+
+    # ---- inbound: how the external system calls Odoo
+    signing_secret = fields.Char(groups="base.group_system", copy=False)
+    previous_signing_secret = fields.Char(
+        groups="base.group_system",
+        copy=False,
+        help="Still accepted during a secret rotation; clear it once senders moved on.",
+    )
+    has_previous_secret = fields.Boolean(compute="_compute_has_previous_secret")
+    timestamp_tolerance = fields.Integer(
+        default=300, help="Seconds a webhook-timestamp may differ from the server clock (1-300)."
+    )
+    allowed_networks = fields.Char(
+        help="Optional comma-separated networks (CIDR) allowed to post, e.g. 203.0.113.0/24."
+    )
+    rate_limit_per_minute = fields.Integer(
+        default=0, help="Requests per minute and Odoo worker; 0 means no limit."
+    )
+    max_body_kb = fields.Integer(string="Max body (KiB)", default=10240)
+    signature_scheme = fields.Selection(
+        [
+            ("standard_webhooks", "Standard Webhooks v1"),
+            ("hmac_sha256", "HMAC-SHA256 of the body in a header"),
+        ],
+        default="standard_webhooks",
+        required=True,
+        tracking=True,
+    )
+    signature_header = fields.Char(default="X-Signature", help="Header holding the HMAC.")
+    signature_encoding = fields.Selection(
+        [("hex", "Hexadecimal"), ("base64", "Base64")], default="hex", required=True
+    )
+    inbound_format = fields.Selection(
+        [("canonical", "Canonical events (contract v1)"), ("mapped", "Sender's own JSON, mapped")],
+        default="canonical",
+        required=True,
+        tracking=True,
+        help="Mapped: each payload is turned into a canonical event with the paths and "
+        "status table below, then validated and processed like any canonical event.",
+    )
+    map_event_id_path = fields.Char("Event id path", default="id")
+    map_shipment_ref_path = fields.Char("Shipment reference path", default="shipment.reference")
+    map_tracking_ref_path = fields.Char("Tracking reference path")
+    map_status_path = fields.Char("Status code path", default="status.code")
+    map_occurred_at_path = fields.Char("Event time path", default="status.at")
+    map_sequence_path = fields.Char("Sequence path")
+    map_reason_path = fields.Char("Reason path")
+    map_description_path = fields.Char("Description path")
+    map_location_city_path = fields.Char("City path")
+    map_location_postal_code_path = fields.Char("Postal code path")
+    map_location_country_path = fields.Char("Country path")
+    map_eta_path = fields.Char("ETA path")
+    status_map_ids = fields.One2many(
+        "logistics.status.map", "endpoint_id", string="Status codes", copy=True
+    )
+
+    _sql_constraints = [
+        (
+            "tolerance_range",
+            "CHECK(timestamp_tolerance BETWEEN 1 AND 300)",
+            "The timestamp tolerance must be between 1 and 300 seconds.",
+        ),
+    ]
+
+    def _compute_has_previous_secret(self):
+        for endpoint, secret in zip(
+            self, self.sudo().mapped("previous_signing_secret"), strict=False
+        ):
+            endpoint.has_previous_secret = bool(secret)
+
+    @api.constrains("allowed_networks")
+    def _check_allowed_networks(self):
+        for endpoint in self:
+            try:
+                endpoint._allowed_networks()
+            except ValueError as exc:
+                raise ValidationError(
+                    self.env._("Allowed networks: %(error)s", error=str(exc))
+                ) from None
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if not vals.get("signing_secret"):
+                vals["signing_secret"] = signature.generate_secret()
+        records = super().create(vals_list)
+        self.env.registry.clear_cache()
+        return records
+
+    def write(self, vals):
+        result = super().write(vals)
+        if WEBHOOK_FIELDS.intersection(vals):
+            self.env.registry.clear_cache()
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self.env.registry.clear_cache()
+        return result
+
+    @api.model
+    def _webhook_snapshot(self, code):
+        """The active endpoint ``code`` as a ``WebhookSnapshot`` (None if there is
+        none), cached per worker: the webhook then runs no query to find it.
+        Unknown codes are not cached one by one (a flood of random codes would
+        fill the cache): one cached map holds the codes of active endpoints."""
+        endpoint_id = self._webhook_codes().get(code)
+        return self._webhook_snapshot_by_id(endpoint_id) if endpoint_id else None
+
+    @api.model
+    @tools.ormcache()
+    def _webhook_codes(self):
+        endpoints = self.sudo().with_context(active_test=True).search_read([], ["code"])
+        return {endpoint["code"]: endpoint["id"] for endpoint in endpoints}
+
+    @api.model
+    @tools.ormcache("endpoint_id")
+    def _webhook_snapshot_by_id(self, endpoint_id):
+        return self.sudo().browse(endpoint_id)._snapshot()
+
+    def _snapshot(self):
+        self.ensure_one()
+        endpoint = self.sudo()
+        values = endpoint.read(["signing_secret", "previous_signing_secret"])[0]
+        return WebhookSnapshot(
+            id=endpoint.id,
+            code=endpoint.code,
+            name=endpoint.name,
+            kind=endpoint.kind,
+            company_id=endpoint.company_id.id,
+            channel_name=endpoint.channel_name,
+            secrets=tuple(
+                s for s in (values["signing_secret"], values["previous_signing_secret"]) if s
+            ),
+            tolerance=endpoint.timestamp_tolerance,
+            networks=tuple(endpoint._allowed_networks()),
+            rate_limit=endpoint.rate_limit_per_minute,
+            max_bytes=endpoint.max_body_kb * 1024,
+            signature_scheme=endpoint.signature_scheme,
+            signature_header=endpoint.signature_header or "",
+            signature_encoding=endpoint.signature_encoding,
+            inbound_format=endpoint.inbound_format,
+            paths=tuple(endpoint._mapping_paths().items()),
+            status_map=tuple(
+                (line.source_code, line.milestone) for line in endpoint.status_map_ids
+            ),
+        )
+
+    def _allowed_networks(self):
+        self.ensure_one()
+        if not self.allowed_networks:
+            return []
+        return [
+            ipaddress.ip_network(part.strip(), strict=False)
+            for part in self.allowed_networks.split(",")
+            if part.strip()
+        ]
+
+    def _mapping_paths(self):
+        self.ensure_one()
+        return {
+            field: self[path_field] or False
+            for field, (path_field, _required) in mapping.PATH_FIELDS.items()
+        }
+
+    def _to_canonical(self, data):
+        """Canonical events for a parsed request body: ``(events, errors)``."""
+        self.ensure_one()
+        return self._snapshot().to_canonical(data)
+
+    # ------------------------------------------------------------------ actions
+    def action_rotate_secret(self):
+        """Open the wizard that generates a new signing secret and shows it once."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "logistics.endpoint.secret",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_endpoint_id": self.id},
+        }
+
+    def action_clear_previous_secret(self):
+        self.ensure_one()
+        self.sudo().previous_signing_secret = False
+        self.message_post(body=self.env._("Previous signing secret removed."))
+
+    def action_try_mapping(self):
+        self.ensure_one()
+        return self.env["logistics.mapping.try"].create({"endpoint_id": self.id})._action_open()

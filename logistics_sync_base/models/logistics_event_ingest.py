@@ -1,0 +1,158 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Ingestion: the webhook's hot path from validated canonical events to stored rows."""
+
+import json
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..lib import canonical
+
+
+class LogisticsEvent(models.Model):
+    _inherit = "logistics.event"
+
+    @api.model
+    def _ingest(
+        self, endpoint, events, raw_single=None, originals=None, hook=None, lock_timeout=None
+    ):
+        """Store validated canonical events of one request; enqueue processing.
+
+        Returns ``(status, body)``: 202 when at least one event is new, 200 when all
+        are duplicates, 409 when an id was seen with other content (nothing stored).
+        ``raw_single``: the request body when it held one event (stored verbatim);
+        ``originals``: the sender's own payloads when they were mapped; ``hook``: the
+        endpoint's cached ``WebhookSnapshot`` (saves reading the endpoint);
+        ``lock_timeout``: how long a webhook may wait on a lock (then 503).
+
+        The happy path is one ``INSERT ... ON CONFLICT DO NOTHING``; only ids it did
+        not insert are looked up, to tell duplicates (200) from conflicts (409).
+        """
+        hashes = [canonical.content_hash(event) for event in events]
+        by_id, conflicts = {}, set()
+        for event, digest in zip(events, hashes, strict=False):
+            seen = by_id.setdefault(event["event_id"], digest)
+            if seen != digest:
+                conflicts.add(event["event_id"])
+        if conflicts:
+            return self._conflict(conflicts)
+        vals_list, planned = [], set()
+        for index, event in enumerate(events):
+            ext_id = event["event_id"]
+            if ext_id in planned:
+                continue
+            planned.add(ext_id)
+            values = canonical.to_values(event)
+            values.update(
+                payload=raw_single
+                if raw_single is not None
+                else json.dumps(originals[index] if originals else event, ensure_ascii=False),
+                payload_hash=by_id[ext_id],
+            )
+            vals_list.append(values)
+        inserted = self._insert_rows(endpoint, vals_list, hook, lock_timeout)
+        leftover = [ext_id for ext_id in by_id if ext_id not in inserted]
+        if leftover:
+            stored = self._stored_hashes(endpoint, leftover)
+            missing = [ext_id for ext_id in leftover if ext_id not in stored]
+            if missing:  # stored by a transaction our snapshot cannot see
+                stored.update(self._committed_hashes(endpoint, missing))
+            conflicts = {ext_id for ext_id in leftover if stored.get(ext_id) != by_id[ext_id]}
+            if conflicts:
+                if inserted:
+                    self.env.cr.execute(
+                        SQL(
+                            "DELETE FROM logistics_event WHERE id = ANY(%s)",
+                            list(inserted.values()),
+                        )
+                    )
+                return self._conflict(conflicts)
+        statuses, answered = [], set()
+        for event in events:
+            ext_id = event["event_id"]
+            new = ext_id in inserted and ext_id not in answered
+            answered.add(ext_id)
+            statuses.append({"event_id": ext_id, "status": "accepted" if new else "duplicate"})
+        if not inserted:
+            return 200, {"status": "duplicate", "events": statuses}
+        endpoint._enqueue_processing(hook)
+        return 202, {"status": "accepted", "events": statuses}
+
+    @api.model
+    def _conflict(self, external_ids):
+        ids = sorted(external_ids)
+        return 409, {
+            "error": {
+                "code": "conflict",
+                "message": "event_id already received with different content: " + ", ".join(ids),
+                "details": [{"event_id": ext_id} for ext_id in ids],
+            }
+        }
+
+    def _stored_hashes(self, endpoint, external_ids):
+        self.env.cr.execute(
+            SQL(
+                "SELECT external_id, payload_hash FROM logistics_event"
+                " WHERE endpoint_id = %s AND external_id = ANY(%s)",
+                endpoint.id,
+                list(external_ids),
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    def _insert_rows(self, endpoint, vals_list, hook=None, lock_timeout=None):
+        """Store new events with one ``INSERT ... ON CONFLICT DO NOTHING``.
+
+        The ingestion hot path: values are converted by the fields themselves
+        (``convert_to_column``), stored computed fields are filled here, and no
+        mail.thread hook runs (events are created without tracking or log notes).
+        Returns {external id: new id} of the rows inserted.
+        """
+        now = fields.Datetime.now()
+        uid = self.env.uid
+        constant = {
+            "endpoint_id": endpoint.id,
+            "company_id": hook.company_id if hook else endpoint.company_id.id,
+            "received_at": now,
+            "state": "received",
+            "attempts": 0,
+            "replay_count": 0,
+            "create_uid": uid,
+            "write_uid": uid,
+            "create_date": now,
+            "write_date": now,
+        }
+        columns = list(vals_list[0]) + ["lag_seconds"] + list(constant)
+        rows = []
+        for vals in vals_list:
+            row = [
+                self._fields[name].convert_to_column(value, self) for name, value in vals.items()
+            ]
+            row.append((now - vals["occurred_at"]).total_seconds())
+            row.extend(constant.values())
+            rows.append(row)
+        placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        # One round trip: the lock timeout (webhooks never wait long on a lock) and
+        # the insert.  A row a concurrent transaction stored makes PostgreSQL raise a
+        # serialization failure here (repeatable read); Odoo retries the request.
+        prefix = f"SET LOCAL lock_timeout = {int(lock_timeout * 1000)}; " if lock_timeout else ""
+        self.env.cr.execute(
+            f"{prefix}INSERT INTO logistics_event ({', '.join(columns)}) VALUES "
+            + ", ".join([placeholders] * len(rows))
+            + " ON CONFLICT (endpoint_id, external_id) DO NOTHING RETURNING external_id, id",
+            [value for row in rows for value in row],
+            log_exceptions=False,  # conflicts are expected here: retried, then 503
+        )
+        return dict(self.env.cr.fetchall())
+
+    def _committed_hashes(self, endpoint, external_ids):
+        with self.env.registry.cursor() as cr:
+            cr.execute(
+                SQL(
+                    "SELECT external_id, payload_hash FROM logistics_event"
+                    " WHERE endpoint_id = %s AND external_id IN %s",
+                    endpoint.id,
+                    tuple(external_ids),
+                )
+            )
+            return dict(cr.fetchall())
