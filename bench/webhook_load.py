@@ -146,7 +146,7 @@ def main():
     common = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{args.port}/xmlrpc/2/common")
     uid = common.authenticate(args.db, "admin", "admin", {})
     models = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{args.port}/xmlrpc/2/object")
-    secret = models.execute_kw(
+    [endpoint] = models.execute_kw(
         args.db,
         uid,
         "admin",
@@ -154,7 +154,18 @@ def main():
         "search_read",
         [[("code", "=", "demo-tms")]],
         {"fields": ["signing_secret"]},
-    )[0]["signing_secret"]
+    )
+    secret = endpoint["signing_secret"]
+
+    def set_rate_limit(limit):
+        models.execute_kw(
+            args.db,
+            uid,
+            "admin",
+            "logistics.endpoint",
+            "write",
+            [[endpoint["id"]], {"rate_limit_per_minute": limit}],
+        )
 
     run_id = uuid.uuid4().hex[:8]
 
@@ -190,6 +201,13 @@ def main():
     bare_requests = [("/logistics_sync_bench/bare", b, h) for (_p, b, h) in webhook_requests(n)]
     bare = run(args.port, bare_requests, args.concurrency)
     ours = run(args.port, ours_requests, args.concurrency)
+    # The same webhook with a rate limit it never reaches: the cost of the shared
+    # limiter (one short transaction of its own per request).
+    set_rate_limit(1_000_000_000)
+    try:
+        limited = run(args.port, webhook_requests(n), args.concurrency)
+    finally:
+        set_rate_limit(0)
     bare2 = run(args.port, bare_requests, args.concurrency)  # baseline again: drift check
     baseline = (bare["rps"] + bare2["rps"]) / 2
     print(f"batch={args.batch} requests={n} concurrency={args.concurrency}")
@@ -197,6 +215,7 @@ def main():
         ("bare INSERT (1st)", bare),
         ("bare INSERT (2nd)", bare2),
         ("webhook", ours),
+        ("webhook, limited", limited),
     ):
         print(
             f"  {name:18s} {stats['rps']:8.1f} req/s  p50 {stats['p50_ms']:6.1f} ms  "
@@ -206,6 +225,7 @@ def main():
         f"  ratio webhook/bare: {ours['rps'] / baseline:.2f}"
         f"  (events/s through the webhook: {ours['rps'] * args.batch:.0f})"
     )
+    print(f"  ratio webhook with a rate limit/bare: {limited['rps'] / baseline:.2f}")
     if args.conf and args.batch > 1:
         batches = [json.loads(body) for (_p, body, _h) in webhook_requests(n)]
         raw = raw_postgres(args.conf, batches, args.concurrency)

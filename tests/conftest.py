@@ -9,7 +9,7 @@ runs the Odoo tests, then runs pytest with these variables set:
 - ``LS_TEST_CONF``: the Odoo configuration file of that database
 - ``LS_ODOO_BIN`` and ``LS_PYTHON``: how to start Odoo
 
-The ``odoo_server`` fixture starts Odoo on that database (2 HTTP workers, the
+The ``odoo_server`` fixture starts Odoo on that database (3 HTTP workers, the
 queue_job runner, 127.0.0.1, a free port) and stops it by its PID at the end.
 A test that needs it fails, loudly, when the variables are missing.
 """
@@ -87,7 +87,7 @@ def _server_config(source_conf, port, runner_channels):
     options.update(
         http_port=str(port),
         gevent_port=str(free_port()),
-        workers="2",
+        workers="3",
         max_cron_threads="1",
         server_wide_modules="base,web,queue_job",
         limit_time_real="300",

@@ -64,7 +64,7 @@ class LogisticsEventsController(http.Controller):
         # Counted after the signature: unsigned requests cannot use up a sender's budget.
         # (shared by every worker and host: one short statement of its own)
         wait = (
-            request.env["logistics.rate.window"].sudo()._hit(hook.id, hook.rate_limit)
+            request.env["logistics.rate.hit"].sudo()._hit(hook.id, hook.rate_limit)
             if hook.rate_limit > 0
             else 0
         )

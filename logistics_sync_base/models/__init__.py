@@ -6,7 +6,7 @@ from . import (
     logistics_event,
     logistics_event_ingest,
     logistics_event_processing,
-    logistics_rate_window,
+    logistics_rate_hit,
     logistics_status_map,
     res_config_settings,
     stock_picking,

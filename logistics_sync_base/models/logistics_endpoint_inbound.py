@@ -52,7 +52,8 @@ class LogisticsEndpoint(models.Model):
         help="Optional comma-separated networks (CIDR) allowed to post, e.g. 203.0.113.0/24."
     )
     rate_limit_per_minute = fields.Integer(
-        default=0, help="Requests per minute and Odoo worker; 0 means no limit."
+        default=0,
+        help="Requests admitted in any 60 seconds, across all Odoo workers and hosts; 0 means no limit.",
     )
     max_body_kb = fields.Integer(string="Max body (KiB)", default=10240)
     signature_scheme = fields.Selection(
