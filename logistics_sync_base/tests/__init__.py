@@ -1,5 +1,6 @@
 from . import (
     test_dead_letters,
+    test_history,
     test_lib,
     test_mapping,
     test_processing,
