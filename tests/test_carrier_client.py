@@ -15,7 +15,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -41,6 +40,7 @@ def _load(name, path):
 
 urlsafety = _load("urlsafety", ROOT / "logistics_sync_base" / "lib" / "urlsafety.py")
 cc = _load("carrier_client", ROOT / "logistics_sync_carrier" / "lib" / "carrier_client.py")
+simulator_entry = _load("lsync_carrier_simulator", SIMULATOR)
 CarrierAuth = cc.CarrierAuth
 PermanentCarrierError = cc.PermanentCarrierError
 TransientCarrierError = cc.TransientCarrierError
@@ -80,16 +80,9 @@ def hostname_text():
 
 class Simulator:
     def __init__(self, tmp_path):
-        port_file = tmp_path / "sim.port"
         self.log_path = tmp_path / "sim.log"
-        self.log = open(self.log_path, "wb")  # noqa: SIM115 (closed in stop)
-        self.process = subprocess.Popen(  # noqa: S603
+        self.process, self.url = simulator_entry.spawn(
             [
-                sys.executable,
-                str(SIMULATOR),
-                "--host", "127.0.0.1",
-                "--port", "0",
-                "--port-file", str(port_file),
                 "--api-key", API_KEY,
                 "--username", USERNAME,
                 "--password", PASSWORD,
@@ -99,17 +92,9 @@ class Simulator:
                 "--timeout-sleep", "2",
                 "--max-lifetime", "300",
             ],
-            stdout=subprocess.DEVNULL,
-            stderr=self.log,
+            log_path=self.log_path,
         )  # fmt: skip
-        deadline = time.monotonic() + 20
-        while not port_file.exists():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"the simulator did not start: {self.log_path.read_text()}")
-            time.sleep(0.05)
-        self.port = int(port_file.read_text().strip())
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.port = int(self.url.rsplit(":", 1)[1])
         self.http = requests.Session()
         self.http.trust_env = False
 
@@ -135,7 +120,6 @@ class Simulator:
             except subprocess.TimeoutExpired:
                 os.kill(self.process.pid, 9)
                 self.process.wait(timeout=5)
-        self.log.close()
 
 
 EVIL_XXE = (
