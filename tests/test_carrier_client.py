@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-"""The carrier clients (logistics_sync_carrier/lib/carrier_client.py) against real servers.
+"""The carrier adapters (logistics_sync_carrier/adapters/) against real servers.
 
 The carrier simulator runs as a process on 127.0.0.1 (stopped by its PID at the
 end); a tiny local HTTP server plays the misbehaving parts the simulator does
@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from standalone import addon_module
 
 ROOT = Path(__file__).resolve().parent.parent
 SIMULATOR = ROOT / "logistics_sync_carrier" / "simulator" / "carrier_simulator.py"
@@ -29,7 +30,7 @@ WSDL = ROOT / "logistics_sync_carrier" / "wsdl" / "sim_carrier.wsdl"
 
 
 def _load(name, path):
-    # The addons' __init__ import Odoo: load the pure modules by their paths.
+    # The entry script of the simulator, loaded by its path (it is no module of a package).
     if name not in sys.modules:
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
@@ -38,8 +39,8 @@ def _load(name, path):
     return sys.modules[name]
 
 
-urlsafety = _load("urlsafety", ROOT / "logistics_sync_base" / "lib" / "urlsafety.py")
-cc = _load("carrier_client", ROOT / "logistics_sync_carrier" / "lib" / "carrier_client.py")
+urlsafety = addon_module("logistics_sync_base.lib.urlsafety")
+cc = addon_module("logistics_sync_carrier.adapters")
 simulator_entry = _load("lsync_carrier_simulator", SIMULATOR)
 CarrierAuth = cc.CarrierAuth
 PermanentCarrierError = cc.PermanentCarrierError

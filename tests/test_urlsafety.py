@@ -4,27 +4,10 @@
 Host names resolve through an injected resolver; IP literals need none.
 """
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
+from standalone import addon_module
 
-ROOT = Path(__file__).resolve().parent.parent
-LIB = ROOT / "logistics_sync_base" / "lib"
-
-
-def _load(name, path):
-    # logistics_sync_base/__init__.py imports Odoo: load the pure module by its path.
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-urlsafety = _load("urlsafety", LIB / "urlsafety.py")
+urlsafety = addon_module("logistics_sync_base.lib.urlsafety")
 check_url = urlsafety.check_url
 UnsafeURLError = urlsafety.UnsafeURLError
 
