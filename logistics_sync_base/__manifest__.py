@@ -11,7 +11,7 @@
     "application": True,
     "installable": True,
     "depends": ["queue_job", "stock_delivery", "mail"],
-    "external_dependencies": {"python": ["standardwebhooks", "jsonschema"]},
+    "external_dependencies": {"python": ["standardwebhooks", "jsonschema", "requests"]},
     "data": [
         "security/logistics_sync_security.xml",
         "security/ir.model.access.csv",

@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-"""The carrier clients (logistics_sync_carrier/lib/carrier_client.py) against real servers.
+"""The carrier adapters (logistics_sync_carrier/adapters/) against real servers.
 
 The carrier simulator runs as a process on 127.0.0.1 (stopped by its PID at the
 end); a tiny local HTTP server plays the misbehaving parts the simulator does
@@ -15,7 +15,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from standalone import addon_module
 
 ROOT = Path(__file__).resolve().parent.parent
 SIMULATOR = ROOT / "logistics_sync_carrier" / "simulator" / "carrier_simulator.py"
@@ -30,7 +30,7 @@ WSDL = ROOT / "logistics_sync_carrier" / "wsdl" / "sim_carrier.wsdl"
 
 
 def _load(name, path):
-    # The addons' __init__ import Odoo: load the pure modules by their paths.
+    # The entry script of the simulator, loaded by its path (it is no module of a package).
     if name not in sys.modules:
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
@@ -39,8 +39,9 @@ def _load(name, path):
     return sys.modules[name]
 
 
-urlsafety = _load("urlsafety", ROOT / "logistics_sync_base" / "lib" / "urlsafety.py")
-cc = _load("carrier_client", ROOT / "logistics_sync_carrier" / "lib" / "carrier_client.py")
+urlsafety = addon_module("logistics_sync_base.lib.urlsafety")
+cc = addon_module("logistics_sync_carrier.adapters")
+simulator_entry = _load("lsync_carrier_simulator", SIMULATOR)
 CarrierAuth = cc.CarrierAuth
 PermanentCarrierError = cc.PermanentCarrierError
 TransientCarrierError = cc.TransientCarrierError
@@ -80,16 +81,9 @@ def hostname_text():
 
 class Simulator:
     def __init__(self, tmp_path):
-        port_file = tmp_path / "sim.port"
         self.log_path = tmp_path / "sim.log"
-        self.log = open(self.log_path, "wb")  # noqa: SIM115 (closed in stop)
-        self.process = subprocess.Popen(  # noqa: S603
+        self.process, self.url = simulator_entry.spawn(
             [
-                sys.executable,
-                str(SIMULATOR),
-                "--host", "127.0.0.1",
-                "--port", "0",
-                "--port-file", str(port_file),
                 "--api-key", API_KEY,
                 "--username", USERNAME,
                 "--password", PASSWORD,
@@ -99,17 +93,9 @@ class Simulator:
                 "--timeout-sleep", "2",
                 "--max-lifetime", "300",
             ],
-            stdout=subprocess.DEVNULL,
-            stderr=self.log,
+            log_path=self.log_path,
         )  # fmt: skip
-        deadline = time.monotonic() + 20
-        while not port_file.exists():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"the simulator did not start: {self.log_path.read_text()}")
-            time.sleep(0.05)
-        self.port = int(port_file.read_text().strip())
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.port = int(self.url.rsplit(":", 1)[1])
         self.http = requests.Session()
         self.http.trust_env = False
 
@@ -135,7 +121,6 @@ class Simulator:
             except subprocess.TimeoutExpired:
                 os.kill(self.process.pid, 9)
                 self.process.wait(timeout=5)
-        self.log.close()
 
 
 EVIL_XXE = (

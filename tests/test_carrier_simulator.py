@@ -9,6 +9,7 @@ unless a test asks otherwise, and stops it by its PID at the end.
 import base64
 import hashlib
 import hmac
+import importlib.util
 import json
 import os
 import re
@@ -103,11 +104,19 @@ class Simulator:
         return self.stderr_path.read_text()
 
 
-def _command(port_file, options):
+def _load_entry_point():
+    # The entry script registers the simulator packages without the addons' __init__.
+    spec = importlib.util.spec_from_file_location("lsync_carrier_simulator", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+entry_point = _load_entry_point()
+
+
+def _arguments(options):
     settings = {
-        "host": "127.0.0.1",
-        "port": "0",
-        "port_file": str(port_file),
         "api_key": API_KEY,
         "username": USERNAME,
         "password": PASSWORD,
@@ -116,19 +125,20 @@ def _command(port_file, options):
         "max_lifetime": "120",
     }
     settings.update(options)
-    command = [sys.executable, str(SCRIPT)]
+    arguments = []
     for name, value in settings.items():
         flag = "--" + name.replace("_", "-")
         if value is True:
-            command.append(flag)
+            arguments.append(flag)
         elif value is not None and value is not False:
-            command += [flag, str(value)]
-    return command
+            arguments += [flag, str(value)]
+    return arguments
 
 
 @pytest.fixture
 def start_simulator(tmp_path):
-    """Start simulators with command-line options; each is stopped by its PID."""
+    """Start simulators with command-line options (through the shared launcher,
+    on 127.0.0.1 and a free port); each is stopped by its PID."""
     processes = []
 
     def start(**options):
@@ -136,21 +146,15 @@ def start_simulator(tmp_path):
         port_file = tmp_path / f"sim-{index}.port"
         stdout_path = tmp_path / f"sim-{index}.out"
         stderr_path = tmp_path / f"sim-{index}.err"
-        with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
-            process = subprocess.Popen(  # noqa: S603 (our own script, fixed arguments)
-                _command(port_file, options), stdout=out, stderr=err
-            )
+        process, url = entry_point.spawn(
+            _arguments(options),
+            log_path=stderr_path,
+            stdout_path=stdout_path,
+            port_file=port_file,
+            timeout=WAIT,
+        )
         processes.append(process)
-        deadline = time.monotonic() + WAIT
-        while not port_file.exists():
-            if process.poll() is not None:
-                pytest.fail(
-                    f"the simulator exited with {process.returncode}: {stderr_path.read_text()}"
-                )
-            if time.monotonic() > deadline:
-                pytest.fail("the simulator wrote no port file")
-            time.sleep(0.05)
-        port = int(port_file.read_text())
+        port = int(url.rsplit(":", 1)[1])
         return Simulator(process, port, stdout_path, stderr_path)
 
     yield start

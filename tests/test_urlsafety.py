@@ -1,30 +1,26 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-"""The SSRF check of outbound URLs (logistics_sync_base/lib/urlsafety.py), no network.
+"""The SSRF check of outbound URLs (logistics_sync_base/lib/urlsafety.py), no network,
+and the pinned connections that use it (logistics_sync_base/adapters/http.py).
 
-Host names resolve through an injected resolver; IP literals need none.
+Host names resolve through an injected resolver (or a patched system resolver);
+IP literals need none.
 """
 
-import importlib.util
-import sys
-from pathlib import Path
+import socket
+import ssl
+import threading
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from standalone import addon_module
 
-ROOT = Path(__file__).resolve().parent.parent
-LIB = ROOT / "logistics_sync_base" / "lib"
-
-
-def _load(name, path):
-    # logistics_sync_base/__init__.py imports Odoo: load the pure module by its path.
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-urlsafety = _load("urlsafety", LIB / "urlsafety.py")
+urlsafety = addon_module("logistics_sync_base.lib.urlsafety")
 check_url = urlsafety.check_url
 UnsafeURLError = urlsafety.UnsafeURLError
 
@@ -163,3 +159,169 @@ def test_empty_url_is_refused():
 
 def test_unsafe_url_error_is_a_value_error():
     assert issubclass(UnsafeURLError, ValueError)
+
+
+# --------------------------------------------------------------------------- pinned connections
+# logistics_sync_base/adapters/http.py: outbound HTTP connects to an address the
+# check approved, from one resolution.  Real servers on 127.0.0.1, the real
+# transport; only the name resolution is played by the test.
+
+http = addon_module("logistics_sync_base.adapters.http")
+
+
+class Recorder(ThreadingHTTPServer):
+    """A loopback HTTP(S) server counting TCP connections and recording requests."""
+
+    daemon_threads = True
+
+    def __init__(self, tls_context=None):
+        self.accepted = 0
+        self.seen = []
+        self.tls_context = tls_context
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):
+                server.seen.append({"path": self.path, "host": self.headers.get("Host")})
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, format, *args):
+                """Quiet."""
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.port = self.server_address[1]
+        self.thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.1})
+        self.thread.start()
+
+    def get_request(self):
+        sock, address = super().get_request()
+        self.accepted += 1
+        if self.tls_context is not None:
+            sock = self.tls_context.wrap_socket(sock, server_side=True)
+        return sock, address
+
+    def handle_error(self, request, client_address):
+        """A refused TLS handshake is part of some tests."""
+
+    def close(self):
+        self.shutdown()
+        self.server_close()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def recorder():
+    server = Recorder()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def dns(monkeypatch):
+    """The system resolver answers ``answers[name]`` in turn (the last one repeats);
+    other names and IP literals resolve as usual.  ``asked`` counts the questions."""
+    real = socket.getaddrinfo
+    answers, asked = {}, {}
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        name = host.decode() if isinstance(host, bytes) else host
+        if name not in answers:
+            return real(host, port, *args, **kwargs)
+        asked[name] = asked.get(name, 0) + 1
+        queue = answers[name]
+        address = queue.pop(0) if len(queue) > 1 else queue[0]
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, int(port or 0)))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return answers, asked
+
+
+def test_rebinding_name_never_reaches_the_loopback_address(recorder, dns):
+    answers, asked = dns
+    # Public when the check asks, loopback for whoever asks next (DNS rebinding).
+    answers["rebind.test"] = [PUBLIC, "127.0.0.1"]
+    url = f"https://rebind.test:{recorder.port}/internal"
+    session = http.pinned_session(allow_http_loopback=False)
+    with pytest.raises(requests.ConnectionError):  # the public address: unreachable here
+        session.get(url, timeout=1)
+    assert recorder.accepted == 0  # the loopback server was never connected to
+    assert recorder.seen == []
+    assert asked == {"rebind.test": 1}  # one resolution: the one that was checked
+    # A second call resolves again and checks again: the loopback answer is refused.
+    with pytest.raises(http.UnsafeTargetError) as info:
+        session.get(url, timeout=1)
+    assert "rebind.test resolves to 127.0.0.1, which is a loopback address" in str(info.value)
+    assert http.transport_failure(info.value) == "unsafe_url"
+    assert asked == {"rebind.test": 2}
+    assert recorder.accepted == 0
+
+
+def test_pinned_call_reaches_the_checked_address_with_the_host_header(recorder):
+    resolve = resolver_for("127.0.0.1")
+    session = http.pinned_session(allow_http_loopback=True, resolver=resolve)
+    response = session.get(f"http://carrier.test:{recorder.port}/v1/ping?x=1", timeout=5)
+    assert (response.status_code, response.text) == (200, "ok")
+    assert recorder.seen == [{"path": "/v1/ping?x=1", "host": f"carrier.test:{recorder.port}"}]
+    assert resolve.calls == [("carrier.test", recorder.port)]
+    # Without the developer setting, the same name is refused before any connection.
+    strict = http.pinned_session(resolver=resolve)
+    with pytest.raises(http.UnsafeTargetError, match="loopback"):
+        strict.get(f"http://carrier.test:{recorder.port}/v1/ping", timeout=5)
+    assert recorder.accepted == 1
+
+
+def _self_signed(tmp_path, name):
+    """A certificate for ``name`` and its key, as files (the certificate is its own CA)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path = tmp_path / f"{name}.pem"
+    key_path = tmp_path / f"{name}.key"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def test_pinned_https_verifies_the_certificate_of_the_host_name(tmp_path):
+    cert_path, key_path = _self_signed(tmp_path, "carrier.test")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_path, key_path)
+    server = Recorder(tls_context=context)
+    try:
+        resolve = resolver_for("127.0.0.1")
+        session = http.pinned_session(allow_http_loopback=True, resolver=resolve)
+        session.verify = str(cert_path)
+        response = session.get(f"https://carrier.test:{server.port}/track", timeout=5)
+        assert (response.status_code, response.text) == (200, "ok")
+        assert server.seen == [{"path": "/track", "host": f"carrier.test:{server.port}"}]
+        # The same address under another name: the certificate does not match it.
+        other = http.pinned_session(allow_http_loopback=True, resolver=resolve)
+        other.verify = str(cert_path)
+        with pytest.raises(requests.exceptions.SSLError):
+            other.get(f"https://other.test:{server.port}/track", timeout=5)
+        assert len(server.seen) == 1
+    finally:
+        server.close()

@@ -13,8 +13,11 @@ The developer setting ``allow_http_loopback`` lets a local simulator through:
 loopback addresses are then accepted, over http or https, and plain http is
 accepted for loopback hosts only.
 
-The check resolves the name itself; the HTTP client resolves it again when it
-connects, so callers re-run the check before every call and on each redirect.
+``approved_addresses`` returns the addresses the check approved: outbound HTTP
+connects to one of them (``logistics_sync_base/adapters/http.py`` pins the
+connection), never to a second resolution of the name, which a DNS rebinding
+attacker could answer with an internal address.  ``check_url`` is the same
+check for callers that only need the verdict.
 """
 
 import ipaddress
@@ -134,6 +137,16 @@ def check_url(url, allow_http_loopback=False, resolver=None):
     ``allow_http_loopback`` (a developer setting) accepts loopback addresses,
     over http too.  Returns None when the URL is fine.
     """
+    approved_addresses(url, allow_http_loopback=allow_http_loopback, resolver=resolver)
+
+
+def approved_addresses(url, allow_http_loopback=False, resolver=None):
+    """The IP addresses (strings, in the resolver's order) that ``url`` may be called at.
+
+    One resolution: every address it gave is checked, and the caller connects
+    to one of these, not to the name.  Raises ``UnsafeURLError`` like
+    ``check_url``.
+    """
     if not isinstance(url, str) or not url.strip():
         raise UnsafeURLError("An empty URL is refused.")
     url = url.strip()
@@ -185,4 +198,4 @@ def check_url(url, allow_http_loopback=False, resolver=None):
         if allow_http_loopback:
             refuse("plain http is allowed for loopback hosts only; use https")
         refuse("plain http is not allowed; use https")
-    return None
+    return [str(address) for address in addresses]

@@ -4,7 +4,7 @@ import base64
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..lib.carrier_client import CarrierError
+from ..adapters import CarrierError
 
 
 class DeliveryCarrier(models.Model):

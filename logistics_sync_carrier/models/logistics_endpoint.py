@@ -6,7 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL, file_path
 
-from ..lib.carrier_client import CarrierAuth, CarrierError, client_for
+from ..adapters import CarrierAuth, CarrierError, client_for
 from odoo.addons.logistics_sync_base.lib import canonical
 from odoo.addons.logistics_sync_base.lib.urlsafety import UnsafeURLError, check_url
 
@@ -141,6 +141,8 @@ class LogisticsEndpoint(models.Model):
             "auth": self._carrier_auth(),
             "timeout": self.http_timeout or 10.0,
             "allow_http_loopback": self._allow_http_loopback(),
+            # OAuth2 tokens are cached per database and endpoint, never shared across them.
+            "token_scope": f"{self.env.cr.dbname}/{self.id}",
         }
         if self.carrier_protocol == "soap":
             kwargs["wsdl_path"] = file_path(SIM_WSDL)

@@ -19,7 +19,7 @@ from markupsafe import Markup
 from odoo import _, fields, models
 from odoo.tools import SQL
 
-from ..lib.carrier_client import PermanentCarrierError, TransientCarrierError
+from ..adapters import PermanentCarrierError, TransientCarrierError
 from odoo.addons.logistics_sync_base.lib.locks import SnapshotConflict, locking
 from odoo.addons.logistics_sync_base.lib.retry import backoff_seconds
 

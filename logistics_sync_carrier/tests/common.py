@@ -1,15 +1,14 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """The carrier simulator as a real HTTP server on 127.0.0.1 for the tests."""
 
-import importlib.util
 import os
-import subprocess
 import tempfile
 from datetime import datetime
 from pathlib import Path
 
 import requests
 
+from odoo.addons.logistics_sync_base.simulator import launcher
 from odoo.addons.logistics_sync_base.tests.common import LogisticsCommon
 
 SIMULATOR = Path(__file__).resolve().parent.parent / "simulator" / "carrier_simulator.py"
@@ -18,20 +17,13 @@ USERNAME = "odoo"
 PASSWORD = "test-sim-password"
 
 
-def _simulator_module():
-    """The simulator is a standalone script (no package): load it by its path."""
-    spec = importlib.util.spec_from_file_location("lsync_carrier_simulator", SIMULATOR)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 class Simulator:
     """Start ``carrier_simulator.py`` and stop it, by its PID, at the end."""
 
     def __init__(self, webhook_secret, *args):
         self.tmp = tempfile.mkdtemp(prefix="lsync-sim-")
-        self.process, self.url = _simulator_module().spawn(
+        self.process, self.url = launcher.spawn(
+            SIMULATOR,
             [
                 "--api-key",
                 API_KEY,
@@ -68,13 +60,7 @@ class Simulator:
         return response.json()
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+        launcher.stop(self.process)
 
 
 class CarrierCommon(LogisticsCommon):

@@ -15,7 +15,7 @@ from odoo.addons.queue_job.tests.common import trap_jobs
 
 QUIET = (
     "odoo.addons.logistics_sync_carrier.models.logistics_endpoint",
-    "odoo.addons.logistics_sync_carrier.lib.carrier_client",
+    "odoo.addons.logistics_sync_carrier.adapters",
     "urllib3.connectionpool",
 )
 
