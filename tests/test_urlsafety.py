@@ -325,3 +325,24 @@ def test_pinned_https_verifies_the_certificate_of_the_host_name(tmp_path):
         assert len(server.seen) == 1
     finally:
         server.close()
+
+
+def test_carrier_client_resolves_once_and_connects_to_the_checked_address(recorder, dns):
+    """The client's own check does not resolve: the pinned connection's resolution is
+    the only one, and the address it checked is the one connected to."""
+    adapters = addon_module("logistics_sync_carrier.adapters")
+    answers, asked = dns
+    # loopback for the first question, public for any later one (rebinding)
+    answers["rebind-client.test"] = ["127.0.0.1", PUBLIC]
+    client = adapters.RestCarrierClient(
+        f"http://rebind-client.test:{recorder.port}",
+        adapters.CarrierAuth(),
+        timeout=2,
+        allow_http_loopback=True,
+    )
+    with pytest.raises(adapters.CarrierError):  # the recorder answers "ok", not JSON
+        client.track(["TRACK1"])
+    assert asked == {"rebind-client.test": 1}
+    assert recorder.accepted == 1
+    assert recorder.seen[0]["host"] == f"rebind-client.test:{recorder.port}"
+    assert recorder.seen[0]["path"].startswith("/v1/tracking?numbers=TRACK1")

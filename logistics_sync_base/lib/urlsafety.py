@@ -129,18 +129,28 @@ def _is_loopback(address):
     return address.is_loopback
 
 
-def check_url(url, allow_http_loopback=False, resolver=None):
+def check_url(url, allow_http_loopback=False, resolver=None, resolve=True):
     """Raise ``UnsafeURLError`` unless ``url`` is safe to call from the server.
 
     ``resolver(host, port)`` returns the host's IP addresses as strings (default:
     ``socket.getaddrinfo``); tests inject one to stay off the network.
     ``allow_http_loopback`` (a developer setting) accepts loopback addresses,
-    over http too.  Returns None when the URL is fine.
+    over http too.  ``resolve=False`` checks everything but the addresses a host
+    name resolves to: clients call it before a request, whose pinned connection
+    then resolves the name once and checks those addresses (no second
+    resolution).  Returns None when the URL is fine.
     """
-    approved_addresses(url, allow_http_loopback=allow_http_loopback, resolver=resolver)
+    approved_addresses(
+        url, allow_http_loopback=allow_http_loopback, resolver=resolver, resolve=resolve
+    )
 
 
-def approved_addresses(url, allow_http_loopback=False, resolver=None):
+def check_url_syntax(url, allow_http_loopback=False):
+    """``check_url`` without resolving host names (see there)."""
+    check_url(url, allow_http_loopback=allow_http_loopback, resolve=False)
+
+
+def approved_addresses(url, allow_http_loopback=False, resolver=None, resolve=True):
     """The IP addresses (strings, in the resolver's order) that ``url`` may be called at.
 
     One resolution: every address it gave is checked, and the caller connects
@@ -175,6 +185,10 @@ def approved_addresses(url, allow_http_loopback=False, resolver=None):
     literal = _parse_address(host)
     if literal is not None:
         addresses = [literal]
+    elif not resolve:
+        if scheme == "http" and not allow_http_loopback:
+            refuse("plain http is not allowed; use https")
+        return []
     else:
         try:
             found = (resolver or _default_resolver)(host, port)

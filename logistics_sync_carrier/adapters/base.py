@@ -2,7 +2,7 @@
 """What the REST and SOAP adapters share: URL checks, secret scrubbing, errors worded."""
 
 from ...logistics_sync_base.adapters import http
-from ...logistics_sync_base.lib.urlsafety import check_url
+from ...logistics_sync_base.lib.urlsafety import check_url_syntax
 from .auth import CarrierAuth
 from .errors import PermanentCarrierError, TransientCarrierError
 
@@ -24,7 +24,9 @@ class CarrierClientBase:
         self.auth = auth or CarrierAuth()
         self.timeout = http.timeout_seconds(timeout)
         self.allow_http_loopback = bool(allow_http_loopback)
-        self._url_check = url_check or check_url
+        # Before a request: everything but the name's addresses, which the pinned
+        # connection resolves once and checks (lib/urlsafety.py, adapters/http.py).
+        self._url_check = url_check or check_url_syntax
 
     def __repr__(self):
         return f"{type(self).__name__}({self.base_url!r}, auth={self.auth!r})"
