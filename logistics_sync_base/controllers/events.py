@@ -82,6 +82,8 @@ class LogisticsEventsController(http.Controller):
             return _error(400, "invalid_json", "Body is not UTF-8 encoded JSON.")
         except ValueError as exc:
             return _error(400, "invalid_json", f"Body is not JSON: {exc}.")
+        except RecursionError:
+            return _error(400, "invalid_json", "Body is nested too deeply.")
         single = isinstance(data, dict)
         items = [data] if single else data
         if not isinstance(items, list) or not items:
@@ -109,7 +111,12 @@ class LogisticsEventsController(http.Controller):
                 f"{len(errors)} payload(s) do not fit the endpoint's mapping; nothing was stored.",
                 details=errors,
             )
-        errors = canonical.validate_events(events)
+        try:
+            errors = canonical.validate_events(events)
+            if "\\u0000" in text:  # rare: then look for the NUL PostgreSQL cannot store
+                errors += canonical.nul_characters(items)
+        except RecursionError:
+            return _error(422, "invalid_events", "An event is nested too deeply.")
         if errors:
             return _error(
                 422,
@@ -133,6 +140,9 @@ class LogisticsEventsController(http.Controller):
                     lock_timeout=LOCK_TIMEOUT,
                 )
             )
+        except RecursionError:  # an unknown field nested deeper than hashing can follow
+            request.env.cr.rollback()
+            return _error(422, "invalid_events", "An event is nested too deeply.")
         except psycopg2.errors.LockNotAvailable:
             # A lock held past LOCK_TIMEOUT: answer at once rather than let Odoo retry
             # (up to five times, with pauses); the sender retries after Retry-After.

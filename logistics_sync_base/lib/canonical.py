@@ -7,6 +7,7 @@ import json
 import os
 from datetime import UTC, datetime
 
+import rfc3339_validator
 from jsonschema import Draft202012Validator
 
 SCHEMA_PATH = os.path.join(
@@ -14,15 +15,16 @@ SCHEMA_PATH = os.path.join(
 )
 with open(SCHEMA_PATH, encoding="utf-8") as _fh:
     SCHEMA = json.load(_fh)
-_VALIDATOR = Draft202012Validator(SCHEMA)
-_DATE_FIELDS = ("occurred_at", "eta")
+# "format": "date-time" is RFC 3339 with an offset, checked by rfc3339-validator
+# (jsonschema's format checker uses it when it is installed: requirements.txt).
+_VALIDATOR = Draft202012Validator(SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def parse_rfc3339(value):
     """An RFC 3339 date-time with offset as a naive UTC datetime; ValueError otherwise."""
-    if not isinstance(value, str) or "T" not in value.upper():
-        raise ValueError("not an RFC 3339 date-time")
-    parsed = datetime.fromisoformat(value.replace("z", "Z"))
+    if not isinstance(value, str) or not rfc3339_validator.validate_rfc3339(value):
+        raise ValueError("not an RFC 3339 date-time with a UTC offset")
+    parsed = datetime.fromisoformat(value.upper())
     if parsed.tzinfo is None:
         raise ValueError("date-time has no UTC offset")
     return parsed.astimezone(UTC).replace(tzinfo=None)
@@ -45,13 +47,8 @@ def validate_events(events):
             errors.append({"index": index, "field": _field_path(error), "message": error.message})
         if not isinstance(event, dict):
             continue
-        for name in _DATE_FIELDS:
-            if isinstance(event.get(name), str):
-                try:
-                    parse_rfc3339(event[name])
-                except ValueError as exc:
-                    errors.append({"index": index, "field": name, "message": str(exc)})
-        document = (event.get("pod") or {}).get("document_b64")
+        pod = event.get("pod")
+        document = pod.get("document_b64") if isinstance(pod, dict) else None
         if isinstance(document, str):
             try:
                 base64.b64decode(document, validate=True)
@@ -63,6 +60,29 @@ def validate_events(events):
                         "message": "not valid base64",
                     }
                 )
+    return errors
+
+
+def nul_characters(items):
+    """Errors for NUL characters in any string (PostgreSQL text cannot hold them)."""
+    errors = []
+
+    def walk(value, path, index):
+        if isinstance(value, str):
+            if "\x00" in value:
+                errors.append(
+                    {"index": index, "field": path, "message": "NUL characters are not allowed"}
+                )
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                walk(key, path, index)
+                walk(item, f"{path}.{key}" if path else str(key), index)
+        elif isinstance(value, list):
+            for position, item in enumerate(value):
+                walk(item, f"{path}.{position}" if path else str(position), index)
+
+    for index, item in enumerate(items):
+        walk(item, "", index)
     return errors
 
 

@@ -227,6 +227,25 @@ class TestWebhook(LogisticsCommon, HttpCase):
         )
         self.assertIn("nothing was stored", error["message"])
 
+    def test_hostile_bodies_get_contract_answers_not_500(self):
+        before = self._counts()
+        # a pod that is not an object
+        body = event("h-1", self.picking.name, "pod_received", pod="signed")
+        error = self.assertError(self.post(body), 422, "invalid_events", before)
+        self.assertEqual(error["details"][0]["field"], "pod")
+        # a NUL character, which PostgreSQL cannot store
+        body = event("h-2", self.picking.name, "booked", description="a\x00b")
+        error = self.assertError(self.post(body), 422, "invalid_events", before)
+        self.assertEqual(
+            error["details"],
+            [{"index": 0, "field": "description", "message": error["details"][0]["message"]}],
+        )
+        self.assertIn("NUL", error["details"][0]["message"])
+        # nesting deeper than the JSON decoder follows
+        deep = '{"event_id": "h-3", "extra": ' + "[" * 100_000 + "]" * 100_000 + "}"
+        error = self.assertError(self.post(deep.encode()), 400, "invalid_json", before)
+        self.assertIn("nested too deeply", error["message"])
+
     def test_422_occurred_at_without_offset_and_empty_batch(self):
         before = self._counts()
         body = event("v-4", self.picking.name, "booked")
