@@ -20,6 +20,9 @@ with open(SCHEMA_PATH, encoding="utf-8") as _fh:
 _VALIDATOR = Draft202012Validator(SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
+DATE_TIME_HINT = "with a UTC offset, e.g. 2026-11-26T08:00:00Z or 2026-11-26T09:00:00+01:00"
+
+
 def parse_rfc3339(value):
     """An RFC 3339 date-time with offset as a naive UTC datetime; ValueError otherwise."""
     if not isinstance(value, str) or not rfc3339_validator.validate_rfc3339(value):
@@ -44,7 +47,10 @@ def validate_events(events):
     errors = []
     for index, event in enumerate(events):
         for error in sorted(_VALIDATOR.iter_errors(event), key=lambda e: list(e.path)):
-            errors.append({"index": index, "field": _field_path(error), "message": error.message})
+            message = error.message
+            if error.validator == "format" and error.validator_value == "date-time":
+                message = f"{error.instance!r} is not an RFC 3339 date-time {DATE_TIME_HINT}"
+            errors.append({"index": index, "field": _field_path(error), "message": message})
         if not isinstance(event, dict):
             continue
         pod = event.get("pod")
