@@ -39,6 +39,10 @@ class StockPicking(models.Model):
         ],
         string="Sync state",
         compute="_compute_logistics_sync_state",
+        # from events, which only Logistics Sync users may read: computed as the
+        # superuser so that whoever touches a transfer or an event gets it right,
+        # and stored, so everyone who reads the transfer reads the status
+        compute_sudo=True,
         store=True,
     )
     logistics_last_event_at = fields.Datetime(
@@ -54,9 +58,21 @@ class StockPicking(models.Model):
     logistics_eta = fields.Datetime(string="Carrier ETA", copy=False, readonly=True)
     logistics_pod_signed_by = fields.Char(string="POD signed by", copy=False, readonly=True)
     logistics_event_ids = fields.One2many(
-        "logistics.event", "picking_id", string="Logistics events", readonly=True
+        "logistics.event",
+        "picking_id",
+        string="Logistics events",
+        readonly=True,
+        # the events themselves (payloads, errors) are for Logistics Sync users;
+        # others get the status fields above
+        groups="logistics_sync_base.group_logistics_sync_user",
     )
-    logistics_event_count = fields.Integer(compute="_compute_logistics_event_count")
+    logistics_event_count = fields.Integer(
+        compute="_compute_logistics_event_count",
+        # a number, no content: counted as the superuser so that reading every field
+        # of a transfer (an export, read() without field names) works for anyone
+        # who may read the transfer
+        compute_sudo=True,
+    )
 
     @api.depends("logistics_event_ids.state", "logistics_milestone")
     def _compute_logistics_sync_state(self):
@@ -222,16 +238,23 @@ class StockPicking(models.Model):
     # ------------------------------------------------------------- hooks
     def _action_done(self):
         res = super()._action_done()
-        waiting = self.env["logistics.event"].search(
-            [
-                ("picking_id", "in", self.ids),
-                ("state", "=", "waiting"),
-                ("wait_reason", "=", "needs_dispatch"),
-            ]
+        # sudo: whoever validates (an Inventory / User in no Logistics Sync group)
+        # releases the events of these transfers that waited for the dispatch; only
+        # the ids are looked up here, and the processing job does pipeline work
+        waiting = (
+            self.env["logistics.event"]
+            .sudo()
+            .search(
+                [
+                    ("picking_id", "in", self.ids),
+                    ("state", "=", "waiting"),
+                    ("wait_reason", "=", "needs_dispatch"),
+                ]
+            )
         )
         if waiting:
             # The dispatch is registered now: apply what waited for it.
-            waiting.sudo().with_delay(
+            waiting.with_delay(
                 description="Logistics Sync: apply events that waited for the dispatch"
             )._job_process()
         return res
@@ -263,6 +286,10 @@ class StockPicking(models.Model):
             )
         if not refs:
             return
+        # sudo: a transfer created or given a reference by a user in no Logistics
+        # Sync group must still wake the events that waited for it; the search is
+        # limited to the transfers' companies and references, and the job that
+        # applies them is pipeline work
         waiting = (
             self.env["logistics.event"]
             .sudo()

@@ -1,4 +1,5 @@
 from . import (
+    test_access,
     test_dead_letters,
     test_history,
     test_lib,

@@ -24,7 +24,12 @@ class DeliveryCarrier(models.Model):
         help="The carrier's endpoint: Odoo books through it (Logistics Sync provider) and "
         "its webhooks update transfers shipped with this carrier.",
     )
-    logistics_event_count = fields.Integer(compute="_compute_logistics_event_count")
+    logistics_event_count = fields.Integer(
+        # a number, no content: counted as the superuser so that reading every field
+        # of a carrier works for anyone who may read the carrier
+        compute="_compute_logistics_event_count",
+        compute_sudo=True,
+    )
 
     def _compute_logistics_event_count(self):
         counts = dict(
@@ -41,18 +46,24 @@ class DeliveryCarrier(models.Model):
     def _compute_can_generate_return(self):
         result = super()._compute_can_generate_return()
         for carrier in self.filtered(lambda c: c.delivery_type == "logistics_sync"):
-            carrier.can_generate_return = carrier.logistics_endpoint_id.carrier_protocol == "rest"
+            # sudo: the transfer form asks every user who opens it; only the
+            # endpoint's protocol is read
+            endpoint = carrier.logistics_endpoint_id.sudo()
+            carrier.can_generate_return = endpoint.carrier_protocol == "rest"
         return result
 
     # ------------------------------------------------------- provider methods
     def _logistics_endpoint(self):
         self.ensure_one()
-        endpoint = self.logistics_endpoint_id
+        # sudo: quoting, booking, cancelling and return labels need the carrier's
+        # endpoint (credentials, circuit) whoever does them: a salesperson getting a
+        # rate, an Inventory / User shipping; callers use it to talk to this carrier only
+        endpoint = self.logistics_endpoint_id.sudo()
         if not endpoint:
             raise UserError(
                 self.env._("Carrier %(name)s has no Logistics Sync endpoint.", name=self.name)
             )
-        return endpoint.sudo().with_company(endpoint.company_id)
+        return endpoint.with_company(endpoint.company_id)
 
     def logistics_sync_rate_shipment(self, order):
         """Interactive quote: one synchronous call, honest about a carrier being down."""

@@ -89,7 +89,10 @@ class StockPicking(models.Model):
 
     def _logistics_enqueue_booking(self, endpoint, eta=None):
         self.ensure_one()
-        self.with_delay(
+        # sudo: the booking job is pipeline work (the endpoint's credentials and
+        # circuit, the booking record, the label) whoever queued it, an Inventory /
+        # User clicking "Send to shipper" included; it acts on this transfer only
+        self.sudo().with_delay(
             channel=endpoint.channel_name,
             eta=timedelta(seconds=eta) if eta else None,  # seconds may be a float
             description=f"Logistics Sync: book {self.name} with {endpoint.code}",

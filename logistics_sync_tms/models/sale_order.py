@@ -11,11 +11,14 @@ class SaleOrder(models.Model):
         milestones.SELECTION,
         string="Shipment status",
         compute="_compute_logistics_status",
+        # from the order's own transfers: computed as the superuser so that a
+        # salesperson who may read the order reads its shipment status too
+        compute_sudo=True,
         help="The least advanced milestone of the order's outgoing transfers: the order "
         "is only as far as its slowest shipment.",
     )
     logistics_exception = fields.Boolean(
-        string="Shipment exception", compute="_compute_logistics_status"
+        string="Shipment exception", compute="_compute_logistics_status", compute_sudo=True
     )
 
     @api.depends("picking_ids.logistics_milestone", "picking_ids.logistics_exception")

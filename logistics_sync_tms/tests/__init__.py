@@ -1,1 +1,1 @@
-from . import test_sale_order
+from . import test_access, test_sale_order
