@@ -24,8 +24,12 @@ _BASE = {
     "map_event_id_fields": False,
     "map_time_format": "rfc3339",
     "map_sequence_path": False,
+    "map_tracking_ref_path": False,
     "map_reason_path": False,
+    "map_description_path": False,
+    "map_location_city_path": False,
     "map_location_postal_code_path": False,
+    "map_location_country_path": False,
     "map_eta_path": False,
 }
 
@@ -108,7 +112,9 @@ PRESETS = {
     # tracking number; header "sign" = hex SHA-256 of body + "/" + the security key;
     # numeric status codes (0 not found, 10 in transit, 20 expired, 30 ready for
     # pick-up, 35 undelivered, 40 delivered, 50 alert); local times without offset;
-    # no event id (derived from number, status and time).
+    # no event id (derived from number, status and time).  Items: number, carrier,
+    # track{e: status, z0: latest event{a: local time, c: location, z: description}};
+    # the item carries no ISO country, so none is mapped.
     "17track": {
         "name": "17TRACK",
         "values": {
@@ -124,7 +130,6 @@ PRESETS = {
             "map_time_format": "local",
             "map_description_path": "track.z0.z",
             "map_location_city_path": "track.z0.c",
-            "map_location_country_path": "track.z0.d",
         },
         "statuses": [
             ("10", "in_transit"),

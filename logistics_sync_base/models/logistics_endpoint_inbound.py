@@ -9,6 +9,7 @@ from odoo.exceptions import ValidationError
 
 from ..lib import mapping, presets, signature, timeparse
 from ..lib.webhook_snapshot import WebhookSnapshot
+from odoo.addons.base.models.res_partner import _tz_get
 
 # The fields the webhook needs on every request, cached per worker (see
 # ``_webhook_snapshot``); a write to any of them clears the cache everywhere.
@@ -130,7 +131,7 @@ class LogisticsEndpoint(models.Model):
         list(timeparse.FORMATS.items()), string="Time format", default="rfc3339", required=True
     )
     map_time_zone = fields.Selection(
-        "_tz_get",
+        _tz_get,
         string="Time zone",
         default="UTC",
         help="Times without an offset (time format 'Local time') are read in this zone.",
@@ -157,10 +158,6 @@ class LogisticsEndpoint(models.Model):
             "The timestamp tolerance must be between 1 and 300 seconds.",
         ),
     ]
-
-    @api.model
-    def _tz_get(self):
-        return self.env["res.partner"]._fields["tz"].selection(self.env["res.partner"])
 
     def _compute_has_previous_secret(self):
         for endpoint, secret in zip(

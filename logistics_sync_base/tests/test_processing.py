@@ -13,7 +13,7 @@ from ..lib.locks import SnapshotConflict
 from .common import LogisticsCommon, event
 from odoo.addons.queue_job.tests.common import trap_jobs
 
-EVENT_LOGGER = "odoo.addons.logistics_sync_base.models.logistics_event"
+EVENT_LOGGER = "odoo.addons.logistics_sync_base.models.logistics_event_processing"
 
 
 @tagged("post_install", "-at_install")
