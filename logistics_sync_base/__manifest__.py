@@ -11,7 +11,16 @@
     "application": True,
     "installable": True,
     "depends": ["queue_job", "stock_delivery", "mail"],
-    "external_dependencies": {"python": ["standardwebhooks", "jsonschema", "requests"]},
+    "external_dependencies": {
+        "python": [
+            "standardwebhooks",
+            "jsonschema",
+            "jsonpath-ng",
+            "pycountry",
+            "rfc3339-validator",
+            "requests",
+        ]
+    },
     "data": [
         "security/logistics_sync_security.xml",
         "security/ir.model.access.csv",

@@ -28,6 +28,14 @@ def _error(status, code, message, details=None, headers=None):
     return request.make_json_response(body, status=status, headers=headers)
 
 
+def _batch_too_large(max_batch, count):
+    return _error(
+        422,
+        "batch_too_large",
+        f"A batch holds at most {max_batch} events; this one has {count}.",
+    )
+
+
 class LogisticsEventsController(http.Controller):
     @http.route(
         "/logistics_sync/v1/events/<string:code>",
@@ -98,12 +106,10 @@ class LogisticsEventsController(http.Controller):
             .get_param("logistics_sync.max_batch_size", DEFAULT_MAX_BATCH)
         )
         if len(items) > max_batch:
-            return _error(
-                422,
-                "batch_too_large",
-                f"A batch holds at most {max_batch} events; this one has {len(items)}.",
-            )
-        events, errors = hook.to_canonical(items)
+            return _batch_too_large(max_batch, len(items))
+        # A mapped body may carry many events (an events path): ``originals`` holds the
+        # sender's item each event came from.
+        events, errors, originals = hook.map_body(data)
         if errors:
             return _error(
                 422,
@@ -111,6 +117,8 @@ class LogisticsEventsController(http.Controller):
                 f"{len(errors)} payload(s) do not fit the endpoint's mapping; nothing was stored.",
                 details=errors,
             )
+        if len(events) > max_batch:
+            return _batch_too_large(max_batch, len(events))
         try:
             errors = canonical.validate_events(events)
             if "\\u0000" in text:  # rare: then look for the NUL PostgreSQL cannot store
@@ -134,8 +142,8 @@ class LogisticsEventsController(http.Controller):
                 ._ingest(
                     Endpoint.browse(hook.id).with_company(hook.company_id),
                     events,
-                    raw_single=text if single else None,
-                    originals=items if hook.inbound_format == "mapped" else None,
+                    raw_single=text if single and len(events) == 1 else None,
+                    originals=originals,
                     hook=hook,
                     lock_timeout=LOCK_TIMEOUT,
                 )

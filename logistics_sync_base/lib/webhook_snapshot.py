@@ -1,13 +1,17 @@
 """What the webhook controller needs to know about an endpoint, as plain values.
 
 Built once per worker from the endpoint record (``logistics.endpoint._snapshot``)
-and cached, so that a webhook request finds, checks and maps without a query.
+and cached, so that a webhook request finds, checks and maps without a query:
+the signature settings and the compiled mapping (JSON paths parsed once) live here.
 """
 
 import ipaddress
 from dataclasses import dataclass, field
 
-from . import mapping, signature
+from . import mapping as mapping_lib
+from . import signature
+
+INVALID_MAPPING = "the endpoint's mapping is not valid; fix it on the endpoint form"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -21,16 +25,12 @@ class WebhookSnapshot:
     company_id: int
     channel_name: str
     secrets: tuple = field(repr=False)
-    tolerance: int
     networks: tuple
     rate_limit: int
     max_bytes: int
-    signature_scheme: str
-    signature_header: str
-    signature_encoding: str
+    signature: signature.SignatureConfig
     inbound_format: str
-    paths: tuple
-    status_map: tuple
+    mapping: mapping_lib.Mapping | None = None
 
     def source_allowed(self, remote_addr):
         if not self.networks:
@@ -42,19 +42,19 @@ class WebhookSnapshot:
         return any(address in network for network in self.networks)
 
     def verify_signature(self, headers, body):
-        if self.signature_scheme == "hmac_sha256":
-            signature.verify_hmac(
-                self.secrets, headers, body, self.signature_header, self.signature_encoding
-            )
-        else:
-            signature.verify(self.secrets, headers, body, tolerance=self.tolerance)
+        signature.verify_config(self.signature, self.secrets, headers, body)
+
+    def map_body(self, data):
+        """``(events, errors, originals)`` for a parsed body; ``originals`` is None for
+        canonical endpoints (the events are the sender's own objects)."""
+        if self.inbound_format != "mapped":
+            return ([data] if isinstance(data, dict) else data), [], None
+        if self.mapping is None:
+            error = {"index": 0, "field": "", "path": "$", "message": INVALID_MAPPING}
+            return [], [error], []
+        return mapping_lib.map_body(self.mapping, data)
 
     def to_canonical(self, data):
-        if self.inbound_format != "mapped":
-            return ([data] if isinstance(data, dict) else data), []
-        return mapping.map_payloads(
-            data,
-            dict(self.paths),
-            dict(self.status_map),
-            carrier=self.code if self.kind == "carrier" else None,
-        )
+        """``(events, errors)`` for a parsed body."""
+        events, errors, _originals = self.map_body(data)
+        return events, errors

@@ -4,11 +4,12 @@ signature, limits, mapping) and the per-worker snapshot the webhook reads."""
 
 import ipaddress
 
-from odoo import api, fields, models, tools
+from odoo import Command, api, fields, models, tools
 from odoo.exceptions import ValidationError
 
-from ..lib import mapping, signature
+from ..lib import mapping, presets, signature, timeparse
 from ..lib.webhook_snapshot import WebhookSnapshot
+from odoo.addons.base.models.res_partner import _tz_get
 
 # The fields the webhook needs on every request, cached per worker (see
 # ``_webhook_snapshot``); a write to any of them clears the cache everywhere.
@@ -26,8 +27,18 @@ WEBHOOK_FIELDS = frozenset(
         "max_body_kb",
         "signature_scheme",
         "signature_header",
+        "signature_algorithm",
         "signature_encoding",
+        "signature_prefix",
+        "signature_timestamp",
+        "signature_timestamp_header",
+        "signature_template",
+        "signature_separator",
         "inbound_format",
+        "map_events_path",
+        "map_event_id_fields",
+        "map_time_format",
+        "map_time_zone",
         "status_map_ids",
     }
     | {path_field for path_field, _required in mapping.PATH_FIELDS.values()}
@@ -57,17 +68,45 @@ class LogisticsEndpoint(models.Model):
     )
     max_body_kb = fields.Integer(string="Max body (KiB)", default=10240)
     signature_scheme = fields.Selection(
-        [
-            ("standard_webhooks", "Standard Webhooks v1"),
-            ("hmac_sha256", "HMAC-SHA256 of the body in a header"),
-        ],
+        list(signature.SCHEMES.items()),
         default="standard_webhooks",
         required=True,
         tracking=True,
     )
-    signature_header = fields.Char(default="X-Signature", help="Header holding the HMAC.")
+    signature_header = fields.Char(
+        default="X-Signature", help="Header holding the signature (or the shared secret)."
+    )
+    signature_algorithm = fields.Selection(
+        list(signature.ALGORITHMS.items()), default="sha256", required=True
+    )
     signature_encoding = fields.Selection(
         [("hex", "Hexadecimal"), ("base64", "Base64")], default="hex", required=True
+    )
+    signature_prefix = fields.Char(
+        help="Text before the signature in the header value, e.g. sha256= or hmac-sha256-hex=."
+    )
+    signature_timestamp = fields.Selection(
+        list(signature.TIMESTAMPS.items()),
+        string="Signed timestamp",
+        default="none",
+        required=True,
+        help="Where the sender puts the Unix time it signs with the body; requests "
+        "outside the timestamp tolerance are refused.",
+    )
+    signature_timestamp_header = fields.Char(string="Timestamp header")
+    signature_template = fields.Char(
+        string="Signed string",
+        default="{timestamp}.{body}",
+        help="What the sender signs: {timestamp} and {body} are replaced by the values.",
+    )
+    signature_separator = fields.Char(
+        default="/", help="Between the body and the secret (17TRACK: /).", trim=False
+    )
+    inbound_preset = fields.Selection(
+        presets.SELECTION,
+        string="Provider preset",
+        help="Fills the signature, the mapping and the status table for this provider; "
+        "then only paste the secret it issued.",
     )
     inbound_format = fields.Selection(
         [("canonical", "Canonical events (contract v1)"), ("mapped", "Sender's own JSON, mapped")],
@@ -77,7 +116,27 @@ class LogisticsEndpoint(models.Model):
         help="Mapped: each payload is turned into a canonical event with the paths and "
         "status table below, then validated and processed like any canonical event.",
     )
+    map_events_path = fields.Char(
+        "Events path",
+        help="Where the array of events is when one body carries many (e.g. data); "
+        "the paths below are then relative to each item. Empty: the body is the event.",
+    )
     map_event_id_path = fields.Char("Event id path", default="id")
+    map_event_id_fields = fields.Char(
+        "Derive event id from",
+        help="When the sender sends no event id: comma-separated canonical fields whose "
+        "values make a stable id, e.g. tracking_ref,source_status,occurred_at. "
+        "Allowed: " + ", ".join(mapping.ID_FIELDS) + ".",
+    )
+    map_time_format = fields.Selection(
+        list(timeparse.FORMATS.items()), string="Time format", default="rfc3339", required=True
+    )
+    map_time_zone = fields.Selection(
+        _tz_get,
+        string="Time zone",
+        default="UTC",
+        help="Times without an offset (time format 'Local time') are read in this zone.",
+    )
     map_shipment_ref_path = fields.Char("Shipment reference path", default="shipment.reference")
     map_tracking_ref_path = fields.Char("Tracking reference path")
     map_status_path = fields.Char("Status code path", default="status.code")
@@ -116,6 +175,34 @@ class LogisticsEndpoint(models.Model):
                 raise ValidationError(
                     self.env._("Allowed networks: %(error)s", error=str(exc))
                 ) from None
+
+    @api.constrains(
+        *(WEBHOOK_FIELDS - {"status_map_ids", "signing_secret", "previous_signing_secret"})
+    )
+    def _check_inbound_config(self):
+        for endpoint in self:
+            try:
+                signature.check_config(endpoint._signature_config())
+                if endpoint.inbound_format == "mapped":
+                    endpoint._mapping()
+            except ValueError as exc:
+                raise ValidationError(
+                    self.env._(
+                        "Inbound webhooks of %(name)s: %(error)s",
+                        name=endpoint.name,
+                        error=str(exc),
+                    )
+                ) from None
+
+    @api.onchange("inbound_preset")
+    def _onchange_inbound_preset(self):
+        if not self.inbound_preset:
+            return
+        self.update(presets.endpoint_values(self.inbound_preset))
+        self.status_map_ids = [Command.clear()] + [
+            Command.create({"sequence": index, "source_code": code, "milestone": milestone})
+            for index, (code, milestone) in enumerate(presets.statuses(self.inbound_preset))
+        ]
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -161,6 +248,12 @@ class LogisticsEndpoint(models.Model):
         self.ensure_one()
         endpoint = self.sudo()
         values = endpoint.read(["signing_secret", "previous_signing_secret"])[0]
+        compiled = None
+        if endpoint.inbound_format == "mapped":
+            try:
+                compiled = endpoint._mapping()
+            except ValueError:
+                compiled = None  # refused with a clear error by the snapshot (422)
         return WebhookSnapshot(
             id=endpoint.id,
             code=endpoint.code,
@@ -171,18 +264,40 @@ class LogisticsEndpoint(models.Model):
             secrets=tuple(
                 s for s in (values["signing_secret"], values["previous_signing_secret"]) if s
             ),
-            tolerance=endpoint.timestamp_tolerance,
             networks=tuple(endpoint._allowed_networks()),
             rate_limit=endpoint.rate_limit_per_minute,
             max_bytes=endpoint.max_body_kb * 1024,
-            signature_scheme=endpoint.signature_scheme,
-            signature_header=endpoint.signature_header or "",
-            signature_encoding=endpoint.signature_encoding,
+            signature=endpoint._signature_config(),
             inbound_format=endpoint.inbound_format,
-            paths=tuple(endpoint._mapping_paths().items()),
-            status_map=tuple(
-                (line.source_code, line.milestone) for line in endpoint.status_map_ids
-            ),
+            mapping=compiled,
+        )
+
+    def _signature_config(self):
+        self.ensure_one()
+        return signature.SignatureConfig(
+            scheme=self.signature_scheme,
+            header=(self.signature_header or "").strip(),
+            algorithm=self.signature_algorithm,
+            encoding=self.signature_encoding,
+            prefix=self.signature_prefix or "",
+            timestamp=self.signature_timestamp,
+            timestamp_header=(self.signature_timestamp_header or "").strip(),
+            template=self.signature_template or "{timestamp}.{body}",
+            separator=self.signature_separator or "",
+            tolerance=self.timestamp_tolerance,
+        )
+
+    def _mapping(self):
+        """The endpoint's mapping, compiled (JSON paths parsed); ValueError if invalid."""
+        self.ensure_one()
+        return mapping.build(
+            self._mapping_paths(),
+            {line.source_code: line.milestone for line in self.status_map_ids},
+            events_path=self.map_events_path or "",
+            event_id_fields=mapping.parse_id_fields(self.map_event_id_fields),
+            time_format=self.map_time_format,
+            time_zone=self.map_time_zone or "UTC",
+            carrier=self.code if self.kind == "carrier" else None,
         )
 
     def _allowed_networks(self):
@@ -208,16 +323,21 @@ class LogisticsEndpoint(models.Model):
         return self._snapshot().to_canonical(data)
 
     # ------------------------------------------------------------------ actions
-    def action_rotate_secret(self):
-        """Open the wizard that generates a new signing secret and shows it once."""
+    def action_rotate_secret(self, mode="generate"):
+        """Open the wizard that generates a new signing secret (shown once) or takes
+        one the provider issued (``mode="paste"``; never shown again)."""
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
             "res_model": "logistics.endpoint.secret",
             "view_mode": "form",
             "target": "new",
-            "context": {"default_endpoint_id": self.id},
+            "name": self.env._("Signing secret"),
+            "context": {"default_endpoint_id": self.id, "default_mode": mode},
         }
+
+    def action_paste_secret(self):
+        return self.action_rotate_secret(mode="paste")
 
     def action_clear_previous_secret(self):
         self.ensure_one()

@@ -27,7 +27,7 @@ def map_native_format(endpoint, statuses):
     simulator (``{"id", "shipment": {...}, "status": {"code", "at"}, "location"}``)
     signed with a hex HMAC-SHA256 in X-Sim-Signature; ``statuses``: code -> milestone."""
     with Form(endpoint) as form:
-        form.signature_scheme = "hmac_sha256"
+        form.signature_scheme = "hmac"
         form.signature_header = "X-Sim-Signature"
         form.signature_encoding = "hex"
         form.inbound_format = "mapped"

@@ -97,6 +97,7 @@ class TestMapping(LogisticsCommon, HttpCase):
                     "index": 1,
                     "field": "status.code",
                     "message": "status 'ZZ' has no milestone in the mapping",
+                    "path": "$[1].status.code",
                 }
             ],
         )
@@ -109,7 +110,10 @@ class TestMapping(LogisticsCommon, HttpCase):
         bad_time = native("u-4", self.picking.name, "PU", at="yesterday")
         _raw, response = self._post(bad_time)
         self.assertEqual(response.status_code, 422, response.text)
-        self.assertEqual(response.json()["error"]["code"], "invalid_events")
+        error = response.json()["error"]
+        self.assertEqual(error["code"], "unmapped_payload")
+        self.assertEqual(error["details"][0]["path"], "$.status.at")
+        self.assertIn("not an RFC 3339 date-time", error["details"][0]["message"])
         self.assertFalse(self._stored())
 
     def test_try_sample_payload_in_the_ui(self):
@@ -128,6 +132,51 @@ class TestMapping(LogisticsCommon, HttpCase):
         self.assertFalse(wizard.ok)
         self.assertIn("Not JSON", wizard.result)
         self.assertFalse(self._stored(), "trying a sample stores nothing")
+
+    def test_try_sample_shows_every_event_of_a_body_or_each_error_with_its_path(self):
+        self.endpoint.write(
+            {
+                "map_events_path": "events",
+                "map_event_id_path": False,
+                "map_event_id_fields": "shipment_ref,source_status,occurred_at",
+                "map_time_format": "epoch_ms",
+            }
+        )
+        wizard = self.env["logistics.mapping.try"].create({"endpoint_id": self.endpoint.id})
+        item = native("x", "WH/OUT/1", "PU", at=1795700000000)
+        wizard.sample = json.dumps(
+            {"events": [item, dict(item, status={"code": "DL", "at": 1795700060000})]}
+        )
+        wizard.action_try()
+        self.assertTrue(wizard.ok, wizard.result)
+        self.assertIn("2 canonical event(s)", wizard.result)
+        self.assertIn('"occurred_at": "2026-11-26T', wizard.result)
+        wizard.sample = json.dumps(
+            {"events": [item, dict(item, status={"code": "DL", "at": "noon"})]}
+        )
+        wizard.action_try()
+        self.assertFalse(wizard.ok)
+        self.assertIn("#1 $.events[1].status.at: occurred_at:", wizard.result)
+        self.assertFalse(self._stored(), "trying a sample stores nothing")
+
+    def test_events_path_body_through_the_controller(self):
+        self.endpoint.write({"map_events_path": "events"})
+        body = {
+            "events": [
+                native("e-1", self.picking.name, "PU"),
+                native("e-2", self.picking.name, "IT", sequence=2),
+            ]
+        }
+        _raw, response = self._post(body)
+        self.assertEqual(response.status_code, 202, response.text)
+        self.assertEqual([e["event_id"] for e in response.json()["events"]], ["e-1", "e-2"])
+        stored = self._stored().sorted("external_id")
+        self.assertEqual(stored.mapped("milestone"), ["picked_up", "in_transit"])
+        self.assertEqual(json.loads(stored[1].payload), body["events"][1])
+        _raw, response = self._post({"other": []})
+        self.assertEqual(response.status_code, 422, response.text)
+        self.assertEqual(response.json()["error"]["details"][0]["path"], "$.events")
+        self.assertEqual(len(self._stored()), 2, "nothing more stored")
 
     def test_paths_reach_into_lists(self):
         data = {"events": [{"id": "x"}, {"id": "y"}]}

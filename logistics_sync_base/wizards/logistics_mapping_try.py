@@ -3,7 +3,7 @@ import json
 
 from odoo import fields, models
 
-from ..lib import canonical
+from ..lib import canonical, mapping
 
 
 class LogisticsMappingTry(models.TransientModel):
@@ -33,30 +33,46 @@ class LogisticsMappingTry(models.TransientModel):
             "name": self.env._("Try the mapping"),
         }
 
+    def _canonical_events(self, data):
+        """``(events, errors)`` the webhook would compute for ``data`` (nothing stored)."""
+        endpoint = self.endpoint_id
+        if endpoint.inbound_format != "mapped":
+            return ([data] if isinstance(data, dict) else data), []
+        try:
+            compiled = endpoint._mapping()
+        except ValueError as exc:
+            return [], [{"index": 0, "path": "$", "message": str(exc)}]
+        events, errors, _originals = mapping.map_body(compiled, data)
+        return events, errors
+
     def _outcome(self):
         try:
             data = json.loads(self.sample or "")
         except ValueError as exc:
             return {"ok": False, "result": self.env._("Not JSON: %(error)s", error=exc)}
-        events, errors = self.endpoint_id._to_canonical(data)
+        events, errors = self._canonical_events(data)
         if not errors:
             errors = canonical.validate_events(events)
+        rendered = json.dumps(events, indent=2, ensure_ascii=False, default=str)
         if errors:
             lines = [
-                f"#{error.get('index', 0)} {error.get('field') or '(payload)'}: {error['message']}"
+                f"#{error.get('index', 0)} "
+                f"{error.get('path') or error.get('field') or '(payload)'}: {error['message']}"
                 for error in errors
             ]
             return {
                 "ok": False,
-                "result": self.env._("Would be refused (422):")
+                "result": self.env._("Would be refused (422), nothing stored:")
                 + "\n"
                 + "\n".join(lines)
                 + "\n\n"
-                + json.dumps(events, indent=2, ensure_ascii=False, default=str),
+                + rendered,
             }
         return {
             "ok": True,
-            "result": self.env._("Would be accepted as:")
+            "result": self.env._(
+                "Would be accepted as %(count)s canonical event(s):", count=len(events)
+            )
             + "\n"
-            + json.dumps(events, indent=2, ensure_ascii=False),
+            + rendered,
         }
