@@ -7,7 +7,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
-from ..lib.locks import SnapshotConflict
+from ..lib.locks import CONFLICT_RETRY_SECONDS, SnapshotConflict
+from odoo.addons.queue_job.exception import RetryableJobError
 
 _logger = logging.getLogger(__name__)
 
@@ -233,10 +234,12 @@ class LogisticsEndpoint(models.Model):
             events._process()
         except SnapshotConflict:
             # another job of this endpoint changed these rows after our snapshot:
-            # a new job (new transaction) takes over at once
-            self.env.invalidate_all()
-            self._enqueue_processing()
-            return "re-queued: another job of the endpoint was working on the same rows"
+            # this job runs again shortly, in a new transaction (not an attempt)
+            raise RetryableJobError(
+                "another job of the endpoint was working on the same rows",
+                seconds=CONFLICT_RETRY_SECONDS,
+                ignore_retry=True,
+            ) from None
         if len(events) == limit:
             self._enqueue_processing()
         return f"{len(events)} events processed"

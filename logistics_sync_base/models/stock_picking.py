@@ -222,18 +222,22 @@ class StockPicking(models.Model):
     # ------------------------------------------------------------- hooks
     def _action_done(self):
         res = super()._action_done()
-        waiting = self.env["logistics.event"].search(
-            [
-                ("picking_id", "in", self.ids),
-                ("state", "=", "waiting"),
-                ("wait_reason", "=", "needs_dispatch"),
-            ]
+        # sudo: whoever validates (an Inventory / User in no Logistics Sync group)
+        # only hands these transfers' waiting events to the pipeline's job.
+        waiting = (
+            self.env["logistics.event"]
+            .sudo()
+            .search(
+                [
+                    ("picking_id", "in", self.ids),
+                    ("state", "=", "waiting"),
+                    ("wait_reason", "=", "needs_dispatch"),
+                ]
+            )
         )
         if waiting:
             # The dispatch is registered now: apply what waited for it.
-            waiting.sudo().with_delay(
-                description="Logistics Sync: apply events that waited for the dispatch"
-            )._job_process()
+            waiting._enqueue_process("Logistics Sync: apply events that waited for the dispatch")
         return res
 
     @api.model_create_multi
@@ -278,9 +282,7 @@ class StockPicking(models.Model):
             )
         )
         if waiting:
-            waiting.with_delay(
-                description="Logistics Sync: apply events for a transfer that appeared"
-            )._job_process()
+            waiting._enqueue_process("Logistics Sync: apply events for a transfer that appeared")
 
     def action_logistics_events(self):
         self.ensure_one()

@@ -50,6 +50,11 @@ class LogisticsCommon:
 
     @classmethod
     def _setup_logistics(cls):
+        if not cls.registry.test_cr:
+            # The pipeline writes some state in transactions of its own
+            # (registry.cursor()); in test mode those share the test's.
+            cls.registry.enter_test_mode(cls.cr)
+            cls.addClassCleanup(cls.registry.leave_test_mode)
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
         cls.company = cls.env.company
         cls.responsible = cls.env["res.users"].create(
