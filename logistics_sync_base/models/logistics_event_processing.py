@@ -261,7 +261,9 @@ class LogisticsEvent(models.Model):
         vals, delay = self._failure_values(exc, now, False, picking)
         with self.env.registry.cursor() as cr:
             # superuser: the pipeline's processing state (see logistics.event.write)
-            self.env(cr=cr, su=True)[self._name].browse(self.id).write(vals)
+            event = self.env(cr=cr, su=True)[self._name].browse(self.id)
+            event.write(vals)
+            event.flush_recordset()
         self.invalidate_recordset()
         if delay is None:
             raise FailedJobError(

@@ -14,7 +14,7 @@ from .common import LogisticsCommon, event
 from odoo.addons.queue_job.exception import FailedJobError, RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
 
-EVENT_LOGGER = "odoo.addons.logistics_sync_base.models.logistics_event"
+EVENT_LOGGER = "odoo.addons.logistics_sync_base.models.logistics_event_processing"
 
 
 @tagged("post_install", "-at_install")
@@ -225,16 +225,14 @@ class TestProcessing(LogisticsCommon, TransactionCase):
                 self.assertEqual(job.max_retries, 2, "the attempts left")
                 self.assertGreater(job.eta, fields.Datetime.now())
                 # second attempt: queue_job postpones the same job by the backoff
-                with self.assertRaises(RetryableJobError) as caught:
-                    job.perform()
-                self.assertTrue(30 <= caught.exception.seconds <= 60, caught.exception.seconds)
-                self.assertFalse(caught.exception.ignore_retry)
+                caught = self._perform_raising(job, RetryableJobError)
+                self.assertTrue(30 <= caught.seconds <= 60, caught.seconds)
+                self.assertFalse(caught.ignore_retry)
                 self.assertEqual(flaky.state, "failed")
                 self.assertEqual(flaky.attempts, 2)
                 self.assertEqual(len(trap.calls), 1, "no new job: the same one is retried")
                 # last attempt: a dead letter, and the job fails
-                with self.assertRaises(FailedJobError):
-                    job.perform()
+                self._perform_raising(job, FailedJobError)
         self.assertEqual(flaky.state, "dead")
         self.assertEqual(flaky.attempts, 3)
         self.assertIn("TMS hiccup", flaky.last_error)
@@ -290,12 +288,9 @@ class TestProcessing(LogisticsCommon, TransactionCase):
             self.endpoint._enqueue_processing()
             [job] = trap.enqueued_jobs
             self.assertEqual(job.channel, self.endpoint.channel_name)
-            with (
-                patch.object(type(self.env["logistics.event"]), "_claim_received", conflict),
-                self.assertRaises(RetryableJobError) as caught,
-            ):
-                job.perform()
-            self.assertEqual(caught.exception.seconds, CONFLICT_RETRY_SECONDS)
+            with patch.object(type(self.env["logistics.event"]), "_claim_received", conflict):
+                caught = self._perform_raising(job, RetryableJobError)
+            self.assertEqual(caught.seconds, CONFLICT_RETRY_SECONDS)
             self.assertEqual(job.retry, 0, "not an attempt")
             self.assertEqual(len(trap.calls), 1, "no job queued on the side")
             self.assertEqual(received.state, "received")

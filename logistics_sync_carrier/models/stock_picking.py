@@ -394,6 +394,7 @@ class StockPicking(models.Model):
                         + timedelta(seconds=seconds),
                     }
                 )
+            picking.env.flush_all()
         self.invalidate_recordset()
         if final:
             raise FailedJobError(
