@@ -9,14 +9,14 @@ CONFLICT_CODES = ("40001", "40P01", "55P03")
 class SnapshotConflict(Exception):
     """Another job changed the rows this job wants after its snapshot was taken.
 
-    Left to queue_job, such a serialization failure is postponed by 5 seconds; the
-    job methods raise ``RetryableJobError(seconds=CONFLICT_RETRY_SECONDS,
-    ignore_retry=True)`` instead: the job runs again shortly, in a new transaction
-    that sees the other job's work, without counting an attempt.
+    Left to queue_job, such a serialization failure is postponed by 5 seconds.
+    Event processing jobs queue a fresh job at once instead (a new transaction sees
+    the other job's work): bench/pipeline measured it faster than
+    ``RetryableJobError(seconds=CONFLICT_RETRY_SECONDS)`` (README).  Booking jobs,
+    which are not about throughput, raise that (``ignore_retry``: not an attempt).
     """
 
 
-# Measured with bench/pipeline against re-queuing a fresh job at once (README).
 CONFLICT_RETRY_SECONDS = 1
 
 

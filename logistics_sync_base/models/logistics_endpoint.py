@@ -7,8 +7,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
-from ..lib.locks import CONFLICT_RETRY_SECONDS, SnapshotConflict
-from odoo.addons.queue_job.exception import RetryableJobError
+from ..lib.locks import SnapshotConflict
 
 _logger = logging.getLogger(__name__)
 
@@ -233,13 +232,12 @@ class LogisticsEndpoint(models.Model):
             events = self.env["logistics.event"]._claim_received(self, limit)
             events._process()
         except SnapshotConflict:
-            # another job of this endpoint changed these rows after our snapshot:
-            # this job runs again shortly, in a new transaction (not an attempt)
-            raise RetryableJobError(
-                "another job of the endpoint was working on the same rows",
-                seconds=CONFLICT_RETRY_SECONDS,
-                ignore_retry=True,
-            ) from None
+            # another job of this endpoint changed these rows after our snapshot: a
+            # new job (new transaction) takes over at once.  Measured with
+            # bench/pipeline against RetryableJobError(seconds=1): faster (README).
+            self.env.invalidate_all()
+            self._enqueue_processing()
+            return "re-queued: another job of the endpoint was working on the same rows"
         if len(events) == limit:
             self._enqueue_processing()
         return f"{len(events)} events processed"

@@ -21,7 +21,7 @@ from odoo.tools import SQL
 
 from ..lib import milestones
 from ..lib.errors import PermanentEventError
-from ..lib.locks import CONFLICT_RETRY_SECONDS, SnapshotConflict, locking
+from ..lib.locks import SnapshotConflict, locking
 from ..lib.retry import backoff_seconds
 from odoo.addons.queue_job.exception import FailedJobError, RetryableJobError
 
@@ -71,11 +71,9 @@ class LogisticsEvent(models.Model):
         try:
             todo._process(retrying=len(todo) == 1)
         except SnapshotConflict:
-            raise RetryableJobError(
-                "another job held these events' transfers",
-                seconds=CONFLICT_RETRY_SECONDS,
-                ignore_retry=True,
-            ) from None
+            # a fresh job at once (bench/pipeline: faster than a 1 s postpone)
+            todo._enqueue_process("Logistics Sync: process events again (conflict)")
+            return f"{len(todo)} events re-queued: another job held their transfers"
         return f"{len(todo)} events processed"
 
     def _process(self, retrying=False):

@@ -9,7 +9,7 @@ from odoo import fields
 from odoo.tests import TransactionCase, freeze_time, tagged
 from odoo.tools import mute_logger
 
-from ..lib.locks import CONFLICT_RETRY_SECONDS, SnapshotConflict
+from ..lib.locks import SnapshotConflict
 from .common import LogisticsCommon, event
 from odoo.addons.queue_job.exception import FailedJobError, RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
@@ -274,9 +274,9 @@ class TestProcessing(LogisticsCommon, TransactionCase):
         Event._ingest(self.endpoint, [event("pj-3", self.ref, "in_transit", 3)], hook=hook)
         self.assertEqual(sorted(Job.search(domain).mapped("state")), ["enqueued", "pending"])
 
-    def test_a_job_that_meets_another_jobs_work_runs_again_shortly(self):
-        """A serialization failure: queue_job runs the job again after
-        CONFLICT_RETRY_SECONDS, without counting an attempt."""
+    def test_a_job_that_meets_another_jobs_work_requeues_at_once(self):
+        """A serialization failure is not left to queue_job (5 s postpone): a fresh
+        job on the endpoint's channel takes over at once (bench/pipeline)."""
         received = self._ingest(event("sc-1", self.ref, "booked", 1))
         Job = self.env["queue.job"]
         Job.search([("channel", "=", self.endpoint.channel_name)]).write({"state": "done"})
@@ -284,26 +284,23 @@ class TestProcessing(LogisticsCommon, TransactionCase):
         def conflict(*_args, **_kwargs):
             raise SnapshotConflict("40001")
 
-        with trap_jobs() as trap:
-            self.endpoint._enqueue_processing()
-            [job] = trap.enqueued_jobs
-            self.assertEqual(job.channel, self.endpoint.channel_name)
-            with patch.object(type(self.env["logistics.event"]), "_claim_received", conflict):
-                caught = self._perform_raising(job, RetryableJobError)
-            self.assertEqual(caught.seconds, CONFLICT_RETRY_SECONDS)
-            self.assertEqual(job.retry, 0, "not an attempt")
-            self.assertEqual(len(trap.calls), 1, "no job queued on the side")
-            self.assertEqual(received.state, "received")
-            job.perform()
-        self.assertEqual(received.state, "applied")
-        # a retry job of one event meets a conflict on its transfer the same way
+        with patch.object(type(self.env["logistics.event"]), "_claim_received", conflict):
+            result = self.endpoint._job_process_pending()
+        self.assertIn("re-queued", result)
+        self.assertEqual(received.state, "received")
+        pending = Job.search(
+            [("channel", "=", self.endpoint.channel_name), ("state", "=", "pending")]
+        )
+        self.assertEqual(len(pending), 1, "a fresh job takes over")
+        # a job for given events (retry, replay, wake-up) does the same
         with (
             patch.object(type(self.env["logistics.event"]), "_process", conflict),
-            self.assertRaises(RetryableJobError) as caught,
+            trap_jobs() as trap,
         ):
-            received._job_process()
-        self.assertEqual(caught.exception.seconds, CONFLICT_RETRY_SECONDS)
-        self.assertTrue(caught.exception.ignore_retry)
+            self.assertIn("re-queued", received._job_process())
+            trap.assert_jobs_count(1)
+            self.assertEqual(trap.enqueued_jobs[0].channel, self.endpoint.channel_name)
+            self.assertEqual(trap.enqueued_jobs[0].recordset, received)
 
     def test_cron_queues_a_job_for_events_no_job_picked_up(self):
         stranded = self._ingest(event("st-1", self.ref, "booked", 1))
