@@ -167,7 +167,7 @@ def test_flaky_carrier_books_every_transfer_once_through_the_job_runner(odoo_ser
         "queue.job",
         "search_read",
         [("method_name", "=", "_logistics_book_job"), ("model_name", "=", "stock.picking")],
-        ["channel", "state", "retry", "max_retries", "record_ids"],
+        ["channel", "state", "retry", "max_retries"],
     )
     assert {job["channel"] for job in jobs} == {"root.logistics_sync.live-sim"}
     assert {job["state"] for job in jobs} == {"done"}
