@@ -15,6 +15,7 @@
         "security/ir.model.access.csv",
         "security/logistics_carrier_security.xml",
         "data/ir_cron_data.xml",
+        "data/queue_job_data.xml",
         "views/delivery_carrier_views.xml",
         "views/stock_picking_views.xml",
         "views/logistics_endpoint_views.xml",

@@ -661,6 +661,26 @@ def test_error_rate_one_answers_only_faults(start_simulator):
     assert sim.get("/health").status_code == 200
 
 
+def test_scripted_faults_hit_exactly_the_requests_they_name(start_simulator):
+    sim = start_simulator()
+    refused = sim.post("/_sim/faults", {"next": [{"kind": "teapot"}]})
+    assert refused.status_code == 400
+    assert "not a fault" in refused.json()["message"]
+    assert sim.post("/_sim/faults", {"next": "500"}).status_code == 400
+    # an "after" fault waits for a storing request; a plain one takes the next request
+    scripted = [{"kind": "500", "after": True}, {"kind": "429"}]
+    assert sim.post("/_sim/faults", {"next": scripted}).status_code == 200
+    rate = sim.post("/v1/rates", {"weight_kg": 1})
+    assert rate.status_code == 429 and rate.headers["Retry-After"] == "1"
+    lost = sim.book("scripted-1", reference="SO-SCRIPT")
+    assert lost.status_code == 500  # ... after the booking was stored
+    assert sim.stats()["bookings_by_reference"] == {"SO-SCRIPT": 1}
+    again = sim.book("scripted-1", reference="SO-SCRIPT")
+    assert again.status_code == 200, again.text  # the same key: the same booking
+    assert sim.post("/v1/rates", {"weight_kg": 1}).status_code == 200  # nothing left
+    assert sim.stats()["faults"]["500"] == 1 and sim.stats()["faults"]["429"] == 1
+
+
 def test_idempotency_key_survives_faults_after_booking(start_simulator):
     """Retrying with one key through faults (some after the booking) books once."""
     sim = start_simulator(error_rate="0.6", seed="11", timeout_sleep="1")

@@ -66,6 +66,9 @@ def _carrier(server, sim_url):
             "retry_base_seconds": 1,
             "circuit_threshold": 50,
             "circuit_cooldown": 2,
+            # the test is about booking once under faults, not about giving up:
+            # at 30 % faults, an attempt (booking, then label) fails about half the time
+            "max_attempts": 10,
             "tracking_mode": "poll",
             "channel_capacity": 2,
         },
@@ -158,3 +161,19 @@ def test_flaky_carrier_books_every_transfer_once_through_the_job_runner(odoo_ser
     assert stats["bookings_by_reference"] == {row["name"]: 1 for row in rows}
     assert sum(stats["faults"].values()) > 0, "the carrier failed along the way"
     assert all(row["carrier_tracking_ref"] and row["logistics_label_id"] for row in rows)
+    # Retries went through queue_job (RetryableJobError): the same job ran again,
+    # its attempts counted by queue_job and by the transfer (kept across rollbacks).
+    jobs = odoo_server.call(
+        "queue.job",
+        "search_read",
+        [("method_name", "=", "_logistics_book_job"), ("model_name", "=", "stock.picking")],
+        ["channel", "state", "retry", "max_retries"],
+    )
+    assert {job["channel"] for job in jobs} == {"root.logistics_sync.live-sim"}
+    assert {job["state"] for job in jobs} == {"done"}
+    assert {job["max_retries"] for job in jobs} == {10}
+    assert len(jobs) == len(ids), "one job per transfer, retried in place"
+    assert any(job["retry"] > 1 for job in jobs), "some booking was retried"
+    attempts = odoo_server.call("stock.picking", "read", ids, ["logistics_booking_attempts"])
+    total = sum(row["logistics_booking_attempts"] for row in attempts)
+    assert len(ids) < total <= sum(job["retry"] for job in jobs)

@@ -232,8 +232,9 @@ class LogisticsEndpoint(models.Model):
             events = self.env["logistics.event"]._claim_received(self, limit)
             events._process()
         except SnapshotConflict:
-            # another job of this endpoint changed these rows after our snapshot:
-            # a new job (new transaction) takes over at once
+            # another job of this endpoint changed these rows after our snapshot: a
+            # new job (new transaction) takes over at once.  Measured with
+            # bench/pipeline against RetryableJobError(seconds=1): faster (README).
             self.env.invalidate_all()
             self._enqueue_processing()
             return "re-queued: another job of the endpoint was working on the same rows"

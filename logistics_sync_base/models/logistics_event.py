@@ -190,7 +190,7 @@ class LogisticsEvent(models.Model):
             )
             event.message_post(body=self.env._("Replayed by %(user)s.", user=self.env.user.name))
         if todo:
-            todo.sudo().with_delay(description="Logistics Sync: replay events")._job_process()
+            todo.sudo()._enqueue_process("Logistics Sync: replay events")
         skipped = len(self) - len(todo)
         return {
             "type": "ir.actions.client",
@@ -254,11 +254,7 @@ class LogisticsEvent(models.Model):
             limit=limit,
             order="wait_until",
         )
-        for endpoint, events in unknown.grouped("endpoint_id").items():
-            events.with_delay(
-                channel=endpoint.channel_name,
-                description=f"Logistics Sync: retry unknown references of {endpoint.code}",
-            )._job_process()
+        unknown._enqueue_process("Logistics Sync: retry unknown references")
         overdue = self.search(
             [
                 ("state", "=", "waiting"),

@@ -1,5 +1,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-"""Processing: received events applied to transfers in source order, with retries."""
+"""Processing: received events applied to transfers in source order, with retries.
+
+Batches (``logistics.endpoint._job_process_pending``, replays, wake-ups) never
+fail for one event: a failing event is stored failed (the batch commits the
+others) and gets a job of its own.  That job follows queue_job's conventions:
+when the event fails transiently again it raises ``RetryableJobError`` with the
+backoff, its failure written first in a transaction of its own; on the last
+attempt the event becomes a dead letter and the job fails.
+"""
 
 import logging
 import traceback
@@ -15,6 +23,7 @@ from ..lib import milestones
 from ..lib.errors import PermanentEventError
 from ..lib.locks import SnapshotConflict, locking
 from ..lib.retry import backoff_seconds
+from odoo.addons.queue_job.exception import FailedJobError, RetryableJobError
 
 _logger = logging.getLogger(__name__)
 
@@ -42,21 +51,37 @@ class LogisticsEvent(models.Model):
         )
         return self.browse([row[0] for row in rows])
 
+    def _enqueue_process(self, description, **options):
+        """Queue ``_job_process`` for these events: one job per endpoint, on its channel."""
+        for endpoint, events in self.grouped("endpoint_id").items():
+            events.with_delay(
+                channel=endpoint.channel_name,
+                description=f"{description} ({endpoint.code})",
+                **options,
+            )._job_process()
+
     def _job_process(self):
-        """Process these events again (retries, replays, released waits)."""
+        """Process these events again (retries, replays, released waits).
+
+        A job for one event is that event's retry: a transient failure raises
+        ``RetryableJobError`` (see ``_retry_later``).  A job for many events is a
+        batch: a failing event gets a retry job of its own.
+        """
         todo = self.filtered(lambda e: e.state in ("received", "waiting", "failed"))
         try:
-            todo._process()
+            todo._process(retrying=len(todo) == 1)
         except SnapshotConflict:
-            todo.with_delay(
-                channel=todo.endpoint_id[:1].channel_name or None,
-                description="Logistics Sync: process events again (conflict)",
-            )._job_process()
+            # a fresh job at once (bench/pipeline: faster than a 1 s postpone)
+            todo._enqueue_process("Logistics Sync: process events again (conflict)")
             return f"{len(todo)} events re-queued: another job held their transfers"
         return f"{len(todo)} events processed"
 
-    def _process(self):
-        """Apply events in source order; one failing event never blocks the others."""
+    def _process(self, retrying=False):
+        """Apply events in source order; one failing event never blocks the others.
+
+        ``retrying``: this job retries one event (its transient failure is raised
+        to queue_job rather than queued as a new job).
+        """
         if not self:
             return
         ordered = self.sorted(lambda e: (e.occurred_at, e.sequence or 0, e.id))
@@ -64,15 +89,19 @@ class LogisticsEvent(models.Model):
         ids = sorted({picking.id for picking in pickings.values() if picking})
         if ids:
             # Serialise work per shipment: a concurrent job waits here, and a stale
-            # snapshot raises SnapshotConflict (the job is queued again, fresh).
+            # snapshot raises SnapshotConflict (the job runs again, fresh).  NO KEY
+            # UPDATE: an event's failure is written in a transaction of its own, and
+            # its reference to the transfer must not wait for this lock.
             locking(
                 self.env.cr,
                 SQL(
-                    "SELECT id FROM stock_picking WHERE id IN %s ORDER BY id FOR UPDATE", tuple(ids)
+                    "SELECT id FROM stock_picking WHERE id IN %s ORDER BY id FOR NO KEY UPDATE",
+                    tuple(ids),
                 ),
             )
         now = fields.Datetime.now()
         notes = {}  # transfer id -> events applied, posted as one chatter message each
+        retry = None
         for event in ordered:
             picking = pickings.get(event.id)
             kept = len(notes.get(picking.id, ())) if picking else 0
@@ -89,7 +118,14 @@ class LogisticsEvent(models.Model):
             except Exception as exc:  # noqa: BLE001 - unknown errors are retried, then dead
                 _forget_notes(notes, picking, kept)
                 _logger.warning("Event %s failed: %s", event.id, exc.__class__.__name__)
-                event._record_failure(exc, now, permanent=False, picking=picking)
+                if retrying:
+                    retry = (event, exc, picking)
+                else:
+                    event._record_failure(exc, now, permanent=False, picking=picking)
+        if retry:
+            event, exc, picking = retry
+            self.env.invalidate_all()  # the failed savepoint's changes are gone
+            event._retry_later(exc, now, picking)
         Picking = self.env["stock.picking"]
         for picking_id, applied in notes.items():
             if applied:
@@ -178,8 +214,8 @@ class LogisticsEvent(models.Model):
             }
         )
 
-    def _record_failure(self, exc, now, permanent, picking=None):
-        """Store the error on the event (and link the transfer, so it shows the error)."""
+    def _failure_values(self, exc, now, permanent, picking=None):
+        """(values to store, delay before the next attempt or None when dead)."""
         self.ensure_one()
         attempts = self.attempts + 1
         dead = permanent or attempts >= self.endpoint_id.max_attempts
@@ -196,12 +232,40 @@ class LogisticsEvent(models.Model):
         }
         if picking and not self.picking_id:
             vals["picking_id"] = picking.id
+        delay = None
         if not dead:
-            delay = backoff_seconds(attempts, base=self.endpoint_id.retry_base_seconds)
+            delay = max(1, backoff_seconds(attempts, base=self.endpoint_id.retry_base_seconds))
             vals["next_attempt_at"] = now + timedelta(seconds=delay)
+        return vals, delay
+
+    def _record_failure(self, exc, now, permanent, picking=None):
+        """In a batch: store the error on the event (and link the transfer, so it
+        shows the error); a transient one gets a retry job of its own."""
+        vals, delay = self._failure_values(exc, now, permanent, picking)
+        self._set_processing(vals)
+        if delay is not None:
+            endpoint = self.endpoint_id
             self.with_delay(
                 eta=timedelta(seconds=delay),  # queue_job takes int seconds or a timedelta
-                channel=self.endpoint_id.channel_name,
+                channel=endpoint.channel_name,
+                max_retries=max(1, endpoint.max_attempts - vals["attempts"]),
                 description=f"Logistics Sync: retry event {self.external_id}",
             )._job_process()
-        self._set_processing(vals)
+
+    def _retry_later(self, exc, now, picking=None):
+        """In this event's own retry job: store the failure in a transaction of its
+        own (raising rolls the job's back), then raise ``RetryableJobError`` with the
+        backoff, or, on the last attempt, make the event a dead letter and fail the job."""
+        vals, delay = self._failure_values(exc, now, False, picking)
+        with self.env.registry.cursor() as cr:
+            # superuser: the pipeline's processing state (see logistics.event.write)
+            event = self.env(cr=cr, su=True)[self._name].browse(self.id)
+            event.write(vals)
+            event.flush_recordset()
+        self.invalidate_recordset()
+        if delay is None:
+            raise FailedJobError(
+                f"event {self.external_id} is a dead letter after {vals['attempts']} "
+                f"attempts: {vals['last_error']}"
+            )
+        raise RetryableJobError(vals["last_error"], seconds=delay)

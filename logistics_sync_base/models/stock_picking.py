@@ -254,9 +254,7 @@ class StockPicking(models.Model):
         )
         if waiting:
             # The dispatch is registered now: apply what waited for it.
-            waiting.with_delay(
-                description="Logistics Sync: apply events that waited for the dispatch"
-            )._job_process()
+            waiting._enqueue_process("Logistics Sync: apply events that waited for the dispatch")
         return res
 
     @api.model_create_multi
@@ -305,9 +303,7 @@ class StockPicking(models.Model):
             )
         )
         if waiting:
-            waiting.with_delay(
-                description="Logistics Sync: apply events for a transfer that appeared"
-            )._job_process()
+            waiting._enqueue_process("Logistics Sync: apply events for a transfer that appeared")
 
     def action_logistics_events(self):
         self.ensure_one()

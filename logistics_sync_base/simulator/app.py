@@ -15,7 +15,7 @@ A simulator subclasses ``SimulatorApp`` and provides:
 Faultable requests: latency, then the outage window, then a drawn fault
 (``faults``), before authentication, as from a gateway.  ``/_sim`` is never
 faulted and needs no authentication: ``GET /_sim/stats``, ``GET|POST
-/_sim/config``, ``POST /_sim/reset``.
+/_sim/config``, ``POST /_sim/reset``, ``POST /_sim/faults`` (the next faults, scripted).
 """
 
 import logging
@@ -166,6 +166,7 @@ class SimulatorApp:
             ("GET", r"/_sim/config", self.get_config, "control"),
             ("POST", r"/_sim/config", self.post_config, "control"),
             ("POST", r"/_sim/reset", self.post_reset, "control"),
+            ("POST", r"/_sim/faults", self.post_faults, "control"),
         ]
 
     def get_health(self, request):
@@ -191,6 +192,18 @@ class SimulatorApp:
         self.faults.set_outage(outage, outage_seconds)
         _logger.info("config changed: %s", ", ".join(sorted(updates)) or "outage")
         return Reply.json(200, self.config_doc())
+
+    def post_faults(self, request):
+        """Script the next faults: ``{"next": [{"kind": "timeout", "after": true}]}``."""
+        body = json_body(request)
+        faults = body.get("next") if isinstance(body, dict) else None
+        try:
+            if not isinstance(faults, list) or not all(isinstance(f, dict) for f in faults):
+                raise ValueError('the body must be {"next": [{"kind": ..., "after": ...}]}')
+            self.faults.script(faults)
+        except ValueError as exc:
+            return Reply.json(400, {"error": "bad_request", "message": str(exc)})
+        return Reply.json(200, {"status": "scripted"})
 
     def post_reset(self, request):
         self.scheduler.clear()

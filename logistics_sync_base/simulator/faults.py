@@ -36,6 +36,7 @@ class Faults:
     def reset(self):
         with self._lock:
             self.rng = random.Random(self.seed)
+            self.scripted = []  # [(kind, after)]: the next faults, before any drawn one
             self.outage_until = None  # time.monotonic() deadline, math.inf while switched on
             self.counts = dict.fromkeys(FAULT_COUNTERS, 0)
 
@@ -77,8 +78,29 @@ class Faults:
         )
 
     # drawing ------------------------------------------------------------------
+    def script(self, faults):
+        """Queue faults for the next faultable requests: ``[{"kind", "after"}]``.
+
+        A fault ``after`` the request was carried out waits for a request that
+        stores something (a booking); the others take the next faultable request.
+        Tests use it to place one fault exactly where they want it.
+        """
+        parsed = []
+        for fault in faults:
+            kind, after = fault.get("kind"), bool(fault.get("after"))
+            if kind not in FAULT_KINDS or (after and kind not in AFTER_FAULTS):
+                raise ValueError(f"not a fault: {fault!r}")
+            parsed.append((kind, after))
+        with self._lock:
+            self.scripted.extend(parsed)
+
     def draw(self, error_rate, may_store):
-        """``(kind, after)`` or ``(None, False)``."""
+        """``(kind, after)`` or ``(None, False)``: a scripted fault, else a drawn one."""
+        with self._lock:
+            for position, (kind, after) in enumerate(self.scripted):
+                if may_store or not after:
+                    del self.scripted[position]
+                    return kind, after
         if not error_rate:
             return None, False
         with self._lock:

@@ -23,6 +23,7 @@ class TestDeadLetters(LogisticsCommon, TransactionCase):
         with trap_jobs() as trap:
             result = (first | second).action_replay()
             trap.assert_jobs_count(1)
+            self.assertEqual(trap.enqueued_jobs[0].channel, self.endpoint.channel_name)
             trap.perform_enqueued_jobs()
         self.assertEqual(result["params"]["type"], "success")
         self.assertEqual((first | second).mapped("state"), ["applied", "applied"])

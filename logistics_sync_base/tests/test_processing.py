@@ -11,6 +11,7 @@ from odoo.tools import mute_logger
 
 from ..lib.locks import SnapshotConflict
 from .common import LogisticsCommon, event
+from odoo.addons.queue_job.exception import FailedJobError, RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
 
 EVENT_LOGGER = "odoo.addons.logistics_sync_base.models.logistics_event_processing"
@@ -87,6 +88,7 @@ class TestProcessing(LogisticsCommon, TransactionCase):
         with trap_jobs() as trap:
             self._validate(self.picking)
             trap.assert_jobs_count(1)
+            self.assertEqual(trap.enqueued_jobs[0].channel, self.endpoint.channel_name)
             trap.perform_enqueued_jobs()
         self.assertEqual(delivered.state, "applied")
         self.assertEqual(self.picking.logistics_milestone, "delivered")
@@ -166,6 +168,7 @@ class TestProcessing(LogisticsCommon, TransactionCase):
         )
         with freeze_time(later), trap_jobs() as trap:
             self.env["logistics.event"]._cron_check_waiting()
+            self.assertEqual(trap.enqueued_jobs[0].channel, self.endpoint.channel_name)
             trap.perform_enqueued_jobs()
         self.assertEqual(ghost.state, "dead")
         self.assertIn("WH/OUT/GHOST", ghost.last_error)
@@ -174,6 +177,7 @@ class TestProcessing(LogisticsCommon, TransactionCase):
         picking = self._make_picking(name="WH/OUT/GHOST")
         with trap_jobs() as trap:
             ghost.action_replay()
+            self.assertEqual(trap.enqueued_jobs[0].channel, self.endpoint.channel_name)
             trap.perform_enqueued_jobs()
         self.assertEqual(ghost.state, "applied")
         self.assertEqual(ghost.replay_count, 1)
@@ -185,28 +189,52 @@ class TestProcessing(LogisticsCommon, TransactionCase):
         self.assertEqual(early.state, "waiting")
         with trap_jobs() as trap:
             picking = self._make_picking(name="WH/OUT/LATER")
+            trap.assert_jobs_count(1)
+            self.assertEqual(trap.enqueued_jobs[0].channel, self.endpoint.channel_name)
             trap.perform_enqueued_jobs()
         self.assertEqual(early.state, "applied")
         self.assertEqual(picking.logistics_milestone, "booked")
 
     @mute_logger(EVENT_LOGGER)
     def test_transient_error_retries_with_backoff_then_dead_letter(self):
-        self.endpoint.max_attempts = 2
+        """The batch stores the failure and queues the event's own job; that job
+        raises RetryableJobError with the backoff, then fails with a dead letter."""
+        self.endpoint.max_attempts = 3
         flaky = self._ingest(event("f-1", self.ref, "picked_up", 1))
-        picking_cls = type(self.env["stock.picking"])
-        with patch.object(
-            picking_cls, "_logistics_apply", side_effect=ConnectionError("TMS hiccup")
-        ):
+        good_picking = self._make_picking()
+        good = self._ingest(event("f-2", good_picking.name, "picked_up", 1))
+        original = type(self.env["stock.picking"])._logistics_apply
+
+        def apply_or_fail(picking, evt):
+            if evt.external_id == "f-1":
+                raise ConnectionError("TMS hiccup")
+            return original(picking, evt)
+
+        with patch.object(type(self.env["stock.picking"]), "_logistics_apply", apply_or_fail):
             with trap_jobs() as trap:
-                self._process_pending()
+                self.assertEqual(self.endpoint._job_process_pending(), "2 events processed")
+                self.assertEqual(good.state, "applied", "the batch keeps the others' success")
                 self.assertEqual(flaky.state, "failed")
                 self.assertEqual(flaky.attempts, 1)
                 self.assertTrue(flaky.next_attempt_at)
                 trap.assert_jobs_count(1)
-                self.assertGreater(trap.enqueued_jobs[0].eta, fields.Datetime.now())
-                trap.perform_enqueued_jobs()
+                [job] = trap.enqueued_jobs
+                self.assertEqual(job.recordset, flaky)
+                self.assertEqual(job.method_name, "_job_process")
+                self.assertEqual(job.channel, self.endpoint.channel_name)
+                self.assertEqual(job.max_retries, 2, "the attempts left")
+                self.assertGreater(job.eta, fields.Datetime.now())
+                # second attempt: queue_job postpones the same job by the backoff
+                caught = self._perform_raising(job, RetryableJobError)
+                self.assertTrue(30 <= caught.seconds <= 60, caught.seconds)
+                self.assertFalse(caught.ignore_retry)
+                self.assertEqual(flaky.state, "failed")
+                self.assertEqual(flaky.attempts, 2)
+                self.assertEqual(len(trap.calls), 1, "no new job: the same one is retried")
+                # last attempt: a dead letter, and the job fails
+                self._perform_raising(job, FailedJobError)
         self.assertEqual(flaky.state, "dead")
-        self.assertEqual(flaky.attempts, 2)
+        self.assertEqual(flaky.attempts, 3)
         self.assertIn("TMS hiccup", flaky.last_error)
         self.assertIn("ConnectionError", flaky.sudo().error_traceback)
         self.assertFalse(self.picking.logistics_milestone)
@@ -247,7 +275,8 @@ class TestProcessing(LogisticsCommon, TransactionCase):
         self.assertEqual(sorted(Job.search(domain).mapped("state")), ["enqueued", "pending"])
 
     def test_a_job_that_meets_another_jobs_work_requeues_at_once(self):
-        """A serialization failure is not left to queue_job (5 s postpone, ERROR log)."""
+        """A serialization failure is not left to queue_job (5 s postpone): a fresh
+        job on the endpoint's channel takes over at once (bench/pipeline)."""
         received = self._ingest(event("sc-1", self.ref, "booked", 1))
         Job = self.env["queue.job"]
         Job.search([("channel", "=", self.endpoint.channel_name)]).write({"state": "done"})
@@ -263,6 +292,15 @@ class TestProcessing(LogisticsCommon, TransactionCase):
             [("channel", "=", self.endpoint.channel_name), ("state", "=", "pending")]
         )
         self.assertEqual(len(pending), 1, "a fresh job takes over")
+        # a job for given events (retry, replay, wake-up) does the same
+        with (
+            patch.object(type(self.env["logistics.event"]), "_process", conflict),
+            trap_jobs() as trap,
+        ):
+            self.assertIn("re-queued", received._job_process())
+            trap.assert_jobs_count(1)
+            self.assertEqual(trap.enqueued_jobs[0].channel, self.endpoint.channel_name)
+            self.assertEqual(trap.enqueued_jobs[0].recordset, received)
 
     def test_cron_queues_a_job_for_events_no_job_picked_up(self):
         stranded = self._ingest(event("st-1", self.ref, "booked", 1))

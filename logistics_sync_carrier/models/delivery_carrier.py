@@ -127,6 +127,9 @@ class DeliveryCarrier(models.Model):
     def logistics_sync_cancel_shipment(self, pickings):
         endpoint = self._logistics_endpoint()
         client = endpoint._carrier_client()
+        for picking in pickings.filtered(lambda p: not p.logistics_carrier_shipment_id):
+            # a booking the carrier stored but whose answer was lost: cancel it too
+            picking._logistics_recover_booking()
         for picking in pickings.filtered("logistics_carrier_shipment_id"):
             shipment_id = picking.logistics_carrier_shipment_id
             try:
@@ -140,7 +143,8 @@ class DeliveryCarrier(models.Model):
                     )
                 ) from None
             # stock.picking.cancel_shipment() posts Odoo's own note and clears the
-            # tracking reference; a new shipping books anew, with a new key.
+            # tracking reference.  The carrier confirmed the cancellation: only now
+            # may a new shipping book anew, with a new key.
             picking.write(
                 {
                     "logistics_booking_state": "cancelled",

@@ -5,11 +5,22 @@ Validating a transfer never waits on a carrier: ``send_to_shipper`` (called by
 Odoo when a transfer with a "rate and ship" carrier is validated, or by the
 "Send to shipper" button) only stores an idempotency key and queues a job on
 the endpoint's channel.  The job books, persists the carrier's reference in a
-transaction of its own right away, then fetches the label.  Retries reuse the
-key, so the carrier sees one logical booking however often the job runs.
+transaction of its own right away, then fetches the label.
+
+Every retry (the job's own, the "Retry booking" button, "Send to shipper"
+again) reuses the transfer's key until the carrier confirms a cancellation: a
+carrier that stored a booking whose answer was lost (timeout, 5xx or reset
+after storing, our code failing after the answer) returns that booking again.
+
+queue_job conventions: carrier trouble raises ``RetryableJobError`` with the
+backoff or the carrier's Retry-After; the state kept across the retry (attempts,
+error, next attempt) is written first in a transaction of its own, since raising
+rolls back the job's.  The last attempt marks the transfer failed, schedules an
+activity and fails the job (``max_retries`` = the endpoint's max attempts).
 """
 
 import logging
+import math
 import uuid
 from datetime import timedelta
 
@@ -20,12 +31,26 @@ from odoo import _, fields, models
 from odoo.tools import SQL
 
 from ..adapters import PermanentCarrierError, TransientCarrierError
-from odoo.addons.logistics_sync_base.lib.locks import SnapshotConflict, locking
+from odoo.addons.logistics_sync_base.lib.locks import (
+    CONFLICT_RETRY_SECONDS,
+    SnapshotConflict,
+    locking,
+)
 from odoo.addons.logistics_sync_base.lib.retry import backoff_seconds
+from odoo.addons.queue_job.exception import FailedJobError, RetryableJobError
 
 _logger = logging.getLogger(__name__)
 
 MAX_WAIT_SECONDS = 900
+
+
+class CarrierUnavailable(Exception):
+    """The endpoint's circuit is open: wait ``seconds`` (not an attempt)."""
+
+    def __init__(self, seconds, message):
+        super().__init__(message)
+        self.seconds = seconds
+        self.message = message
 
 
 class StockPicking(models.Model):
@@ -53,7 +78,6 @@ class StockPicking(models.Model):
     logistics_booking_attempts = fields.Integer(copy=False, readonly=True)
     logistics_booking_error = fields.Text(copy=False, readonly=True)
     logistics_booking_next_at = fields.Datetime(string="Next attempt", copy=False, readonly=True)
-    logistics_booking_alerted = fields.Boolean(copy=False, readonly=True)
     logistics_carrier_shipment_id = fields.Char(
         string="Carrier shipment", copy=False, readonly=True
     )
@@ -77,9 +101,15 @@ class StockPicking(models.Model):
             if picking.logistics_booking_state in ("booked", "queued", "waiting_carrier"):
                 continue
             endpoint = picking.carrier_id._logistics_endpoint()
-            values = {"logistics_booking_state": "queued", "logistics_booking_error": False}
+            values = {
+                "logistics_booking_state": "queued",
+                "logistics_booking_error": False,
+                "logistics_booking_next_at": False,
+                "logistics_booking_attempts": 0,
+            }
             if not picking.logistics_booking_key:
-                # Persisted with the validation: every retry, even after a crash, reuses it.
+                # Persisted with the validation: every retry, even after a crash, reuses
+                # it; only a cancellation the carrier confirmed clears it.
                 values["logistics_booking_key"] = picking._logistics_new_key()
             picking.write(values)
             picking._logistics_enqueue_booking(endpoint)
@@ -87,28 +117,51 @@ class StockPicking(models.Model):
                 body=_("Booking with %(carrier)s queued.", carrier=picking.carrier_id.name)
             )
 
-    def _logistics_enqueue_booking(self, endpoint, eta=None):
+    def _logistics_booking_identity(self):
+        return f"logistics_sync-book-{self.id}"
+
+    def _logistics_enqueue_booking(self, endpoint):
+        """One booking job per transfer at a time (identity key), on the endpoint's
+        channel, retried by queue_job up to the endpoint's max attempts."""
         self.ensure_one()
         # sudo: the booking job is pipeline work (the endpoint's credentials and
         # circuit, the booking record, the label) whoever queued it, an Inventory /
         # User clicking "Send to shipper" included; it acts on this transfer only
         self.sudo().with_delay(
             channel=endpoint.channel_name,
-            eta=timedelta(seconds=eta) if eta else None,  # seconds may be a float
+            max_retries=max(1, endpoint.max_attempts - self.logistics_booking_attempts),
+            identity_key=self._logistics_booking_identity(),
             description=f"Logistics Sync: book {self.name} with {endpoint.code}",
         )._logistics_book_job()
 
     def action_logistics_retry_booking(self):
-        """Button on failed or waiting transfers: try again now."""
+        """Button on failed or waiting transfers: try again now, with the same key.
+
+        The carrier may hold a booking whose answer never reached us (a timeout, a
+        5xx or a reset after it stored it, our code failing after the answer):
+        a new key would book twice.  Only a confirmed cancellation clears the key.
+        """
         for picking in self.filtered(
             lambda p: p.logistics_booking_state in ("failed", "waiting_carrier")
         ):
-            values = {"logistics_booking_state": "queued", "logistics_booking_next_at": False}
-            if not picking.logistics_carrier_shipment_id:
-                # nothing was booked: a new key (the carrier may remember its refusal)
+            endpoint = picking.carrier_id._logistics_endpoint()
+            # sudo: queue jobs are technical records users cannot read; only this
+            # transfer's own waiting booking job is cancelled, replaced just below.
+            self.env["queue.job"].sudo().search(
+                [
+                    ("identity_key", "=", picking._logistics_booking_identity()),
+                    ("state", "in", ("pending", "wait_dependencies")),
+                ]
+            ).button_cancelled()
+            values = {
+                "logistics_booking_state": "queued",
+                "logistics_booking_next_at": False,
+                "logistics_booking_attempts": 0,
+            }
+            if not picking.logistics_booking_key:
                 values["logistics_booking_key"] = picking._logistics_new_key()
             picking.write(values)
-            picking._logistics_enqueue_booking(picking.carrier_id._logistics_endpoint())
+            picking._logistics_enqueue_booking(endpoint)
         return True
 
     def _logistics_new_key(self):
@@ -117,89 +170,100 @@ class StockPicking(models.Model):
 
     # -------------------------------------------------------------------- job
     def _logistics_book_job(self):
-        """Book this transfer at its carrier; never raises for carrier trouble."""
+        """Book this transfer at its carrier (a queue_job job).
+
+        Carrier trouble and errors of our own code raise ``RetryableJobError`` after
+        the retry state is stored; a refusal by the carrier marks the transfer failed.
+        """
         self.ensure_one()
+        endpoint = self.carrier_id._logistics_endpoint()
+        try:
+            # The row lock and every change of this transaction live in this
+            # savepoint: when the attempt fails, rolling it back releases the lock,
+            # so the retry state can be written in a transaction of its own.
+            with self.env.cr.savepoint():
+                return self._logistics_book(endpoint)
+        except SnapshotConflict:
+            raise RetryableJobError(
+                "another booking job of this transfer ran meanwhile",
+                seconds=CONFLICT_RETRY_SECONDS,
+                ignore_retry=True,
+            ) from None
+        except CarrierUnavailable as exc:
+            self._logistics_booking_later(endpoint, exc.seconds, exc.message, count=False)
+        except TransientCarrierError as exc:
+            endpoint._circuit_record(False, exc)
+            delay = exc.retry_after or backoff_seconds(
+                self.logistics_booking_attempts + 1, base=endpoint.retry_base_seconds or 30
+            )
+            self._logistics_booking_later(endpoint, min(delay, MAX_WAIT_SECONDS), exc.message)
+        except PermanentCarrierError as exc:
+            endpoint._circuit_record(True)  # the carrier answered: it is up
+            self.env.invalidate_all()
+            return self._logistics_booking_failed(exc.message)
+        except psycopg2.OperationalError:
+            raise  # queue_job postpones concurrency errors itself
+        except Exception as exc:  # noqa: BLE001 - our own code failed: retried, then failed
+            _logger.warning("Booking %s failed: %s", self.name, exc.__class__.__name__)
+            delay = backoff_seconds(
+                self.logistics_booking_attempts + 1, base=endpoint.retry_base_seconds or 30
+            )
+            self._logistics_booking_later(
+                endpoint, min(delay, MAX_WAIT_SECONDS), f"{exc.__class__.__name__}: {exc}"
+            )
+
+    def _logistics_book(self, endpoint):
         # Serialise with another booking job of the same transfer (a retry, a crash
         # re-run): it waits on the row, then, its snapshot being stale, gets a
-        # SnapshotConflict before calling the carrier and is queued again, fresh.
-        # FOR NO KEY UPDATE lets the booking record (a row referencing this one) be
-        # written by a transaction of its own meanwhile.
-        try:
-            locking(
-                self.env.cr,
-                SQL("SELECT id FROM stock_picking WHERE id = %s FOR NO KEY UPDATE", self.id),
-            )
-        except SnapshotConflict:
-            self._logistics_enqueue_booking(self.carrier_id._logistics_endpoint(), eta=1)
-            return "re-queued: another booking job of this transfer ran meanwhile"
+        # SnapshotConflict before calling the carrier.  FOR NO KEY UPDATE lets the
+        # booking record (a row referencing this one) be written by a transaction
+        # of its own meanwhile.
+        locking(
+            self.env.cr,
+            SQL("SELECT id FROM stock_picking WHERE id = %s FOR NO KEY UPDATE", self.id),
+        )
         if self.logistics_booking_state in ("booked", "cancelled"):
             return f"nothing to do ({self.logistics_booking_state})"
         if self.state == "cancel":
             self.write({"logistics_booking_state": False, "logistics_booking_next_at": False})
             self.message_post(body=_("Transfer cancelled: no carrier booking."))
             return "transfer cancelled"
-        try:
-            with self.env.cr.savepoint():
-                return self._logistics_book()
-        except Exception as exc:  # noqa: BLE001 - never leave a transfer "queued" silently
-            if isinstance(exc, psycopg2.OperationalError):
-                raise
-            _logger.warning("Booking %s failed: %s", self.name, exc.__class__.__name__)
-            self.env.invalidate_all()
-            return self._logistics_booking_failed(f"{exc.__class__.__name__}: {exc}")
-
-    def _logistics_book(self):
         self._logistics_recover_booking()
-        endpoint = self.carrier_id._logistics_endpoint()
         allowed, wait = endpoint._circuit_allows()
         if not allowed:
-            return self._logistics_booking_later(
-                endpoint,
+            raise CarrierUnavailable(
                 wait,
                 _(
                     "The carrier is unavailable (circuit open after %(n)s failures); next try in %(s)s s.",
                     n=endpoint.circuit_failures,
                     s=wait,
                 ),
-                count=False,
             )
-        try:
-            client = endpoint._carrier_client()
-            label = None
-            if not self.logistics_carrier_shipment_id:
+        client = endpoint._carrier_client()
+        label = None
+        if not self.logistics_carrier_shipment_id:
+            result = client.book(
+                self._logistics_shipment_payload(endpoint), self.logistics_booking_key
+            )
+            self._logistics_persist_booking(result)
+            label = result.get("label_pdf")
+        if label is None:
+            if endpoint.carrier_protocol == "soap":
+                # SOAP carriers return the label with the booking only: asking
+                # again with the same key returns the same booking and its label.
                 result = client.book(
                     self._logistics_shipment_payload(endpoint), self.logistics_booking_key
                 )
-                self._logistics_persist_booking(result)
                 label = result.get("label_pdf")
-            if label is None:
-                if endpoint.carrier_protocol == "soap":
-                    # SOAP carriers return the label with the booking only: asking
-                    # again with the same key returns the same booking and its label.
-                    result = client.book(
-                        self._logistics_shipment_payload(endpoint), self.logistics_booking_key
-                    )
-                    label = result.get("label_pdf")
-                else:
-                    label = client.label(self.logistics_carrier_shipment_id)
-        except TransientCarrierError as exc:
-            endpoint._circuit_record(False, exc)
-            delay = exc.retry_after or backoff_seconds(
-                self.logistics_booking_attempts + 1, base=endpoint.retry_base_seconds or 30
-            )
-            return self._logistics_booking_later(
-                endpoint, min(delay, MAX_WAIT_SECONDS), exc.message
-            )
-        except PermanentCarrierError as exc:
-            endpoint._circuit_record(True)  # the carrier answered: it is up
-            return self._logistics_booking_failed(exc.message)
+            else:
+                label = client.label(self.logistics_carrier_shipment_id)
         endpoint._circuit_record(True)
         try:
             with self.env.cr.savepoint():
                 return self._logistics_booking_done(label)
+        except psycopg2.OperationalError:
+            raise
         except Exception as exc:  # noqa: BLE001 - booked at the carrier whatever fails here
-            if isinstance(exc, psycopg2.OperationalError):
-                raise
             _logger.warning("Booked %s, but: %s", self.name, exc.__class__.__name__)
             self.write({"logistics_booking_state": "booked", "logistics_booking_error": str(exc)})
             self._logistics_booking_activity(
@@ -308,48 +372,59 @@ class StockPicking(models.Model):
         return f"booked {self.logistics_carrier_shipment_id}"
 
     def _logistics_booking_later(self, endpoint, seconds, reason, count=True):
-        """Carrier trouble: keep the booking, show why, try again after ``seconds``.
-        A transfer never fails for an outage; past the endpoint's maximum attempts
-        people get an exception activity once, and the retries go on."""
-        attempts = self.logistics_booking_attempts + (1 if count else 0)
-        next_at = fields.Datetime.now() + timedelta(seconds=seconds)
-        self.write(
-            {
-                "logistics_booking_state": "waiting_carrier",
-                "logistics_booking_attempts": attempts,
-                "logistics_booking_error": reason,
-                "logistics_booking_next_at": next_at,
-            }
-        )
-        if attempts >= endpoint.max_attempts and not self.logistics_booking_alerted:
-            self.logistics_booking_alerted = True
-            self._logistics_booking_activity(
-                _(
-                    "Booking still not done after %(n)s attempts: %(reason)s",
-                    n=attempts,
-                    reason=reason,
-                )
-            )
-        self._logistics_enqueue_booking(endpoint, eta=seconds)
-        return f"retry in {seconds:.0f}s: {reason}"
+        """Carrier trouble: store why and when the next attempt is, in a transaction
+        of its own (raising rolls the job's back), then raise ``RetryableJobError``.
 
-    def _logistics_booking_failed(self, reason):
+        ``count``: an attempt was made (an open circuit is only waited for).  The
+        last attempt marks the transfer failed with an activity and fails the job.
+        """
+        seconds = max(1, math.ceil(seconds))
+        self.env.invalidate_all()
+        with self.env.registry.cursor() as cr:
+            # superuser: the pipeline's own bookkeeping on the transfer, whoever queued it
+            picking = self.env(cr=cr, su=True)[self._name].browse(self.id)
+            attempts = picking.logistics_booking_attempts + (1 if count else 0)
+            final = count and attempts >= endpoint.max_attempts
+            if final:
+                picking._logistics_booking_failed(reason, attempts=attempts)
+            else:
+                picking.write(
+                    {
+                        "logistics_booking_state": "waiting_carrier",
+                        "logistics_booking_attempts": attempts,
+                        "logistics_booking_error": reason,
+                        "logistics_booking_next_at": fields.Datetime.now()
+                        + timedelta(seconds=seconds),
+                    }
+                )
+            picking.env.flush_all()
+        self.invalidate_recordset()
+        if final:
+            raise FailedJobError(
+                f"booking of {self.name} failed after {attempts} attempts: {reason}"
+            )
+        raise RetryableJobError(reason, seconds=seconds, ignore_retry=not count)
+
+    def _logistics_booking_failed(self, reason, attempts=None):
         self.write(
             {
                 "logistics_booking_state": "failed",
                 "logistics_booking_error": reason,
                 "logistics_booking_next_at": False,
-                "logistics_booking_attempts": self.logistics_booking_attempts + 1,
+                "logistics_booking_attempts": attempts or self.logistics_booking_attempts + 1,
             }
         )
-        self.message_post(body=_("Booking refused by the carrier: %(reason)s", reason=reason))
-        self._logistics_booking_activity(
+        message = (
             _("Booking refused by the carrier: %(reason)s", reason=reason)
+            if attempts is None
+            else _("Booking not done after %(n)s attempts: %(reason)s", n=attempts, reason=reason)
         )
+        self.message_post(body=message)
+        self._logistics_booking_activity(message)
         return f"failed: {reason}"
 
     def _logistics_booking_activity(self, note):
-        endpoint = self.carrier_id.logistics_endpoint_id
+        endpoint = self.carrier_id._logistics_endpoint()  # sudo: whoever ran the booking
         user = endpoint.responsible_user_id or endpoint.responsible_group_id.user_ids[:1]
         self.activity_schedule(
             "logistics_sync_base.mail_activity_logistics_exception",

@@ -1,1 +1,7 @@
-from . import test_access, test_booking, test_delivery_carrier, test_tracking
+from . import (
+    test_access,
+    test_booking,
+    test_booking_retry,
+    test_delivery_carrier,
+    test_tracking,
+)

@@ -10,6 +10,7 @@ import requests
 
 from odoo.addons.logistics_sync_base.simulator import launcher
 from odoo.addons.logistics_sync_base.tests.common import LogisticsCommon
+from odoo.addons.queue_job.exception import RetryableJobError
 
 SIMULATOR = Path(__file__).resolve().parent.parent / "simulator" / "carrier_simulator.py"
 API_KEY = "test-sim-key"
@@ -50,6 +51,11 @@ class Simulator:
 
     def reset(self):
         requests.post(f"{self.url}/_sim/reset", timeout=5).raise_for_status()
+
+    def script_faults(self, *faults):
+        """The next faultable requests fail so: ``{"kind": "timeout", "after": True}``."""
+        response = requests.post(f"{self.url}/_sim/faults", json={"next": list(faults)}, timeout=5)
+        response.raise_for_status()
 
     def stats(self):
         return requests.get(f"{self.url}/_sim/stats", timeout=5).json()
@@ -111,12 +117,27 @@ class CarrierCommon(LogisticsCommon):
         picking.carrier_id = self.carrier
         return picking
 
-    def _run_jobs(self, trap, rounds=80):
-        """Run queued jobs (and those they queue) until none is left."""
+    def _perform_round(self, trap, jobs=()):
+        """Perform ``jobs`` and those queued meanwhile once each, as the job runner
+        would; returns the jobs queue_job would postpone (``RetryableJobError``)."""
+        jobs = list(jobs) + trap.enqueued_jobs
+        trap.enqueued_jobs = []
+        postponed = []
+        for job in jobs:
+            # every job of an endpoint on its channel, with what queue_job can store
+            self.assertEqual(job.channel, self.endpoint.channel_name, job)
+            self.assertTrue(job.eta is None or isinstance(job.eta, datetime), job.eta)
+            try:
+                job.perform()
+            except RetryableJobError as exc:
+                self.assertGreaterEqual(exc.seconds, 1, "a delay queue_job honours")
+                postponed.append(job)
+        return postponed
+
+    def _run_jobs(self, trap, jobs=(), rounds=80):
+        """Run queued jobs (those they queue, and their retries) until none is left."""
         for _round in range(rounds):
-            if not trap.enqueued_jobs:
+            jobs = self._perform_round(trap, jobs)
+            if not jobs and not trap.enqueued_jobs:
                 return
-            for job in trap.enqueued_jobs:  # what queue_job can store (not a float)
-                self.assertTrue(job.eta is None or isinstance(job.eta, datetime), job.eta)
-            trap.perform_enqueued_jobs()
         self.fail("jobs kept queuing more jobs")

@@ -88,18 +88,26 @@ class TestRestBooking(CarrierCommon, TransactionCase):
         with trap_jobs() as trap:
             for picking in pickings:
                 self._validate(picking)
-            trap.perform_enqueued_jobs()  # one round: every booking hits the outage
+            jobs = self._perform_round(trap)  # one round: every booking hits the outage
+            self.assertEqual(len(jobs), 3, "each job is postponed by queue_job")
             self.assertEqual(set(pickings.mapped("logistics_booking_state")), {"waiting_carrier"})
             self.assertEqual(self.endpoint.circuit_state, "open")
             self.assertIn("circuit open", pickings[2].logistics_booking_error)
+            self.assertEqual(pickings.mapped("logistics_booking_attempts"), [1, 1, 0])
             self.assertEqual(self.sim.stats()["bookings"], 0)
-            trap.perform_enqueued_jobs()  # still inside the cooldown: nobody calls
+            calls = self.sim.stats()["requests"]
+            jobs = self._perform_round(trap, jobs)  # still inside the cooldown: nobody calls
+            self.assertEqual(len(jobs), 3)
+            self.assertEqual(self.sim.stats()["requests"], calls)
             self.assertEqual(self.endpoint.circuit_state, "open")
+            # waiting for an open circuit is not an attempt (queue_job's retries neither)
+            self.assertEqual(pickings.mapped("logistics_booking_attempts"), [1, 1, 0])
+            self.assertEqual([job.retry for job in jobs], [1, 1, 0])
             # The carrier is back and the cooldown has passed.
             self.sim.config(outage=False)
             self.endpoint.circuit_opened_at = fields.Datetime.now() - timedelta(minutes=5)
             self.endpoint.flush_recordset()
-            self._run_jobs(trap)
+            self._run_jobs(trap, jobs)
         self.assertEqual(set(pickings.mapped("logistics_booking_state")), {"booked"})
         self.assertEqual(self.endpoint.circuit_state, "closed")
         self.assertEqual(
