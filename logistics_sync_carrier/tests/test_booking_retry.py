@@ -45,7 +45,8 @@ class TestLostAnswers(CarrierCommon, TransactionCase):
         """Make the simulator's next booking request fault with ``kind`` (after
         storing the booking when ``after``), through its control API."""
         self.sim.reset()
-        self.sim.config(timeout_sleep=3)  # longer than the client's 2 s timeout
+        # Longer than the client's timeout, which Odoo's test mode raises to 10 s.
+        self.sim.config(timeout_sleep=10.5)
         self.sim.script_faults({"kind": kind, "after": after})
 
     def _validated_by_clerk(self, trap):
