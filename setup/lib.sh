@@ -238,6 +238,16 @@ SQL
 
 ls_stop_postgres() {
     if [ "$LS_STARTED_PG" = 1 ]; then
+        # Another setup/run or setup/test may have reused the cluster since we started
+        # it: leave it running while anybody else is connected.
+        local others
+        others="$(_as_pg "$LS_PG_BINDIR/psql" -h "$LS_PGDATA" -p "$LS_DB_PORT" -U postgres -d postgres -qAtX \
+            -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()" 2>/dev/null || echo 0)"
+        if [ "${others:-0}" -gt 0 ]; then
+            log "PostgreSQL left running: $others other connection(s) use it"
+            LS_STARTED_PG=0
+            return 0
+        fi
         log "Stopping PostgreSQL"
         _as_pg "$LS_PG_BINDIR/pg_ctl" -D "$LS_PGDATA" -m fast -w stop >/dev/null 2>&1 || true
         LS_STARTED_PG=0
