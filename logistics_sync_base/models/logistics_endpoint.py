@@ -218,6 +218,8 @@ class LogisticsEndpoint(models.Model):
         )
         endpoints = self.browse([endpoint.id for (endpoint,) in stale])
         endpoints._enqueue_processing()
+        # the rate limit's rows that left the window (every minute keeps the table small)
+        self.env["logistics.rate.hit"]._gc_hits()
         self.env["ir.cron"]._notify_progress(done=len(endpoints), remaining=0)
         return endpoints
 

@@ -1,16 +1,15 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """The endpoints' rate limit, shared by every Odoo worker and host.
 
-A sliding log: one row per admitted request, kept for 60 seconds.  A request is
-admitted when fewer than the limit were admitted in the last 60 seconds, so no
-60-second span ever admits more than the limit, whichever worker or host answers.
-
-Each check is a short transaction of its own, serialised per endpoint by an
-advisory lock and run at READ COMMITTED so that it sees the checks committed
-while it waited; the webhook's own transaction never holds anything of it, so
-concurrent requests do not queue behind each other's work, and a request rolled
-back later still counts (it was admitted).  Endpoints without a limit never
-touch the table.
+A sliding log: one row per admitted request.  A request is admitted when fewer
+than the limit were admitted in the last 60 seconds, whichever worker or host
+answered them.  Counting and admitting is one ``INSERT ... SELECT`` in the
+request's own transaction: no extra connection, no lock on a shared row, so
+concurrent requests never wait on each other.  Requests in flight at the same
+moment do not see each other's rows yet, so a burst may pass the limit by at
+most the number of requests served at once (the workers); a request rolled back
+(503) is not counted.  Endpoints without a limit never touch the table; the
+stale-events cron removes rows that left the window.
 """
 
 from odoo import api, fields, models
@@ -39,41 +38,50 @@ class LogisticsRateHit(models.Model):
     @api.model
     def _hit(self, endpoint_id, limit):
         """Count one request of the endpoint; 0 when admitted, else seconds to wait."""
-        registry = self.env.registry
-        with registry.cursor() as cr:
-            # Odoo opens REPEATABLE READ transactions, whose snapshot would predate the
-            # lock wait; under tests the cursor shares the test's transaction instead.
-            isolation = (
-                ""
-                if registry.test_cr is not None
-                else "SET TRANSACTION ISOLATION LEVEL READ COMMITTED; "
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO logistics_rate_hit (endpoint_id, at)
+                SELECT %(endpoint)s, now() AT TIME ZONE 'UTC'
+                 WHERE (SELECT count(*) FROM (
+                            SELECT 1 FROM logistics_rate_hit
+                             WHERE endpoint_id = %(endpoint)s
+                               AND at > (now() AT TIME ZONE 'UTC') - make_interval(secs => %(window)s)
+                             LIMIT %(limit)s) AS recent
+                       ) < %(limit)s
+                RETURNING 1
+                """,
+                endpoint=endpoint_id,
+                limit=limit,
+                window=WINDOW_SECONDS,
             )
-            cr.execute(
-                SQL(
-                    isolation
-                    + """
-                    SELECT pg_advisory_xact_lock(hashtext('logistics_sync.rate_limit'), %(endpoint)s);
-                    DELETE FROM logistics_rate_hit
-                     WHERE endpoint_id = %(endpoint)s
-                       AND at <= (clock_timestamp() AT TIME ZONE 'UTC') - make_interval(secs => %(window)s);
-                    WITH recent AS (
-                        SELECT count(*) AS n, min(at) AS oldest
-                          FROM logistics_rate_hit WHERE endpoint_id = %(endpoint)s
-                    ), admitted AS (
-                        INSERT INTO logistics_rate_hit (endpoint_id, at)
-                        SELECT %(endpoint)s, clock_timestamp() AT TIME ZONE 'UTC'
-                          FROM recent WHERE n < %(limit)s
-                        RETURNING 1
-                    )
-                    SELECT (SELECT count(*) FROM admitted),
-                           ceil(EXTRACT(EPOCH FROM (SELECT oldest FROM recent)
-                                + make_interval(secs => %(window)s)
-                                - (clock_timestamp() AT TIME ZONE 'UTC')))
-                    """,
-                    endpoint=endpoint_id,
-                    limit=limit,
-                    window=WINDOW_SECONDS,
-                )
+        )
+        if cr.fetchone():
+            return 0
+        cr.execute(
+            SQL(
+                """
+                SELECT ceil(EXTRACT(EPOCH FROM min(at) + make_interval(secs => %(window)s)
+                                    - (now() AT TIME ZONE 'UTC')))
+                  FROM logistics_rate_hit
+                 WHERE endpoint_id = %(endpoint)s
+                   AND at > (now() AT TIME ZONE 'UTC') - make_interval(secs => %(window)s)
+                """,
+                endpoint=endpoint_id,
+                window=WINDOW_SECONDS,
             )
-            admitted, wait = cr.fetchone()
-        return 0 if admitted else max(1, int(wait or 1))
+        )
+        wait = cr.fetchone()[0]
+        return max(1, int(wait or 1))
+
+    @api.model
+    def _gc_hits(self):
+        """Rows that left the window no longer count."""
+        self.env.cr.execute(
+            SQL(
+                "DELETE FROM logistics_rate_hit"
+                " WHERE at < (now() AT TIME ZONE 'UTC') - make_interval(secs => %s)",
+                2 * WINDOW_SECONDS,
+            )
+        )
