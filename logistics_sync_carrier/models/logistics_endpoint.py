@@ -241,15 +241,26 @@ class LogisticsEndpoint(models.Model):
     # ---------------------------------------------------------------- polling
     @api.model
     def _cron_poll_tracking(self):
-        """Fallback for carriers without webhooks: batched, rate-limited polling."""
+        """Fallback for carriers without webhooks: one polling job per endpoint, on its
+        channel (a job still pending from the last run is not queued twice)."""
         endpoints = self.search(
             [("kind", "=", "carrier"), ("tracking_mode", "=", "poll"), ("active", "=", True)]
         )
-        total = 0
         for endpoint in endpoints:
-            total += endpoint.with_company(endpoint.company_id)._poll_tracking()
+            endpoint.with_delay(
+                channel=endpoint.channel_name,
+                identity_key=f"logistics_sync-poll-{endpoint.id}",
+                description=f"Logistics Sync: poll tracking of {endpoint.code}",
+            )._job_poll_tracking()
         self.env["ir.cron"]._notify_progress(done=len(endpoints), remaining=0)
-        return total
+        return endpoints
+
+    def _job_poll_tracking(self):
+        """Batched, rate-limited polling of one endpoint.  A carrier that fails is
+        counted by the circuit breaker and asked again at the next cron run."""
+        self.ensure_one()
+        accepted = self.with_company(self.company_id)._poll_tracking()
+        return f"{accepted} events accepted"
 
     def _poll_tracking(self):
         """Ask the carrier for the events of open shipments; returns events accepted."""

@@ -71,14 +71,18 @@ class TestPollingAndSafety(CarrierCommon, TransactionCase):
             self.sim.advance(picking.logistics_carrier_shipment_id)
             self.sim.advance(picking.logistics_carrier_shipment_id)
         before = self.sim.stats()["requests"]
-        with trap_jobs():
-            accepted = self.env["logistics.endpoint"]._cron_poll_tracking()
-        self.assertEqual(accepted, 6)
-        self.assertEqual(self.sim.stats()["requests"] - before, 2, "3 numbers in batches of 2")
-        with trap_jobs():
-            self.assertEqual(
-                self.env["logistics.endpoint"]._cron_poll_tracking(), 0, "no duplicates"
-            )
+        for expected in ("6 events accepted", "0 events accepted"):  # no duplicates
+            with trap_jobs() as trap:
+                endpoints = self.env["logistics.endpoint"]._cron_poll_tracking()
+                self.assertEqual(endpoints, self.endpoint)
+                [job] = trap.enqueued_jobs  # the cron fans out, one job per endpoint
+                self.assertEqual(job.channel, self.endpoint.channel_name)
+                self.assertEqual(job.method_name, "_job_poll_tracking")
+                self.assertEqual(job.perform(), expected)
+            if expected.startswith("6"):
+                self.assertEqual(
+                    self.sim.stats()["requests"] - before, 2, "3 numbers in batches of 2"
+                )
         self._process_pending()
         self.assertEqual(set(pickings.mapped("logistics_milestone")), {"in_transit"})
 
