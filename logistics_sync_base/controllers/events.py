@@ -19,7 +19,6 @@ from ..lib.signature import SignatureError
 
 _logger = logging.getLogger(__name__)
 
-DEFAULT_MAX_BATCH = 500
 LOCK_TIMEOUT = 2.0  # seconds
 
 
@@ -100,11 +99,7 @@ class LogisticsEventsController(http.Controller):
                 "invalid_payload",
                 "Body must be one event object or a non-empty array of event objects.",
             )
-        max_batch = int(
-            request.env["ir.config_parameter"]
-            .sudo()
-            .get_param("logistics_sync.max_batch_size", DEFAULT_MAX_BATCH)
-        )
+        max_batch = hook.max_batch
         if len(items) > max_batch:
             return _batch_too_large(max_batch, len(items))
         # A mapped body may carry many events (an events path): ``originals`` holds the

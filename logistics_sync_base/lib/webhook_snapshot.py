@@ -28,6 +28,7 @@ class WebhookSnapshot:
     networks: tuple
     rate_limit: int
     max_bytes: int
+    max_batch: int = 500
     signature: signature.SignatureConfig
     inbound_format: str
     mapping: mapping_lib.Mapping | None = None

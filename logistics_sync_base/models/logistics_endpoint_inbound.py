@@ -11,6 +11,8 @@ from ..lib import mapping, presets, signature, timeparse
 from ..lib.webhook_snapshot import WebhookSnapshot
 from odoo.addons.base.models.res_partner import _tz_get
 
+DEFAULT_MAX_BATCH = 500
+
 # The fields the webhook needs on every request, cached per worker (see
 # ``_webhook_snapshot``); a write to any of them clears the cache everywhere.
 WEBHOOK_FIELDS = frozenset(
@@ -267,6 +269,12 @@ class LogisticsEndpoint(models.Model):
             networks=tuple(endpoint._allowed_networks()),
             rate_limit=endpoint.rate_limit_per_minute,
             max_bytes=endpoint.max_body_kb * 1024,
+            # the setting is read here, not per request (writing it clears this cache)
+            max_batch=int(
+                self.env["ir.config_parameter"]
+                .sudo()
+                .get_param("logistics_sync.max_batch_size", DEFAULT_MAX_BATCH)
+            ),
             signature=endpoint._signature_config(),
             inbound_format=endpoint.inbound_format,
             mapping=compiled,
