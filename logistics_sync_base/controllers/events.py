@@ -69,7 +69,8 @@ class LogisticsEventsController(http.Controller):
             _logger.info("Webhook for endpoint %s refused: %s", hook.code, exc)
             return _error(401, "invalid_signature", f"Signature refused: {exc}.")
         # Counted after the signature: unsigned requests cannot use up a sender's budget.
-        # (shared by every worker and host: one short statement of its own)
+        # (shared by every worker and host: one statement in this transaction; sudo:
+        # the counter table is technical, no user reads it, the endpoint is signed)
         wait = (
             request.env["logistics.rate.hit"].sudo()._hit(hook.id, hook.rate_limit)
             if hook.rate_limit > 0
@@ -129,6 +130,8 @@ class LogisticsEventsController(http.Controller):
             )
         # Never keep a sender waiting on a lock: past LOCK_TIMEOUT the transaction
         # fails, Odoo retries it, and a conflict that survives answers 503 (ir_http.py).
+        # sudo: the sender is authenticated by the signature, not an Odoo user; events
+        # are stored on the endpoint's company only.
         try:
             status, body = (
                 request.env["logistics.event"]

@@ -99,6 +99,7 @@ class LogisticsEndpoint(models.Model):
 
     @api.depends("code")
     def _compute_webhook_url(self):
+        # sudo: the public base URL, shown to whoever may read the endpoint
         base = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
         for endpoint in self:
             endpoint.webhook_url = (
@@ -135,6 +136,7 @@ class LogisticsEndpoint(models.Model):
     def _runner_channels(self):
         """The queue_job runner ``channels`` setting for all active endpoints."""
         parts = ["root:4", f"{CHANNEL_ROOT}:2"]
+        # sudo: the runner's configuration covers every company's endpoints
         for endpoint in self.sudo().search([]):
             parts.append(f"{endpoint.channel_name}:{endpoint.channel_capacity}")
         return ",".join(parts)

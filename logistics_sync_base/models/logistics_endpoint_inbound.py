@@ -163,6 +163,7 @@ class LogisticsEndpoint(models.Model):
     ]
 
     def _compute_has_previous_secret(self):
+        # sudo: only whether a previous secret exists is shown, never the secret
         for endpoint, secret in zip(
             self, self.sudo().mapped("previous_signing_secret"), strict=False
         ):
@@ -238,17 +239,20 @@ class LogisticsEndpoint(models.Model):
     @api.model
     @tools.ormcache()
     def _webhook_codes(self):
+        # sudo: the webhook has no Odoo user; codes are public (they are in the URL)
         endpoints = self.sudo().with_context(active_test=True).search_read([], ["code"])
         return {endpoint["code"]: endpoint["id"] for endpoint in endpoints}
 
     @api.model
     @tools.ormcache("endpoint_id")
     def _webhook_snapshot_by_id(self, endpoint_id):
+        # sudo: the snapshot holds the secrets the signature check needs; it never
+        # leaves the worker (no endpoint returns it, its repr hides the secrets)
         return self.sudo().browse(endpoint_id)._snapshot()
 
     def _snapshot(self):
         self.ensure_one()
-        endpoint = self.sudo()
+        endpoint = self.sudo()  # see _webhook_snapshot_by_id
         values = endpoint.read(["signing_secret", "previous_signing_secret"])[0]
         compiled = None
         if endpoint.inbound_format == "mapped":
