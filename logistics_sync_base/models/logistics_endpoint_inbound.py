@@ -273,7 +273,8 @@ class LogisticsEndpoint(models.Model):
             networks=tuple(endpoint._allowed_networks()),
             rate_limit=endpoint.rate_limit_per_minute,
             max_bytes=endpoint.max_body_kb * 1024,
-            # the setting is read here, not per request (writing it clears this cache)
+            # the setting is read here, not per request (writing it clears this cache);
+            # sudo: a technical setting, read for the webhook, which has no user
             max_batch=int(
                 self.env["ir.config_parameter"]
                 .sudo()
@@ -353,6 +354,7 @@ class LogisticsEndpoint(models.Model):
 
     def action_clear_previous_secret(self):
         self.ensure_one()
+        # sudo: the field is for system admins only; clearing it reveals nothing
         self.sudo().previous_signing_secret = False
         self.message_post(body=self.env._("Previous signing secret removed."))
 

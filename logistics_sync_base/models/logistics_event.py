@@ -177,7 +177,7 @@ class LogisticsEvent(models.Model):
         todo = self.filtered(lambda e: e.state in ("dead", "failed", "waiting", "discarded"))
         now = fields.Datetime.now()
         for event in todo:
-            event.sudo().write(
+            event._set_processing(
                 {
                     "state": "received",
                     "attempts": 0,
@@ -190,6 +190,8 @@ class LogisticsEvent(models.Model):
             )
             event.message_post(body=self.env._("Replayed by %(user)s.", user=self.env.user.name))
         if todo:
+            # sudo: the job is pipeline work (it moves the processing state), queued
+            # for events the manager may replay (checked above)
             todo.sudo()._enqueue_process("Logistics Sync: replay events")
         skipped = len(self) - len(todo)
         return {
@@ -220,7 +222,7 @@ class LogisticsEvent(models.Model):
         self.env["logistics.endpoint"].check_access("write")
         todo = self.filtered(lambda e: e.state in ("dead", "failed", "waiting"))
         now = fields.Datetime.now()
-        todo.sudo().write(
+        todo._set_processing(
             {
                 "state": "discarded",
                 "discarded_by_id": self.env.uid,
