@@ -1,2 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-"""Plain Python pieces the adapters of every addon share (no ORM): ``http``."""
+"""Plain Python pieces the adapters of every addon share (no ORM): ``http``
+(pinned sessions, redirects, failure kinds) and ``errors`` (transient or permanent)."""
+
+from .errors import OutboundError, PermanentOutboundError, TransientOutboundError
+
+__all__ = ["OutboundError", "PermanentOutboundError", "TransientOutboundError"]

@@ -1,5 +1,6 @@
 """Retry delays: exponential backoff with full jitter."""
 
+import math
 import random
 
 
@@ -23,3 +24,19 @@ def retry_after_seconds(header_value, default=None, cap=3600):
     except ValueError:
         return default
     return max(0, min(seconds, cap))
+
+
+MAX_WAIT_SECONDS = 900
+
+
+def retry_delay(attempt, retry_after=None, base=30, cap=MAX_WAIT_SECONDS, rng=random.random):
+    """Whole seconds before the next try of an outbound call (at least 1).
+
+    The other side's ``Retry-After`` when it gave one (it knows best; capped),
+    else ``backoff_seconds`` (exponential with jitter) for retry ``attempt``.
+    """
+    if retry_after is not None:
+        seconds = min(float(retry_after), cap)
+    else:
+        seconds = backoff_seconds(attempt, base=base or 30, cap=cap, rng=rng)
+    return max(1, math.ceil(seconds))

@@ -1,9 +1,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """The endpoint's outbound side: where and how Odoo calls the external system
-(the carrier and TMS addons build their clients from these fields)."""
+(the carrier and TMS addons build their clients from these fields), checked
+against SSRF when saved (``lib/urlsafety.py``) and again by the pinned session
+of every call (``adapters/http.py``)."""
 
-from odoo import fields, models
-from odoo.exceptions import AccessError
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, ValidationError
+
+from ..lib.urlsafety import UnsafeURLError, check_url
 
 OUTBOUND_FIELDS = frozenset({"base_url", "oauth_token_url", "auth_type", "api_key_header"})
 
@@ -49,3 +53,24 @@ class LogisticsEndpoint(models.Model):
                 )
             )
         return super().write(vals)
+
+    # ------------------------------------------------------------------ SSRF
+    def _allow_http_loopback(self):
+        """The developer setting: http on loopback allowed (for simulators)."""
+        return self.env["ir.config_parameter"].sudo().get_param(
+            "logistics_sync.allow_http_loopback"
+        ) in ("True", "1", "true")
+
+    @api.constrains("base_url", "oauth_token_url")
+    def _check_outbound_urls(self):
+        allow = self._allow_http_loopback()
+        for endpoint in self:
+            for url in (endpoint.base_url, endpoint.oauth_token_url):
+                if not url:
+                    continue
+                try:
+                    check_url(url, allow_http_loopback=allow)
+                except UnsafeURLError as exc:
+                    raise ValidationError(
+                        self.env._("Endpoint %(name)s: %(reason)s", name=endpoint.name, reason=exc)
+                    ) from None

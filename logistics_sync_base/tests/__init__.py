@@ -6,6 +6,7 @@ from . import (
     test_lib,
     test_mapping,
     test_mapping_lib,
+    test_outbound,
     test_presets,
     test_processing,
     test_security,

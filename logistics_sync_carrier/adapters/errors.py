@@ -7,26 +7,25 @@
   other 4xx, an answer that is not what was promised, a SOAP fault of the
   client, XML with a DTD or entities, a URL refused by the SSRF check).
 
-Messages are safe to show: the adapters scrub secrets out of them.
+They are the base's outbound errors (``logistics_sync_base/adapters/errors.py``),
+so the endpoint's outbound helpers sort them like any adapter's.  Messages are
+safe to show: the adapters scrub secrets out of them.
 """
 
+from ...logistics_sync_base.adapters.errors import (
+    OutboundError,
+    PermanentOutboundError,
+    TransientOutboundError,
+)
 
-class CarrierError(Exception):
+
+class CarrierError(OutboundError):
     """A carrier call failed; ``message`` is safe to show (no secrets)."""
 
-    def __init__(self, message, status_code=None):
-        super().__init__(message)
-        self.message = message
-        self.status_code = status_code
 
-
-class TransientCarrierError(CarrierError):
+class TransientCarrierError(CarrierError, TransientOutboundError):
     """Try again later; ``retry_after`` (seconds) when the carrier said when."""
 
-    def __init__(self, message, status_code=None, retry_after=None):
-        super().__init__(message, status_code)
-        self.retry_after = retry_after
 
-
-class PermanentCarrierError(CarrierError):
+class PermanentCarrierError(CarrierError, PermanentOutboundError):
     """Trying again with the same request and settings will not help."""

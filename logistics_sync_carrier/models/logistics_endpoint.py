@@ -1,14 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import logging
-from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL, file_path
+from odoo.tools import file_path
 
 from ..adapters import CarrierAuth, CarrierError, client_for
 from odoo.addons.logistics_sync_base.lib import canonical
-from odoo.addons.logistics_sync_base.lib.urlsafety import UnsafeURLError, check_url
 
 _logger = logging.getLogger(__name__)
 
@@ -22,31 +20,6 @@ class LogisticsEndpoint(models.Model):
         [("rest", "REST / JSON"), ("soap", "SOAP")], default="rest", required=True
     )
     carrier_service = fields.Char(default="standard", help="Service level sent with bookings.")
-    http_timeout = fields.Float(
-        string="Timeout (s)", default=10.0, help="Connect and read timeout of every call."
-    )
-    circuit_threshold = fields.Integer(
-        default=5, help="Consecutive failed calls after which the circuit opens."
-    )
-    circuit_cooldown = fields.Integer(
-        string="Cooldown (s)",
-        default=60,
-        help="Seconds the circuit stays open before one probe call is let through.",
-    )
-    circuit_state = fields.Selection(
-        [
-            ("closed", "Closed (calls flow)"),
-            ("open", "Open (carrier down)"),
-            ("half_open", "Half-open (probing)"),
-        ],
-        default="closed",
-        required=True,
-        readonly=True,
-        copy=False,
-    )
-    circuit_failures = fields.Integer(readonly=True, copy=False)
-    circuit_opened_at = fields.Datetime(readonly=True, copy=False)
-    circuit_last_error = fields.Char(readonly=True, copy=False)
     tracking_mode = fields.Selection(
         [("webhook", "The carrier pushes webhooks"), ("poll", "Odoo polls the carrier")],
         default="webhook",
@@ -57,15 +30,6 @@ class LogisticsEndpoint(models.Model):
         default=10, help="Polling requests per cron run at most (the carrier's rate limit)."
     )
     booking_waiting_count = fields.Integer(compute="_compute_booking_waiting_count")
-
-    _sql_constraints = [
-        (
-            "circuit_threshold_positive",
-            "CHECK(circuit_threshold >= 1)",
-            "The circuit threshold must be at least 1.",
-        ),
-        ("http_timeout_positive", "CHECK(http_timeout > 0)", "The timeout must be positive."),
-    ]
 
     def _compute_booking_waiting_count(self):
         counts = dict(
@@ -84,26 +48,6 @@ class LogisticsEndpoint(models.Model):
             per_endpoint[key] = per_endpoint.get(key, 0) + count
         for endpoint in self:
             endpoint.booking_waiting_count = per_endpoint.get(endpoint.id, 0)
-
-    # ------------------------------------------------------------------ SSRF
-    def _allow_http_loopback(self):
-        return self.env["ir.config_parameter"].sudo().get_param(
-            "logistics_sync.allow_http_loopback"
-        ) in ("True", "1", "true")
-
-    @api.constrains("base_url", "oauth_token_url")
-    def _check_outbound_urls(self):
-        allow = self._allow_http_loopback()
-        for endpoint in self:
-            for url in (endpoint.base_url, endpoint.oauth_token_url):
-                if not url:
-                    continue
-                try:
-                    check_url(url, allow_http_loopback=allow)
-                except UnsafeURLError as exc:
-                    raise ValidationError(
-                        self.env._("Endpoint %(name)s: %(reason)s", name=endpoint.name, reason=exc)
-                    ) from None
 
     # --------------------------------------------------------------- clients
     def _carrier_auth(self):
@@ -147,96 +91,6 @@ class LogisticsEndpoint(models.Model):
         if self.carrier_protocol == "soap":
             kwargs["wsdl_path"] = file_path(SIM_WSDL)
         return client_for(self.carrier_protocol, **kwargs)
-
-    # -------------------------------------------------------- circuit breaker
-    # The circuit lives on the endpoint row and changes in transactions of its own:
-    # a job that rolls back still counts its failure, and every worker reads the
-    # latest state (not its job's snapshot).
-    def _circuit_allows(self):
-        """``(True, 0)`` when a call may go out, else ``(False, seconds to wait)``.
-
-        Open -> after the cooldown, one caller moves it to half-open and probes.
-        """
-        self.ensure_one()
-        if self.circuit_state == "closed":
-            # The common case costs no transaction of its own.  The value comes from
-            # this job's snapshot: at worst one call goes out just after another
-            # worker opened the circuit, and its outcome is counted.
-            return True, 0
-        return self._circuit_transition("check")
-
-    def _circuit_record(self, ok, error=None):
-        """Count a call's outcome."""
-        self.ensure_one()
-        if ok and self.circuit_state == "closed" and not self.circuit_failures:
-            return  # nothing to reset (the common case, no transaction of its own)
-        self._circuit_transition("success" if ok else "failure", error)
-
-    def _circuit_transition(self, what, error=None):
-        now = fields.Datetime.now()
-        result = (True, 0)
-        # FOR NO KEY UPDATE, not FOR UPDATE: the caller's own transaction may hold a
-        # key-share lock on this row (it inserted events referencing the endpoint),
-        # and FOR UPDATE would then wait for it forever.
-        with self.env.registry.cursor() as cr:
-            cr.execute(
-                SQL(
-                    "SELECT circuit_state, circuit_failures, circuit_opened_at, circuit_threshold,"
-                    " circuit_cooldown FROM logistics_endpoint WHERE id = %s FOR NO KEY UPDATE",
-                    self.id,
-                )
-            )
-            state, failures, opened_at, threshold, cooldown = cr.fetchone()
-            failures, values = failures or 0, {}
-            if what == "check" and state in ("open", "half_open"):
-                # open: wait for the cooldown, then this caller probes (half-open);
-                # half-open: a probe is out; if it never reported back within the
-                # cooldown (its worker died), this caller probes again.
-                reopen = (opened_at or now) + timedelta(seconds=cooldown or 0)
-                if now < reopen:
-                    wait = (
-                        (reopen - now).total_seconds() if state == "open" else (cooldown or 4) / 4
-                    )
-                    result = (False, max(1, int(wait)))
-                else:
-                    values = {"circuit_state": "half_open", "circuit_opened_at": now}
-            elif what == "success":
-                if state != "closed" or failures:
-                    values = {
-                        "circuit_state": "closed",
-                        "circuit_failures": 0,
-                        "circuit_opened_at": False,
-                    }
-            else:
-                values = {
-                    "circuit_failures": failures + 1,
-                    "circuit_last_error": str(error or "")[:250],
-                }
-                if state == "half_open" or failures + 1 >= (threshold or 1):
-                    values.update(circuit_state="open", circuit_opened_at=now)
-            if values:
-                record = self.env(cr=cr, su=True)[self._name].browse(self.id)
-                record.write(values)
-                new_state = values.get("circuit_state", state)
-                if new_state != state:
-                    log = _logger.warning if new_state == "open" else _logger.info
-                    log("Carrier endpoint %s: circuit %s -> %s", self.code, state, new_state)
-                    record.message_post(
-                        body=self.env._(
-                            "Circuit %(old)s -> %(new)s. %(error)s",
-                            old=state,
-                            new=new_state,
-                            error=values.get("circuit_last_error") or "",
-                        )
-                    )
-        self.invalidate_recordset(
-            ["circuit_state", "circuit_failures", "circuit_opened_at", "circuit_last_error"]
-        )
-        return result
-
-    def action_reset_circuit(self):
-        for endpoint in self:
-            endpoint._circuit_transition("success")
 
     # ---------------------------------------------------------------- polling
     @api.model

@@ -36,12 +36,10 @@ from odoo.addons.logistics_sync_base.lib.locks import (
     SnapshotConflict,
     locking,
 )
-from odoo.addons.logistics_sync_base.lib.retry import backoff_seconds
+from odoo.addons.logistics_sync_base.lib.retry import retry_delay
 from odoo.addons.queue_job.exception import FailedJobError, RetryableJobError
 
 _logger = logging.getLogger(__name__)
-
-MAX_WAIT_SECONDS = 900
 
 
 class CarrierUnavailable(Exception):
@@ -192,11 +190,9 @@ class StockPicking(models.Model):
         except CarrierUnavailable as exc:
             self._logistics_booking_later(endpoint, exc.seconds, exc.message, count=False)
         except TransientCarrierError as exc:
-            endpoint._circuit_record(False, exc)
-            delay = exc.retry_after or backoff_seconds(
-                self.logistics_booking_attempts + 1, base=endpoint.retry_base_seconds or 30
-            )
-            self._logistics_booking_later(endpoint, min(delay, MAX_WAIT_SECONDS), exc.message)
+            # counted on the circuit; the carrier's Retry-After or backoff with jitter
+            delay = endpoint._outbound_retry_seconds(exc, self.logistics_booking_attempts + 1)
+            self._logistics_booking_later(endpoint, delay, exc.message)
         except PermanentCarrierError as exc:
             endpoint._circuit_record(True)  # the carrier answered: it is up
             self.env.invalidate_all()
@@ -205,12 +201,10 @@ class StockPicking(models.Model):
             raise  # queue_job postpones concurrency errors itself
         except Exception as exc:  # noqa: BLE001 - our own code failed: retried, then failed
             _logger.warning("Booking %s failed: %s", self.name, exc.__class__.__name__)
-            delay = backoff_seconds(
+            delay = retry_delay(
                 self.logistics_booking_attempts + 1, base=endpoint.retry_base_seconds or 30
             )
-            self._logistics_booking_later(
-                endpoint, min(delay, MAX_WAIT_SECONDS), f"{exc.__class__.__name__}: {exc}"
-            )
+            self._logistics_booking_later(endpoint, delay, f"{exc.__class__.__name__}: {exc}")
 
     def _logistics_book(self, endpoint):
         # Serialise with another booking job of the same transfer (a retry, a crash
