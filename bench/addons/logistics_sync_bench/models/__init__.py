@@ -1,1 +1,1 @@
-from . import logistics_sync_bench_row
+from . import logistics_sync_bench_row, logistics_sync_bench_tms

@@ -1,0 +1,114 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""bench/tms: public (RPC) wrappers around the TMS release hooks of
+logistics_sync_tms (TMS_API.md, "Bench hooks").  Needs logistics_sync_tms in the
+benchmark database; the bench addon itself depends on base only."""
+
+from odoo import api, fields, models
+
+BENCH_CODE = "bench-tms"
+
+
+class LogisticsSyncBenchRow(models.Model):
+    _inherit = "logistics.sync.bench.row"
+
+    def _bench_tms_endpoint(self):
+        return (
+            self.env["logistics.endpoint"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("code", "=", BENCH_CODE)], limit=1)
+        )
+
+    @api.model
+    def bench_tms_setup(self, sim_url, token, capacity=2, batch_size=200):
+        """The bench TMS endpoint on the simulator, in batch mode (nothing is
+        released while the transfers are made), and a routing rule sending every
+        outgoing transfer of the main warehouse to it."""
+        self.env["ir.config_parameter"].sudo().set_param(
+            "logistics_sync.allow_http_loopback", "True"
+        )
+        values = {
+            "name": "Bench TMS (simulator)",
+            "kind": "tms",
+            "base_url": sim_url,
+            "auth_type": "bearer",
+            "auth_token": token,
+            "http_timeout": 10,
+            "channel_capacity": capacity,
+            "tms_trigger": "batch",
+            "tms_batch_size": batch_size,
+            "active": True,
+        }
+        endpoint = self._bench_tms_endpoint()
+        if endpoint:
+            endpoint.write(values)
+            endpoint.action_reset_circuit()
+        else:
+            endpoint = self.env["logistics.endpoint"].sudo().create(dict(values, code=BENCH_CODE))
+        warehouse = self.env["stock.warehouse"].search([], limit=1)
+        Route = self.env["logistics.tms.route"].sudo().with_context(active_test=False)
+        Route.search([("endpoint_id", "=", endpoint.id)]).unlink()
+        Route.create({"endpoint_id": endpoint.id, "warehouse_id": warehouse.id, "sequence": 1})
+        return {"channel": endpoint.channel_name, "endpoint_id": endpoint.id}
+
+    @api.model
+    def bench_tms_make_pickings(self, count):
+        """``count`` confirmed outgoing transfers with weight and a full address."""
+        warehouse = self.env["stock.warehouse"].search([], limit=1)
+        customers = self.env.ref("stock.stock_location_customers")
+        product = self.env["product.product"].create(
+            {"name": "Bench pallet", "weight": 12.5, "is_storable": True}
+        )
+        partner = self.env["res.partner"].create(
+            {
+                "name": "Bench consignee",
+                "street": "1 rue de la Paix",
+                "city": "Lyon",
+                "zip": "69001",
+                "country_id": self.env.ref("base.fr").id,
+            }
+        )
+        pickings = self.env["stock.picking"].create(
+            [
+                {
+                    "picking_type_id": warehouse.out_type_id.id,
+                    "partner_id": partner.id,
+                    "location_id": warehouse.lot_stock_id.id,
+                    "location_dest_id": customers.id,
+                    "scheduled_date": fields.Datetime.now(),
+                    "move_ids": [
+                        fields.Command.create(
+                            {
+                                "name": product.name,
+                                "product_id": product.id,
+                                "product_uom_qty": 2,
+                                "location_id": warehouse.lot_stock_id.id,
+                                "location_dest_id": customers.id,
+                            }
+                        )
+                    ],
+                }
+                for _index in range(count)
+            ]
+        )
+        pickings.action_confirm()
+        return pickings.ids
+
+    @api.model
+    def bench_tms_release(self, picking_ids, mode):
+        """What a trigger does, timed by the caller.
+
+        ``realtime``: the endpoint releases in real time; the transfers get their
+        releases and one job each on the endpoint's channel.  ``batch``: the
+        transfers get their releases, waiting for the window, and the window's
+        job (one call per ``tms_batch_size`` releases, chained) is queued.
+        """
+        endpoint = self._bench_tms_endpoint()
+        endpoint.tms_trigger = "ready" if mode == "realtime" else "batch"
+        pickings = self.env["stock.picking"].browse(picking_ids)
+        releases = pickings._tms_create_releases(endpoint=endpoint)
+        if mode == "batch":
+            endpoint.with_delay(
+                channel=endpoint.channel_name, description="bench TMS batch window"
+            )._job_tms_batch()
+        return len(releases)
