@@ -9,10 +9,13 @@ import requests
 from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.tests import TransactionCase, tagged
+from odoo.tools import mute_logger
 
 from ..adapters.errors import PermanentOutboundError, TransientOutboundError
 from ..lib import retry
 from odoo.addons.queue_job.exception import RetryableJobError
+
+CIRCUIT_LOG = "odoo.addons.logistics_sync_base.models.logistics_endpoint_circuit"
 
 
 def _closed_port():
@@ -47,10 +50,28 @@ class TestOutbound(TransactionCase):
         )
         cls.endpoint.flush_recordset()
 
+    def _raised(self, func, *args, **kwargs):
+        """The exception ``func`` raised, its side effects kept (``assertRaises``
+        rolls back what happened inside it: the circuit's counting, here)."""
+        try:
+            func(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - returned for the test to check
+            return exc
+        self.fail(f"{func.__name__} raised nothing")
+
     def _failed(self, exc, attempt=1):
-        with self.assertRaises(RetryableJobError) as caught:
-            self.endpoint._outbound_failed(exc, attempt)
-        return caught.exception
+        caught = self._raised(self.endpoint._outbound_failed, exc, attempt)
+        self.assertIsInstance(caught, RetryableJobError)
+        return caught
+
+    def _call(self, exc):
+        """``exc`` raised inside ``_outbound_call``; what came out of it."""
+
+        def call():
+            with self.endpoint._outbound_call(attempt=1):
+                raise exc
+
+        return self._raised(call)
 
     def test_connection_error_retries_with_backoff_and_counts(self):
         url = f"http://127.0.0.1:{_closed_port()}/"
@@ -64,6 +85,7 @@ class TestOutbound(TransactionCase):
         self.assertEqual(self.endpoint.circuit_failures, 1)
         self.assertEqual(self.endpoint.circuit_state, "closed")
 
+    @mute_logger(CIRCUIT_LOG)
     def test_retry_after_is_honoured_and_capped(self):
         caught = self._failed(TransientOutboundError("HTTP 429", 429, retry_after=7))
         self.assertEqual(caught.seconds, 7)
@@ -72,27 +94,30 @@ class TestOutbound(TransactionCase):
         self.assertEqual(self.endpoint.circuit_state, "open", "two failures: the threshold")
         self.assertEqual(self.endpoint.circuit_last_error, "HTTP 503")
 
+    @mute_logger(CIRCUIT_LOG)
     def test_permanent_error_goes_through_and_closes_counting(self):
         self._failed(TransientOutboundError("timeout"))
         self.assertEqual(self.endpoint.circuit_failures, 1)
+        self._failed(TransientOutboundError("timeout"))
+        self.assertEqual(self.endpoint.circuit_failures, 2)
+        bug = ValueError("our own bug")
+        self.assertIs(self._raised(self.endpoint._outbound_failed, bug), bug)
+        self.assertEqual(self.endpoint.circuit_failures, 2, "not an outbound failure")
         refused = PermanentOutboundError("HTTP 422: bad request", 422)
-        with self.assertRaises(PermanentOutboundError) as caught:
-            self.endpoint._outbound_failed(refused)
-        self.assertIs(caught.exception, refused)
+        self.assertIs(self._raised(self.endpoint._outbound_failed, refused), refused)
         self.assertEqual(self.endpoint.circuit_failures, 0, "it answered: the system is up")
-        with self.assertRaises(ValueError):
-            self.endpoint._outbound_failed(ValueError("our own bug"))
-        self.assertEqual(self.endpoint.circuit_failures, 0, "not an outbound failure")
+        self.assertEqual(self.endpoint.circuit_state, "closed")
 
+    @mute_logger(CIRCUIT_LOG)
     def test_open_circuit_waits_without_an_attempt_then_probes(self):
         for _i in range(2):
             self._failed(TransientOutboundError("HTTP 502", 502))
         self.assertEqual(self.endpoint.circuit_state, "open")
-        with self.assertRaises(RetryableJobError) as caught:
-            self.endpoint._outbound_guard()
-        self.assertTrue(caught.exception.ignore_retry, "waiting is not an attempt")
-        self.assertTrue(1 <= caught.exception.seconds <= 60, caught.exception.seconds)
-        self.assertIn("circuit open after 2 failures", str(caught.exception))
+        caught = self._raised(self.endpoint._outbound_guard)
+        self.assertIsInstance(caught, RetryableJobError)
+        self.assertTrue(caught.ignore_retry, "waiting is not an attempt")
+        self.assertTrue(1 <= caught.seconds <= 60, caught.seconds)
+        self.assertIn("circuit open after 2 failures", str(caught))
         # the cooldown has passed: one probe goes out, its success closes the circuit
         self.endpoint.sudo().circuit_opened_at = fields.Datetime.now() - timedelta(minutes=5)
         self.endpoint.flush_recordset()
@@ -102,15 +127,17 @@ class TestOutbound(TransactionCase):
         self.assertEqual(self.endpoint.circuit_failures, 0)
 
     def test_outbound_call_sorts_failures_and_lets_other_errors_through(self):
-        with self.assertRaises(RetryableJobError):
-            with self.endpoint._outbound_call(attempt=1):
-                raise TransientOutboundError("HTTP 500", 500)
+        self.assertIsInstance(
+            self._call(TransientOutboundError("HTTP 500", 500)), RetryableJobError
+        )
         self.assertEqual(self.endpoint.circuit_failures, 1)
-        with self.assertRaises(KeyError):
-            with self.endpoint._outbound_call(attempt=1):
-                raise KeyError("shipment_id")
+        self.assertIsInstance(self._call(KeyError("shipment_id")), KeyError)
         self.assertEqual(self.endpoint.circuit_failures, 1, "not counted either way")
+        refused = PermanentOutboundError("HTTP 409: stale_version", 409)
+        self.assertIs(self._call(refused), refused)
+        self.assertEqual(self.endpoint.circuit_failures, 0, "it answered")
 
+    @mute_logger(CIRCUIT_LOG)
     def test_reset_button_closes_the_circuit(self):
         for _i in range(2):
             self._failed(TransientOutboundError("HTTP 502", 502))

@@ -14,6 +14,7 @@ from .common import API_KEY, CarrierCommon
 from odoo.addons.queue_job.tests.common import trap_jobs
 
 QUIET = (
+    "odoo.addons.logistics_sync_base.models.logistics_endpoint_circuit",
     "odoo.addons.logistics_sync_carrier.models.logistics_endpoint",
     "odoo.addons.logistics_sync_carrier.adapters",
     "urllib3.connectionpool",

@@ -20,6 +20,7 @@ from odoo.addons.queue_job.exception import FailedJobError, RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
 
 QUIET = (
+    "odoo.addons.logistics_sync_base.models.logistics_endpoint_circuit",
     "odoo.addons.logistics_sync_carrier.models.logistics_endpoint",
     "odoo.addons.logistics_sync_carrier.models.stock_picking",
     "odoo.addons.logistics_sync_carrier.adapters",
