@@ -7,7 +7,6 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL, file_path
 
 from ..adapters import CarrierAuth, CarrierError, client_for
-from odoo.addons.logistics_sync_base.lib import canonical
 from odoo.addons.logistics_sync_base.lib.urlsafety import UnsafeURLError, check_url
 
 _logger = logging.getLogger(__name__)
@@ -302,7 +301,7 @@ class LogisticsEndpoint(models.Model):
             if not natives:
                 continue
             events, errors = self._to_canonical(natives)
-            errors = errors or canonical.validate_events(events)
+            errors = errors or self.env["logistics.event"]._validate_payloads(events)
             if errors:
                 _logger.warning(
                     "Polling %s: %s payload(s) do not fit the mapping", self.code, len(errors)
