@@ -116,7 +116,7 @@ class LogisticsEventsController(http.Controller):
         if len(events) > max_batch:
             return _batch_too_large(max_batch, len(events))
         try:
-            errors = canonical.validate_events(events)
+            errors = request.env["logistics.event"]._validate_payloads(events)
             if "\\u0000" in text:  # rare: then look for the NUL PostgreSQL cannot store
                 errors += canonical.nul_characters(items)
         except RecursionError:

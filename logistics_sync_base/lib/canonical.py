@@ -19,6 +19,32 @@ with open(SCHEMA_PATH, encoding="utf-8") as _fh:
 # (jsonschema's format checker uses it when it is installed: requirements.txt).
 _VALIDATOR = Draft202012Validator(SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
+MILESTONE = "milestone"
+_TYPED_VALIDATORS = {}  # schema path -> compiled validator (once per process)
+
+
+def _validator_for(path):
+    validator = _TYPED_VALIDATORS.get(path)
+    if validator is None:
+        with open(path, encoding="utf-8") as fh:
+            schema = json.load(fh)
+        Draft202012Validator.check_schema(schema)
+        validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        _TYPED_VALIDATORS[path] = validator
+    return validator
+
+
+def event_type(event, types=None):
+    """The declared type of an event: ``"milestone"`` unless its ``type`` names one
+    of ``types`` (a mapping type name -> JSON Schema path declared by the addons).
+
+    A ``type`` no addon declared is an unknown extra field, as it was before typed
+    events existed (the event is then a milestone event)."""
+    declared = event.get("type") if isinstance(event, dict) else None
+    if types and isinstance(declared, str) and declared in types:
+        return declared
+    return MILESTONE
+
 
 DATE_TIME_HINT = "with a UTC offset, e.g. 2026-11-26T08:00:00Z or 2026-11-26T09:00:00+01:00"
 
@@ -39,14 +65,35 @@ def _field_path(error):
     )
 
 
-def validate_events(events):
+def validate_events(events, types=None):
     """Validate a list of event objects; return a list of error dicts (empty if valid).
 
     Each error: ``{"index": i, "field": "location.country", "message": "..."}``.
+    ``types``: the typed events the database knows (type name -> JSON Schema path);
+    an event whose ``type`` names one is validated by that schema.
     """
     errors = []
     for index, event in enumerate(events):
-        for error in sorted(_VALIDATOR.iter_errors(event), key=lambda e: list(e.path)):
+        kind = event_type(event, types)
+        validator = _VALIDATOR if kind == MILESTONE else _validator_for(types[kind])
+        if (
+            kind == MILESTONE
+            and isinstance(event, dict)
+            and "milestone" not in event
+            and isinstance(event.get("type"), str)
+            and event["type"] != MILESTONE
+        ):
+            known = ", ".join(sorted({MILESTONE, *(types or ())}))
+            errors.append(
+                {
+                    "index": index,
+                    "field": "type",
+                    "message": f"unknown event type {event['type']!r}; this endpoint "
+                    f"accepts: {known}",
+                }
+            )
+            continue
+        for error in sorted(validator.iter_errors(event), key=lambda e: list(e.path)):
             message = error.message
             if error.validator == "format" and error.validator_value == "date-time":
                 message = f"{error.instance!r} is not an RFC 3339 date-time {DATE_TIME_HINT}"
@@ -98,18 +145,24 @@ def content_hash(event):
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def to_values(event):
+def to_values(event, types=None):
     """The known fields of a validated event as plain values for a logistics.event.
 
-    Unknown fields are not returned (they stay in the raw payload only).
+    Unknown fields are not returned (they stay in the raw payload only).  A typed
+    event (see ``event_type``) gives its common fields only: its own fields are read
+    from the raw payload by the addon that declared the type.  Every event gives the
+    same keys (a batch is stored by one multi-row INSERT).
     """
-    location = event.get("location") or {}
-    pod = event.get("pod") or {}
-    eta = event.get("eta")
+    kind = event_type(event, types)
+    typed = kind != MILESTONE
+    location = (not typed and event.get("location")) or {}
+    pod = (not typed and event.get("pod")) or {}
+    eta = not typed and event.get("eta")
     return {
         "external_id": event["event_id"],
         "shipment_ref": event["shipment_ref"],
-        "milestone": event["milestone"],
+        "event_type": kind,
+        "milestone": False if typed else event["milestone"],
         "occurred_at": parse_rfc3339(event["occurred_at"]),
         "sequence": event.get("sequence"),
         "tracking_ref": event.get("tracking_ref") or False,
@@ -123,5 +176,5 @@ def to_values(event):
         "location_lon": location.get("lon"),
         "eta": parse_rfc3339(eta) if eta else False,
         "pod_signed_by": pod.get("signed_by") or False,
-        "source_status": event.get("source_status") or False,
+        "source_status": (not typed and event.get("source_status")) or False,
     }

@@ -61,7 +61,17 @@ class LogisticsEvent(models.Model):
     )
     external_id = fields.Char(string="Event ID", required=True, index=True)
     shipment_ref = fields.Char(required=True, index=True)
-    milestone = fields.Selection(milestones.SELECTION, required=True, index=True)
+    event_type = fields.Selection(
+        [("milestone", "Milestone")],
+        string="Type",
+        default="milestone",
+        required=True,
+        index=True,
+        help="Milestone events move the shipment; typed events (declared by addons, "
+        "e.g. TMS answers or freight charges) carry their own data in the raw payload.",
+    )
+    # required by the milestone schema, absent from typed events
+    milestone = fields.Selection(milestones.SELECTION, index=True)
     occurred_at = fields.Datetime(required=True, index=True)
     sequence = BigInteger(string="Source sequence")
     tracking_ref = fields.Char(index="btree_not_null")

@@ -173,6 +173,21 @@ class LogisticsEvent(models.Model):
                 }
             )
             return
+        if self.event_type != "milestone":
+            # a typed event (declared by an addon): its handler does the work
+            getattr(self, f"_process_{self.event_type}")(picking, now)
+            if self.state in ("received", "failed"):
+                self._set_processing(
+                    {
+                        "state": "applied",
+                        "picking_id": picking.id,
+                        "processed_at": now,
+                        "applied_at": fields.Datetime.now(),
+                        "wait_reason": False,
+                        "wait_until": False,
+                    }
+                )
+            return
         current = picking._logistics_position()
         decision = milestones.decide(
             current,

@@ -3,6 +3,8 @@
 
 import base64
 import json
+import os
+import tempfile
 import time
 from datetime import datetime
 
@@ -100,6 +102,37 @@ class TestLib(BaseCase):
         errors = canonical.validate_events([_event(occurred_at="2026-11-26T10:00:00")])
         self.assertEqual([(e["index"], e["field"]) for e in errors], [(0, "occurred_at")])
         self.assertIn("is not an RFC 3339 date-time with a UTC offset", errors[0]["message"])
+
+    def test_typed_events_use_their_declared_schema(self):
+        schema = {
+            "type": "object",
+            "required": ["type", "event_id", "shipment_ref", "occurred_at", "amount"],
+            "properties": {"type": {"const": "charge"}, "amount": {"type": "number"}},
+        }
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+            json.dump(schema, fh)
+        self.addCleanup(os.unlink, fh.name)
+        types = {"charge": fh.name}
+        typed = {
+            "type": "charge",
+            "event_id": "c1",
+            "shipment_ref": "WH/OUT/00001",
+            "occurred_at": "2026-11-26T10:00:00Z",
+            "amount": 12.5,
+        }
+        self.assertEqual(canonical.validate_events([typed], types), [])
+        errors = canonical.validate_events([dict(typed, amount="12")], types)
+        self.assertEqual([(e["index"], e["field"]) for e in errors], [(0, "amount")])
+        # the same event where the type is not declared: refused, naming the type
+        errors = canonical.validate_events([typed])
+        self.assertEqual([e["field"] for e in errors], ["type"])
+        self.assertIn("accepts: milestone", errors[0]["message"])
+        # a batch mixing types gives rows with the same columns (one INSERT)
+        values = canonical.to_values(typed, types)
+        self.assertEqual(values["event_type"], "charge")
+        self.assertFalse(values["milestone"])
+        self.assertNotIn("amount", values)
+        self.assertEqual(set(values), set(canonical.to_values(_event(), types)))
 
     def test_to_values_drops_unknown_fields_and_converts_to_utc(self):
         values = canonical.to_values(_event(is_admin=True, picking_id=7))

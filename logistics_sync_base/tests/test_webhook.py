@@ -227,6 +227,26 @@ class TestWebhook(LogisticsCommon, HttpCase):
         )
         self.assertIn("nothing was stored", error["message"])
 
+    def test_422_unknown_event_type_names_the_type(self):
+        before = self._counts()
+        body = {
+            "type": "teleport_order",
+            "event_id": "ty-1",
+            "shipment_ref": self.picking.name,
+            "occurred_at": "2026-11-26T10:00:00Z",
+        }
+        error = self.assertError(self.post(body), 422, "invalid_events", before)
+        self.assertEqual([(d["index"], d["field"]) for d in error["details"]], [(0, "type")])
+        self.assertIn("unknown event type 'teleport_order'", error["details"][0]["message"])
+
+    def test_undeclared_type_on_a_milestone_event_is_an_extra_field(self):
+        # version 1 senders may carry a "type" of their own: it stays an extra field
+        body = event("ty-2", self.picking.name, "booked", type="carrier_scan")
+        response = self.post(body)
+        self.assertEqual(response.status_code, 202, response.text)
+        stored = self.env["logistics.event"].search([("external_id", "=", "ty-2")])
+        self.assertEqual((stored.event_type, stored.milestone), ("milestone", "booked"))
+
     def test_hostile_bodies_get_contract_answers_not_500(self):
         before = self._counts()
         # a pod that is not an object

@@ -3,7 +3,7 @@ import json
 
 from odoo import fields, models
 
-from ..lib import canonical, mapping
+from ..lib import mapping
 
 
 class LogisticsMappingTry(models.TransientModel):
@@ -52,7 +52,7 @@ class LogisticsMappingTry(models.TransientModel):
             return {"ok": False, "result": self.env._("Not JSON: %(error)s", error=exc)}
         events, errors = self._canonical_events(data)
         if not errors:
-            errors = canonical.validate_events(events)
+            errors = self.env["logistics.event"]._validate_payloads(events)
         rendered = json.dumps(events, indent=2, ensure_ascii=False, default=str)
         if errors:
             lines = [

@@ -6,7 +6,6 @@ from odoo.exceptions import ValidationError
 from odoo.tools import file_path
 
 from ..adapters import CarrierAuth, CarrierError, client_for
-from odoo.addons.logistics_sync_base.lib import canonical
 
 _logger = logging.getLogger(__name__)
 
@@ -156,7 +155,7 @@ class LogisticsEndpoint(models.Model):
             if not natives:
                 continue
             events, errors = self._to_canonical(natives)
-            errors = errors or canonical.validate_events(events)
+            errors = errors or self.env["logistics.event"]._validate_payloads(events)
             if errors:
                 _logger.warning(
                     "Polling %s: %s payload(s) do not fit the mapping", self.code, len(errors)
