@@ -53,7 +53,8 @@ class LogisticsSyncBenchRow(models.Model):
 
     @api.model
     def bench_tms_make_pickings(self, count):
-        """``count`` confirmed outgoing transfers with weight and a full address."""
+        """``count`` confirmed outgoing transfers with weight, a full address, a
+        pickup date (scheduled) and a delivery date (deadline)."""
         warehouse = self.env["stock.warehouse"].search([], limit=1)
         customers = self.env.ref("stock.stock_location_customers")
         product = self.env["product.product"].create(
@@ -82,6 +83,8 @@ class LogisticsSyncBenchRow(models.Model):
                                 "name": product.name,
                                 "product_id": product.id,
                                 "product_uom_qty": 2,
+                                # the delivery date a release needs (else "blocked")
+                                "date_deadline": fields.Datetime.add(fields.Datetime.now(), days=3),
                                 "location_id": warehouse.lot_stock_id.id,
                                 "location_dest_id": customers.id,
                             }
