@@ -1,0 +1,75 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Shipment requests and TMS answers as plain values (no ORM).
+
+- ``validate_request``: the errors of a shipment request against its JSON Schema
+  (``static/schemas/tms_shipment_request_v1.json``), worded for users;
+- ``fingerprint``: a stable digest (has the request changed since it was sent?);
+- ``answer_rank``: how far a TMS answer moves a release (answers never go back);
+- ``idempotency_key``: one key per release, version and operation.
+"""
+
+import hashlib
+import json
+import os
+
+from jsonschema import Draft202012Validator
+
+SCHEMA_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "static", "schemas")
+REQUEST_SCHEMA_PATH = os.path.join(SCHEMA_DIR, "tms_shipment_request_v1.json")
+UPDATE_SCHEMA_PATH = os.path.join(SCHEMA_DIR, "tms_update_v1.json")
+with open(REQUEST_SCHEMA_PATH, encoding="utf-8") as _fh:
+    REQUEST_SCHEMA = json.load(_fh)
+_VALIDATOR = Draft202012Validator(
+    REQUEST_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER
+)
+
+# What a user reads for a missing or wrong field (the rest: the schema's message).
+FIELD_HINTS = {
+    "total_weight_kg": "no weight (set the products' weight)",
+    "consignee": "no consignee address",
+    "consignee.street": "no consignee street",
+    "consignee.city": "no consignee city",
+    "consignee.country": "no consignee country",
+    "consignee.name": "no consignee name",
+    "shipper.street": "no shipper (warehouse) street",
+    "shipper.city": "no shipper (warehouse) city",
+    "shipper.country": "no shipper (warehouse) country",
+    "pickup_window": "no pickup date (scheduled date)",
+    "delivery_window": "no delivery date (deadline)",
+    "lines": "no lines to ship",
+}
+
+ANSWER_RANK = {"accepted": 1, "rejected": 1, "carrier_assigned": 2, "planned": 3}
+
+
+def _path(error):
+    parts = [str(p) for p in error.absolute_path]
+    if error.validator == "required":
+        parts.append(error.message.split("'")[1])
+    return ".".join(parts)
+
+
+def validate_request(doc):
+    """Human-readable problems of a shipment request (empty: it may be sent)."""
+    problems = []
+    for error in sorted(_VALIDATOR.iter_errors(doc), key=lambda e: list(e.absolute_path)):
+        path = _path(error)
+        hint = FIELD_HINTS.get(path)
+        if hint is None and path.startswith("lines."):
+            hint = FIELD_HINTS.get("lines.*") or f"{path}: {error.message}"
+        problems.append(hint or f"{path}: {error.message}")
+    return list(dict.fromkeys(problems))
+
+
+def fingerprint(doc):
+    """Digest of a request without its version (same content -> same digest)."""
+    content = {k: v for k, v in doc.items() if k != "version"}
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+def answer_rank(status):
+    return ANSWER_RANK.get(status, 0)
+
+
+def idempotency_key(prefix, release_id, version, operation):
+    return f"{prefix}-{release_id}-v{version}-{operation}"

@@ -1,0 +1,276 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""A transfer released to a TMS: one record per transfer, one version per change sent.
+
+The release follows its transfer: a change (quantity, dates, address, a cancel)
+bumps ``change_seq`` on this row and queues its sync job; the job holds this row's
+lock while it calls the TMS, so changes and calls of one transfer are serialised
+(a change made while a call is in flight waits for it, and a cancel never
+overtakes the release it cancels).  See ``logistics_tms_release_sync.py``.
+"""
+
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.tools import html2plaintext
+
+STATES = [
+    ("draft", "Draft"),
+    ("blocked", "Release blocked"),
+    ("queued", "Queued"),
+    ("sent", "Sent (waiting for the TMS)"),
+    ("accepted", "Accepted"),
+    ("rejected", "Rejected"),
+    ("planned", "Planned"),
+    ("cancelled", "Cancelled"),
+]
+
+
+def _rfc3339(moment):
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+
+
+class LogisticsTmsRelease(models.Model):
+    _name = "logistics.tms.release"
+    _description = "Logistics Sync TMS release"
+    _order = "id desc"
+    _check_company_auto = True
+
+    name = fields.Char(string="Release", required=True, index=True, readonly=True)
+    picking_id = fields.Many2one(
+        "stock.picking",
+        string="Transfer",
+        required=True,
+        ondelete="cascade",
+        readonly=True,
+        check_company=True,
+    )
+    endpoint_id = fields.Many2one(
+        "logistics.endpoint",
+        string="TMS",
+        required=True,
+        ondelete="restrict",
+        readonly=True,
+        index=True,
+        check_company=True,
+    )
+    company_id = fields.Many2one(related="picking_id.company_id", store=True, index=True)
+    sale_id = fields.Many2one(related="picking_id.sale_id", string="Sales order")
+    state = fields.Selection(STATES, default="draft", required=True, index=True, readonly=True)
+    version = fields.Integer(
+        readonly=True, help="The last version of the request sent or in flight."
+    )
+    sent_version = fields.Integer(readonly=True, help="The last version the TMS stored.")
+    sent_hash = fields.Char(readonly=True)
+    change_seq = fields.Integer(readonly=True, help="Bumped by each change of the transfer.")
+    cancel_requested = fields.Boolean(readonly=True)
+    pending_op = fields.Selection(
+        [("create", "Create"), ("update", "Update"), ("cancel", "Cancel")],
+        string="Call in flight",
+        readonly=True,
+    )
+    pending_key = fields.Char(string="Idempotency key", readonly=True)
+    pending_payload = fields.Text(readonly=True)
+    last_key = fields.Char(string="Last idempotency key", readonly=True)
+    tms_ref = fields.Char(string="TMS shipment", readonly=True, index="btree_not_null")
+    load_ref = fields.Char(string="Load", readonly=True)
+    tracking_ref = fields.Char(string="Tracking number", readonly=True)
+    carrier_code = fields.Char(string="Carrier", readonly=True)
+    planned_pickup_start = fields.Datetime(readonly=True)
+    planned_pickup_end = fields.Datetime(readonly=True)
+    planned_delivery_start = fields.Datetime(readonly=True)
+    planned_delivery_end = fields.Datetime(string="Planned delivery", readonly=True)
+    answer_version = fields.Integer(readonly=True)
+    answer_rank = fields.Integer(readonly=True)
+    block_reason = fields.Text(readonly=True)
+    rejection_reason = fields.Text(readonly=True)
+    last_answer = fields.Text(readonly=True)
+    last_error = fields.Text(readonly=True)
+    attempts = fields.Integer(readonly=True)
+    sent_at = fields.Datetime(readonly=True)
+    ack_deadline = fields.Datetime(
+        string="Answer expected by", readonly=True, index="btree_not_null"
+    )
+    ack_alerted = fields.Boolean(readonly=True)
+    exception = fields.Boolean(readonly=True, index=True)
+    exception_reason = fields.Char(readonly=True)
+
+    _sql_constraints = [
+        ("picking_unique", "unique(picking_id)", "A transfer has one TMS release."),
+    ]
+
+    # ------------------------------------------------------------ the request
+    def _request(self, version):
+        """The shipment request of this release's transfer as it is now
+        (``static/schemas/tms_shipment_request_v1.json``)."""
+        self.ensure_one()
+        picking = self.picking_id
+        sale = picking.sale_id
+        warehouse = picking.picking_type_id.warehouse_id
+        shipper = warehouse.partner_id or picking.company_id.partner_id
+        lines, total_weight, total_volume = [], 0.0, 0.0
+        for move in picking.move_ids:
+            if move.state == "cancel" or not move.product_uom_qty:
+                continue
+            product = move.product_id
+            quantity = move.product_qty  # in the product's unit: its weight is per unit
+            weight = round((product.weight or 0.0) * quantity, 3)
+            volume = round((product.volume or 0.0) * quantity, 4)
+            total_weight += weight
+            total_volume += volume
+            lines.append(
+                {
+                    "sku": product.default_code or None,
+                    "product": product.name,
+                    "quantity": move.product_uom_qty,
+                    "unit": move.product_uom.name,
+                    "weight_kg": weight,
+                    "volume_m3": volume or None,
+                    "hs_code": (product["hs_code"] if "hs_code" in product._fields else None)
+                    or None,
+                    "dangerous_goods": False,
+                }
+            )
+        start = picking.scheduled_date
+        deadline = picking.date_deadline
+        doc = {
+            "schema_version": 1,
+            "release_id": self.name,
+            "version": version,
+            "shipper": self._party(shipper),
+            "consignee": self._party(picking.partner_id),
+            "references": {
+                "order": sale.name or None,
+                "transfer": picking.name,
+                "customer_reference": sale.client_order_ref or None,
+            },
+            "lines": lines,
+            "packages": [],
+            "total_weight_kg": round(total_weight, 3),
+            "total_volume_m3": round(total_volume, 4) or None,
+            "incoterm": (sale.incoterm.code if sale and "incoterm" in sale._fields else None)
+            or None,
+            "service_level": self.endpoint_id.tms_service_level or "standard",
+            "instructions": (html2plaintext(picking.note) if picking.note else None) or None,
+        }
+        if start:
+            doc["pickup_window"] = {
+                "start": _rfc3339(start),
+                "end": _rfc3339(start + timedelta(hours=4)),
+            }
+        if deadline:
+            doc["delivery_window"] = {
+                "start": _rfc3339(deadline),
+                "end": _rfc3339(deadline + timedelta(hours=8)),
+            }
+        return doc
+
+    @api.model
+    def _party(self, partner):
+        if not partner:
+            return {}
+        doc = {
+            "name": partner.name or partner.commercial_partner_id.name or "",
+            "street": partner.street or "",
+            "street2": partner.street2 or None,
+            "city": partner.city or "",
+            "zip": partner.zip or None,
+            "state": partner.state_id.code or None,
+            "country": partner.country_id.code or "",
+            "contact": {
+                "name": partner.name or None,
+                "phone": partner.phone or None,
+                "email": partner.email or None,
+            },
+        }
+        # empty strings fail the schema's minLength: the reason names the field
+        return {k: v for k, v in doc.items() if v != ""}
+
+    # ------------------------------------------------------------ changes
+    def _tms_touch(self):
+        """The transfer changed (or was cancelled): a new version follows, in order."""
+        live = self.filtered(lambda r: r.state != "cancelled")
+        for release in live:
+            # the serialisation point: a sync job holding this row waits us out
+            release.write({"change_seq": release.change_seq + 1})
+        live._tms_enqueue()
+
+    def _tms_request_cancel(self):
+        todo = self.filtered(lambda r: r.state != "cancelled" and not r.cancel_requested)
+        for release in todo:
+            release.write({"cancel_requested": True, "change_seq": release.change_seq + 1})
+        todo._tms_enqueue()
+
+    def _tms_identity(self):
+        return f"logistics_sync-tms-release-{self.id}"
+
+    def _tms_enqueue(self):
+        """One sync job per release at a time, on its endpoint's channel."""
+        for release in self:
+            endpoint = release.endpoint_id
+            release.with_delay(
+                channel=endpoint.channel_name,
+                max_retries=endpoint.max_attempts,
+                identity_key=release._tms_identity(),
+                description=f"Logistics Sync: TMS release {release.name} ({endpoint.code})",
+            )._job_tms_sync()
+
+    # ------------------------------------------------------------ actions
+    def action_tms_retry(self):
+        """Button: send this release again now (same version and key when one is in flight)."""
+        self.write({"ack_alerted": False})
+        self._tms_enqueue()
+        return True
+
+    def action_open_picking(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "stock.picking",
+            "res_id": self.picking_id.id,
+            "view_mode": "form",
+        }
+
+    # ------------------------------------------------------------ exceptions
+    def _tms_alert(self, summary, note):
+        """An exception activity on the transfer for the endpoint's responsible."""
+        for release in self:
+            endpoint = release.endpoint_id
+            user = endpoint.responsible_user_id or endpoint.responsible_group_id.user_ids[:1]
+            release.picking_id.activity_schedule(
+                "logistics_sync_base.mail_activity_logistics_exception",
+                summary=summary,
+                note=note,
+                user_id=(
+                    user
+                    or self.env.ref("base.user_admin", raise_if_not_found=False)
+                    or self.env.user
+                ).id,
+            )
+
+    @api.model
+    def _cron_tms_ack_timeout(self, limit=200):
+        """Releases the TMS did not answer within the endpoint's deadline: one
+        exception activity each (once)."""
+        late = self.search(
+            [
+                ("state", "=", "sent"),
+                ("ack_alerted", "=", False),
+                ("ack_deadline", "<", fields.Datetime.now()),
+            ],
+            limit=limit,
+            order="ack_deadline",
+        )
+        for release in late:
+            reason = self.env._(
+                "No answer from %(tms)s since %(sent)s (deadline %(deadline)s).",
+                tms=release.endpoint_id.name,
+                sent=release.sent_at,
+                deadline=release.ack_deadline,
+            )
+            release.write(
+                {"ack_alerted": True, "exception": True, "exception_reason": reason[:250]}
+            )
+            release.picking_id.message_post(body=reason)
+            release._tms_alert(self.env._("TMS did not answer: %(ref)s", ref=release.name), reason)
+        self.env["ir.cron"]._notify_progress(done=len(late), remaining=0)
+        return len(late)

@@ -1,0 +1,298 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Sending releases to the TMS: one job per release (real time, changes, cancels)
+or one call per batch of releases (batch windows, ``logistics.endpoint._job_tms_batch``).
+
+queue_job conventions, with base's outbound machinery: the circuit breaker is
+asked before each call, transient failures raise ``RetryableJobError`` with the
+TMS's Retry-After or backoff with jitter.  The request in flight (version,
+idempotency key, body) is stored in a transaction of its own before raising, so
+the retry sends exactly the same request: the TMS stores each version once.
+"""
+
+import json
+import logging
+from datetime import timedelta
+
+from odoo import fields, models
+from odoo.tools import SQL
+
+from ..adapters import PermanentTmsError
+from ..lib import release as release_lib
+from odoo.addons.logistics_sync_base.lib.locks import (
+    CONFLICT_RETRY_SECONDS,
+    SnapshotConflict,
+    locking,
+)
+from odoo.addons.queue_job.exception import RetryableJobError
+
+_logger = logging.getLogger(__name__)
+
+
+class LogisticsTmsRelease(models.Model):
+    _inherit = "logistics.tms.release"
+
+    # ------------------------------------------------------------ one release
+    def _job_tms_sync(self):
+        """Bring the TMS up to date with this release's transfer (a queue_job job)."""
+        self.ensure_one()
+        memo = {}
+        try:
+            # The row lock and every change live in this savepoint: rolling it back
+            # releases the lock, so the retry state can be written on its own.
+            with self.env.cr.savepoint():
+                return self._tms_sync(memo)
+        except SnapshotConflict:
+            raise RetryableJobError(
+                "another job of this release ran meanwhile",
+                seconds=CONFLICT_RETRY_SECONDS,
+                ignore_retry=True,
+            ) from None
+        except RetryableJobError as exc:
+            self._tms_keep_in_flight(memo.get("pending"), str(exc))
+            raise
+
+    def _tms_lock(self):
+        locking(
+            self.env.cr,
+            SQL(
+                "SELECT id FROM logistics_tms_release WHERE id IN %s ORDER BY id FOR NO KEY UPDATE",
+                tuple(self.ids),
+            ),
+        )
+
+    def _tms_sync(self, memo):
+        self._tms_lock()
+        if self.pending_op:
+            # a previous attempt's request goes out first, unchanged (same key, same body)
+            memo["pending"] = self._pending_values()
+            result = self._tms_send_pending()
+            if self._tms_next_op():
+                self._tms_enqueue()  # the next change, in a job of its own, after this one
+            return result
+        operation = self._tms_next_op()
+        if not operation:
+            return "up to date"
+        if operation == "cancel_local":
+            self.write({"state": "cancelled", "cancel_requested": True})
+            self.picking_id.message_post(
+                body=self.env._("Release cancelled before it reached the TMS: nothing sent.")
+            )
+            return "cancelled before any call"
+        if operation == "blocked":
+            return "blocked"
+        memo["pending"] = self._pending_values()
+        return self._tms_send_pending()
+
+    def _pending_values(self):
+        return {
+            "pending_op": self.pending_op,
+            "pending_key": self.pending_key,
+            "pending_payload": self.pending_payload,
+            "version": self.version,
+        }
+
+    def _tms_key_prefix(self):
+        dbuuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid", "")[:8]
+        return f"odoo-{dbuuid}"
+
+    def _tms_next_op(self):
+        """What the transfer needs now; prepares the request in flight (pending_*)."""
+        picking = self.picking_id
+        if self.state == "cancelled":
+            return None
+        if self.cancel_requested or picking.state == "cancel":
+            if not self.tms_ref:
+                return "cancel_local"
+            body = {
+                "release_id": self.name,
+                "version": self.version,
+                "reason": self.env._("Transfer %(name)s cancelled in Odoo", name=picking.name),
+            }
+            self._tms_prepare("cancel", self.version, body)
+            return "cancel"
+        doc = self._request(self.version or 1)
+        digest = release_lib.fingerprint(doc)
+        if self.sent_version and digest == self.sent_hash:
+            return None
+        problems = release_lib.validate_request(doc)
+        if problems:
+            reason = "; ".join(problems)
+            if self.state != "blocked" or self.block_reason != reason:
+                self.write({"state": "blocked", "block_reason": reason})
+                self.picking_id.message_post(
+                    body=self.env._("TMS release blocked: %(reason)s", reason=reason)
+                )
+            return "blocked"
+        operation = "update" if self.tms_ref else "create"
+        version = (self.version or 0) + 1 if self.sent_version else max(self.version, 1)
+        doc["version"] = version
+        self._tms_prepare(operation, version, doc)
+        return operation
+
+    def _tms_prepare(self, operation, version, body):
+        key = release_lib.idempotency_key(self._tms_key_prefix(), self.name, version, operation)
+        self.write(
+            {
+                "pending_op": operation,
+                "pending_key": key,
+                "pending_payload": json.dumps(body, sort_keys=True),
+                "version": version,
+                "state": self.state if self.state not in ("draft", "blocked") else "queued",
+                "block_reason": False,
+            }
+        )
+
+    def _tms_send_pending(self):
+        endpoint = self.endpoint_id
+        client = endpoint._tms_client()
+        operation, body = self.pending_op, json.loads(self.pending_payload)
+        try:
+            with endpoint._outbound_call(attempt=self.attempts + 1):
+                if operation == "create":
+                    answer = client.create(body, self.pending_key)
+                elif operation == "update":
+                    answer = client.update(self.tms_ref, body, self.pending_key)
+                else:
+                    answer = client.cancel(
+                        self.tms_ref, self.name, body["version"], body["reason"], self.pending_key
+                    )
+        except PermanentTmsError as exc:
+            return self._tms_refused(exc)
+        return self._tms_stored(operation, body, answer)
+
+    def _tms_stored(self, operation, body, answer):
+        """The TMS stored the request: the release moves on."""
+        now = fields.Datetime.now()
+        values = {
+            "pending_op": False,
+            "pending_payload": False,
+            "pending_key": False,
+            "last_key": self.pending_key,
+            "last_error": False,
+            "attempts": 0,
+            "last_answer": json.dumps(answer, sort_keys=True)[:2000],
+        }
+        if operation == "cancel":
+            values.update(state="cancelled", ack_deadline=False, exception=False)
+            self.write(values)
+            self.picking_id.message_post(
+                body=self.env._("Release cancelled at the TMS (%(ref)s).", ref=self.tms_ref)
+            )
+            return f"cancelled {self.tms_ref}"
+        values.update(
+            state="sent",
+            sent_version=body["version"],
+            sent_hash=release_lib.fingerprint(body),
+            sent_at=now,
+            ack_deadline=now + timedelta(minutes=self.endpoint_id.tms_ack_minutes or 30),
+            ack_alerted=False,
+            exception=False,
+            exception_reason=False,
+            rejection_reason=False,
+        )
+        if operation == "create":
+            values["tms_ref"] = answer.get("shipment_id") or False
+        self.write(values)
+        return f"{operation} v{body['version']} stored as {self.tms_ref}"
+
+    def _tms_refused(self, exc):
+        """The TMS refused the request (a 4xx): stored, shown, an exception."""
+        self.env.invalidate_all()
+        reason = self.env._(
+            "The TMS refused %(op)s v%(v)s: %(error)s",
+            op=self.pending_op,
+            v=self.version,
+            error=exc.message,
+        )
+        self.write(
+            {
+                "pending_op": False,
+                "pending_payload": False,
+                "pending_key": False,
+                "last_error": reason,
+                "exception": True,
+                "exception_reason": reason[:250],
+            }
+        )
+        self.picking_id.message_post(body=reason)
+        self._tms_alert(self.env._("TMS refused a release: %(ref)s", ref=self.name), reason)
+        return reason
+
+    def _tms_keep_in_flight(self, pending, error):
+        """Before retrying: store the request in flight and the error on their own."""
+        self.env.invalidate_all()
+        with self.env.registry.cursor() as cr:
+            # superuser: the pipeline's own bookkeeping, whoever queued the job
+            release = self.env(cr=cr, su=True)[self._name].browse(self.id)
+            values = {"last_error": error[:2000], "attempts": release.attempts + 1}
+            if pending and pending.get("pending_op"):
+                values.update(pending)
+                if release.state in ("draft", "blocked"):
+                    values["state"] = "queued"
+            release.write(values)
+            release.flush_recordset()
+        self.invalidate_recordset()
+
+    # ------------------------------------------------------------ batch windows
+    def _tms_send_batch(self, endpoint):
+        """One call for these releases (creates): returns how many the TMS stored."""
+        self._tms_lock()
+        todo, docs = self.browse(), []
+        for release in self:
+            if release.pending_op == "create":
+                doc = json.loads(release.pending_payload)
+            elif release.pending_op or release.tms_ref or release.state == "cancelled":
+                continue  # an update or cancel in flight: its own job
+            else:
+                operation = release._tms_next_op()
+                if operation == "cancel_local":
+                    release.write({"state": "cancelled", "cancel_requested": True})
+                    continue
+                if operation != "create":
+                    continue
+                doc = json.loads(release.pending_payload)
+            todo |= release
+            docs.append(doc)
+        if not todo:
+            return 0
+        digest = release_lib.fingerprint({"items": [[d["release_id"], d["version"]] for d in docs]})
+        key = f"{self._tms_key_prefix()}-batch-{digest[:32]}"
+        client = endpoint._tms_client()
+        try:
+            with endpoint._outbound_call():
+                results = client.create_batch(docs, key)
+        except RetryableJobError:
+            pending = [r._pending_values() for r in todo]
+            self.env.invalidate_all()
+            with self.env.registry.cursor() as cr:
+                Release = self.env(cr=cr, su=True)[self._name]
+                for release_id, values in zip(todo.ids, pending, strict=True):
+                    Release.browse(release_id).write(dict(values, state="queued"))
+                Release.flush_model()
+            raise
+        stored = 0
+        for release, doc, result in zip(todo, docs, results, strict=True):
+            if result.get("shipment_id"):
+                release._tms_stored("create", doc, result)
+                stored += 1
+            else:
+                error = result.get("error") or {}
+                release._tms_refused(
+                    PermanentTmsError(f"{error.get('code')}: {error.get('message')}")
+                )
+        return stored
+
+    def _tms_batch_due(self, endpoint, limit):
+        """Up to ``limit`` releases of ``endpoint`` waiting for its window, locked."""
+        rows = locking(
+            self.env.cr,
+            SQL(
+                "SELECT id FROM logistics_tms_release WHERE endpoint_id = %s"
+                " AND state IN ('draft', 'queued') AND tms_ref IS NULL"
+                " AND (pending_op IS NULL OR pending_op = 'create')"
+                " ORDER BY id LIMIT %s FOR NO KEY UPDATE SKIP LOCKED",
+                endpoint.id,
+                limit,
+            ),
+        )
+        return self.browse([row[0] for row in rows])

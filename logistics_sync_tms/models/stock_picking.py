@@ -1,0 +1,112 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Transfers released to a TMS: routing, triggers, and changes that follow the release."""
+
+from odoo import api, fields, models
+
+# Changes of these fields of a released transfer become a new version at the TMS.
+WATCHED = frozenset({"partner_id", "scheduled_date", "date_deadline", "note"})
+
+
+class StockPicking(models.Model):
+    _inherit = "stock.picking"
+
+    tms_release_id = fields.Many2one(
+        "logistics.tms.release",
+        string="TMS release",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+    )
+    tms_release_state = fields.Selection(
+        related="tms_release_id.state", store=True, string="TMS release state"
+    )
+    tms_ref = fields.Char(related="tms_release_id.tms_ref", store=True, string="TMS reference")
+    tms_planned_delivery = fields.Datetime(
+        related="tms_release_id.planned_delivery_end", store=True, string="Planned delivery"
+    )
+    tms_exception = fields.Boolean(related="tms_release_id.exception", store=True)
+    tms_block_reason = fields.Text(related="tms_release_id.block_reason")
+    tms_load_ref = fields.Char(related="tms_release_id.load_ref", string="TMS load")
+
+    def _tms_create_releases(self, endpoint=None, trigger=None):
+        """Release these transfers: one release each (routing rules choose the TMS,
+        unless ``endpoint`` is given).  ``trigger`` ("ready", "sale_confirm"): only
+        endpoints releasing on it, or in batch windows.  Real-time endpoints get one
+        job per release now; batch endpoints send at their next window.
+
+        Returns the releases created.  sudo: whoever confirms or validates (a Sales
+        or Inventory user in no Logistics Sync group) releases; the release and its
+        job are pipeline records."""
+        Release = self.env["logistics.tms.release"].sudo()
+        candidates = self.sudo().filtered(
+            lambda p: not p.tms_release_id
+            and p.state not in ("draft", "cancel", "done")
+            and p.picking_type_code == "outgoing"
+        )
+        if not candidates:
+            return Release
+        if endpoint:
+            routed = {picking: endpoint for picking in candidates}
+        else:
+            routed = self.env["logistics.tms.route"].sudo()._route(candidates)
+        vals_list, pickings = [], []
+        for picking, target in routed.items():
+            if trigger and target.tms_trigger not in (trigger, "batch"):
+                continue
+            vals_list.append(
+                {
+                    "name": picking.name,
+                    "picking_id": picking.id,
+                    "endpoint_id": target.id,
+                    "state": "queued",
+                }
+            )
+            pickings.append(picking)
+        if not vals_list:
+            return Release
+        releases = Release.create(vals_list)
+        for picking, release in zip(pickings, releases, strict=True):
+            picking.tms_release_id = release
+        releases.filtered(lambda r: r.endpoint_id.tms_trigger != "batch")._tms_enqueue()
+        return releases
+
+    # ------------------------------------------------------------ triggers
+    def _tms_on_ready(self):
+        ready = self.filtered(lambda p: p.state == "assigned")
+        if ready:
+            ready._tms_create_releases(trigger="ready")
+
+    def write(self, vals):
+        res = super().write(vals)
+        if WATCHED.intersection(vals) and not self.env.context.get("tms_no_touch"):
+            self.sudo().tms_release_id._tms_touch()
+        return res
+
+    def action_cancel(self):
+        res = super().action_cancel()
+        self.sudo().tms_release_id.filtered(
+            lambda r: r.picking_id.state == "cancel"
+        )._tms_request_cancel()
+        return res
+
+    def _create_backorder(self, backorder_moves=None):
+        backorders = super()._create_backorder(backorder_moves=backorder_moves)
+        for backorder in backorders:
+            origin = backorder.backorder_id.sudo().tms_release_id
+            if origin and origin.state != "cancelled":
+                # a partial shipment: the shipped part is an update of the release,
+                # the rest is a shipment of its own, to the same TMS
+                backorder._tms_create_releases(endpoint=origin.endpoint_id)
+                origin._tms_touch()
+        return backorders
+
+    @api.model
+    def _tms_touch_partners(self, partners):
+        pickings = self.sudo().search(
+            [
+                ("partner_id", "in", partners.ids),
+                ("tms_release_id", "!=", False),
+                ("state", "not in", ("done", "cancel")),
+            ]
+        )
+        pickings.tms_release_id._tms_touch()
