@@ -29,25 +29,26 @@ def tms(odoo_server):
     routes = server.call("logistics.tms.route", "search", [])
     if routes:
         server.call("logistics.tms.route", "write", routes, {"active": False})
+    values = {
+        "name": "Live TMS",
+        "kind": "tms",
+        "auth_type": "bearer",
+        "auth_token": TOKEN,
+        "http_timeout": 3,
+        "retry_base_seconds": 1,
+        "max_attempts": 10,
+        "circuit_threshold": 50,
+        "circuit_cooldown": 2,
+        "channel_capacity": 2,
+        "tms_trigger": "sale_confirm",
+        "tms_carrier_codes": "sim",
+    }
     endpoint_id = server.call(
-        "logistics.endpoint",
-        "create",
-        {
-            "name": "Live TMS",
-            "code": "live-tms",
-            "kind": "tms",
-            "auth_type": "bearer",
-            "auth_token": TOKEN,
-            "http_timeout": 3,
-            "retry_base_seconds": 1,
-            "max_attempts": 10,
-            "circuit_threshold": 50,
-            "circuit_cooldown": 2,
-            "channel_capacity": 2,
-            "tms_trigger": "sale_confirm",
-            "tms_carrier_codes": "sim",
-        },
-    )
+        "logistics.endpoint", "search", [("code", "=", "live-tms")], limit=1
+    ) or server.call("logistics.endpoint", "create", dict(values, code="live-tms"))
+    if isinstance(endpoint_id, list):  # a kept database: the endpoint of an earlier run
+        [endpoint_id] = endpoint_id
+        server.call("logistics.endpoint", "write", [endpoint_id], values)
     [endpoint] = server.call("logistics.endpoint", "read", [endpoint_id], ["signing_secret"])
     process, url = _simulator_module().spawn(
         [
@@ -127,13 +128,15 @@ def test_twenty_orders_confirmed_through_the_api_reach_planned(odoo_server, tms)
     assert all(row["tms_ref"] and row["tms_planned_delivery"] for row in rows)
     assert not any(row["logistics_exception"] for row in rows)
     stats = requests.get(f"{tms}/_sim/stats", timeout=5).json()
-    assert stats["shipments_by_status"] == {"planned": ORDERS}
+    # planned, and maybe moving already (the first transit milestone follows at once)
+    assert sum(stats["shipments_by_status"].get(s, 0) for s in ("planned", "picked_up")) == ORDERS
     assert len(stats["writes"]) == ORDERS
     assert all(writes == {"create": 1} for writes in stats["writes"].values())
     jobs = server.call(
         "queue.job",
         "search_read",
-        [("method_name", "=", "_job_tms_sync")],
-        ["channel", "state"],
+        [("method_name", "=", "_job_tms_sync"), ("channel", "=", "root.logistics_sync.live-tms")],
+        ["state", "model_name"],
     )
-    assert {job["channel"] for job in jobs} == {"root.logistics_sync.live-tms"}
+    assert len(jobs) >= ORDERS, "one job per release on the endpoint's channel (and retries)"
+    assert {job["state"] for job in jobs} == {"done"}

@@ -79,6 +79,9 @@ class LogisticsEvent(models.Model):
             "last_answer": json.dumps(data, sort_keys=True)[:2000],
             "ack_alerted": True,  # answered: no timeout activity
         }
+        if not release.tms_ref:
+            # answered before the call's own answer reached Odoo (lost, or not committed)
+            values["tms_ref"] = data["tms_ref"]
         if carrier:
             values["carrier_code"] = carrier
         if data.get("tracking_ref"):

@@ -179,8 +179,11 @@ class LogisticsTmsRelease(models.Model):
                 body=self.env._("Release cancelled at the TMS (%(ref)s).", ref=self.tms_ref)
             )
             return f"cancelled {self.tms_ref}"
+        if self.answer_version < body["version"]:
+            # the TMS may have answered already (an answer lost with the call's, a
+            # retry replaying it): its answers keep the lead
+            values["state"] = "sent"
         values.update(
-            state="sent",
             sent_version=body["version"],
             sent_hash=release_lib.fingerprint(body),
             sent_at=now,

@@ -17,14 +17,14 @@ class StockPicking(models.Model):
         readonly=True,
         index="btree_not_null",
     )
-    tms_release_state = fields.Selection(
-        related="tms_release_id.state", store=True, string="TMS release state"
-    )
-    tms_ref = fields.Char(related="tms_release_id.tms_ref", store=True, string="TMS reference")
+    # not stored: a release's job then never writes the transfer's row (which event
+    # processing locks first), and a batch window writes no transfer at all
+    tms_release_state = fields.Selection(related="tms_release_id.state", string="TMS release state")
+    tms_ref = fields.Char(related="tms_release_id.tms_ref", string="TMS reference")
     tms_planned_delivery = fields.Datetime(
-        related="tms_release_id.planned_delivery_end", store=True, string="Planned delivery"
+        related="tms_release_id.planned_delivery_end", string="Planned delivery"
     )
-    tms_exception = fields.Boolean(related="tms_release_id.exception", store=True)
+    tms_exception = fields.Boolean(related="tms_release_id.exception")
     tms_block_reason = fields.Text(related="tms_release_id.block_reason")
     tms_load_ref = fields.Char(related="tms_release_id.load_ref", string="TMS load")
 

@@ -67,6 +67,16 @@ class TmsSimulator:
         response.raise_for_status()
         return response.json()["event"]
 
+    def shipment_of(self, release_id):
+        response = requests.get(
+            f"{self.url}/tms/v1/shipments",
+            params={"release_id": release_id},
+            headers={"Authorization": f"Bearer {TOKEN}"},
+            timeout=5,
+        )
+        response.raise_for_status()
+        return response.json()
+
     def stop(self):
         launcher.stop(self.process)
 

@@ -111,6 +111,26 @@ class TestRelease(TmsCommon, TransactionCase):
         self.assertEqual(release.state, "cancelled")
         self.assertEqual(self._writes(), {f"{picking.name}:v1": {"create": 1, "cancel": 1}})
 
+    def test_answers_before_the_calls_own_answer_keep_the_lead(self):
+        picking = self._tms_picking()
+        self.sim.script_faults({"kind": "reset", "after": True})
+        with trap_jobs() as trap:
+            release = picking._tms_create_releases()
+            [job] = trap.enqueued_jobs
+            trap.enqueued_jobs = []
+            self._perform_raising(job, RetryableJobError)
+        self.assertFalse(release.tms_ref)
+        shipment_id = self.sim.shipment_of(picking.name)["shipment_id"]
+        events = [self.sim.advance(shipment_id) for _step in range(3)]
+        self._ingest(*events, endpoint=self.tms)
+        self._process_pending(self.tms)
+        self.assertEqual(release.state, "planned")
+        self.assertEqual(release.tms_ref, shipment_id)
+        job.perform()  # the retry replays the create: the answers keep the lead
+        self.assertEqual(release.state, "planned")
+        self.assertFalse(release.pending_op)
+        self.assertEqual(self._writes(), {f"{picking.name}:v1": {"create": 1}})
+
     def test_rejection_and_silence_raise_activities(self):
         picking, release = self._released()
         Activity = self.env["mail.activity"]
