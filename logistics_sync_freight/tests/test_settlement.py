@@ -70,6 +70,9 @@ class TestFreightSettlement(FreightCommon, TransactionCase):
         line = bills.invoice_line_ids
         self.assertEqual((line.product_id, line.price_subtotal), (self.type_base.product_id, 50.0))
         self.assertEqual(line.analytic_distribution, {str(account.id): 100.0})
+        self.assertEqual(line.analytic_line_ids.amount, -50.0)
+        self.assertEqual(bills.amount_total, 50.0)
+        self.assertAlmostEqual(sum(bills.line_ids.mapped("balance")), 0.0)
         self.assertEqual(
             (charges.state, charges.move_id, charges.move_line_id), ("billed", bills, line)
         )
@@ -110,6 +113,8 @@ class TestFreightSettlement(FreightCommon, TransactionCase):
         self.assertEqual(set(all_charges.mapped("state")), {"billed"})
         lines = self._bills().invoice_line_ids
         self.assertEqual(len(lines), 6)
+        self.assertEqual(sorted(set(lines.mapped("price_subtotal"))), [50.0])
+        self.assertEqual(sum(self._bills().mapped("amount_total")), 300.0)
         self.assertEqual(sorted(lines.logistics_freight_charge_id.ids), sorted(all_charges.ids))
 
     def test_an_adjustment_after_billing_is_a_credit_note(self):
