@@ -129,6 +129,10 @@ class LogisticsFreightCharge(models.Model):
         ("parent_id", "int4"),
         ("approved_amount", "numeric"),
         ("audit_reason", "varchar"),
+        ("amount_company", "numeric"),
+        ("expected_amount", "numeric"),
+        ("variance", "numeric"),
+        ("audited_at", "timestamp"),
     )
 
     @api.model
@@ -253,6 +257,10 @@ class LogisticsFreightCharge(models.Model):
                 "parent_id",
                 "approved_amount",
                 "audit_reason",
+                "amount_company",
+                "expected_amount",
+                "variance",
+                "audited_at",
             )
         }
 

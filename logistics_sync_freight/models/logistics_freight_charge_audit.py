@@ -51,7 +51,71 @@ class LogisticsFreightCharge(models.Model):
         if not done:
             self.invalidate_model()
             return
-        picking_ids = sorted({row[1] for row in done})
+        keys = (
+            "id",
+            "picking_id",
+            "picking_state",
+            "charge_type_id",
+            "amount",
+            "currency_id",
+            "company_id",
+            "partner_id",
+            "date",
+            "accessorial",
+            "invoice_id",
+        )
+        items = [dict(zip(keys, row, strict=True)) for row in done]
+        decisions = self._freight_decide(items)
+        cols = [
+            [item["id"] for item in items],
+            *[
+                [decision[name] for decision in decisions]
+                for name in (
+                    "state",
+                    "amount_company",
+                    "expected_amount",
+                    "variance",
+                    "approved_amount",
+                    "audit_reason",
+                )
+            ],
+        ]
+        cr.execute(
+            SQL(
+                """UPDATE logistics_freight_charge c
+                      SET state = u.state, amount_company = u.amount_company,
+                          expected_amount = u.expected, variance = u.variance,
+                          approved_amount = u.approved, audit_reason = u.reason,
+                          wait_reason = NULL, wait_until = NULL, audited_at = %s
+                     FROM unnest(%s::int4[], %s::varchar[], %s::numeric[], %s::numeric[],
+                                 %s::numeric[], %s::numeric[], %s::varchar[])
+                          AS u(id, state, amount_company, expected, variance, approved, reason)
+                    WHERE c.id = u.id""",
+                now,
+                *cols,
+            )
+        )
+        disputed = defaultdict(list)
+        for item, decision in zip(items, decisions, strict=True):
+            if decision["state"] != "approved":
+                disputed[item["invoice_id"]].append(decision["audit_reason"])
+        self.invalidate_model()
+        if disputed:
+            self.env["logistics.freight.invoice"].sudo().browse(
+                list(disputed)
+            )._freight_dispute_alert(disputed)
+
+    @api.model
+    def _freight_decide(self, items):
+        """Audit decisions for charges of done transfers, in order: ``items`` are
+        dicts (picking_id, charge_type_id, amount, currency_id, company_id,
+        partner_id, date, accessorial); returns one dict of audit values each.
+
+        Amounts are compared in the company's currency at the booking date's rate;
+        what earlier approved charges (and earlier items) took of the expected cost
+        of a type is no longer expected."""
+        picking_ids = sorted({item["picking_id"] for item in items})
+        cr = self.env.cr
         Picking = self.env["stock.picking"].sudo()  # expected costs are frozen for finance
         cr.execute(
             SQL(
@@ -69,33 +133,22 @@ class LogisticsFreightCharge(models.Model):
         rules = (
             self.env["logistics.freight.tolerance"]
             .sudo()
-            ._rules_by_company({row[6] for row in done})
+            ._rules_by_company({item["company_id"] for item in items})
         )
-        rates = {}
-        Currency = self.env["res.currency"]
-        Company = self.env["res.company"]
-        updates, disputed = [], defaultdict(list)
-        for (
-            cid,
-            picking_id,
-            _state,
-            type_id,
-            amount,
-            cur_id,
-            company_id,
-            partner_id,
-            day,
-            accessorial,
-            invoice_id,
-        ) in done:
-            rate_day = dates.get(picking_id) or day
-            key = (cur_id, company_id, rate_day)
+        rates, chosen, decisions = {}, {}, []
+        Currency, Company = self.env["res.currency"], self.env["res.company"]
+        now = fields.Datetime.now()
+        for item in items:
+            picking_id, type_id = item["picking_id"], item["charge_type_id"]
+            company_id, partner_id = item["company_id"], item["partner_id"]
+            rate_day = dates.get(picking_id) or item["date"]
+            key = (item["currency_id"], company_id, rate_day)
             if key not in rates:
                 company = Company.browse(company_id)
-                rates[key] = Currency.browse(cur_id)._convert(
+                rates[key] = Currency.browse(item["currency_id"])._convert(
                     1.0, company.currency_id, company, rate_day, round=False
                 )
-            amount = float(amount)
+            amount = float(item["amount"])
             amount_company = round(amount * rates[key], 2)
             left = None
             if (picking_id, type_id) in expected:
@@ -103,46 +156,30 @@ class LogisticsFreightCharge(models.Model):
                     0.0, expected[(picking_id, type_id)] - consumed.get((picking_id, type_id), 0.0)
                 )
             origin, dest = lanes.get(picking_id, (None, None))
-            rule = audit.best_rule(rules[company_id], partner_id, type_id, origin, dest)
-            state, reason = audit.decide(amount_company, left, rule, accessorial)
+            rule_key = (company_id, partner_id, type_id, origin, dest)
+            if rule_key not in chosen:
+                chosen[rule_key] = audit.best_rule(
+                    rules[company_id], partner_id, type_id, origin, dest
+                )
+            state, reason = audit.decide(
+                amount_company, left, chosen[rule_key], item["accessorial"]
+            )
             if state == "approved":
                 consumed[(picking_id, type_id)] = consumed.get((picking_id, type_id), 0.0) + (
                     amount_company
                 )
-            else:
-                disputed[invoice_id].append(reason)
-            updates.append(
-                (
-                    cid,
-                    state,
-                    amount_company,
-                    left or 0.0,
-                    amount_company - (left or 0.0),
-                    amount if state == "approved" else 0.0,
-                    reason,
-                )
+            decisions.append(
+                {
+                    "state": state,
+                    "amount_company": amount_company,
+                    "expected_amount": left or 0.0,
+                    "variance": amount_company - (left or 0.0),
+                    "approved_amount": amount if state == "approved" else 0.0,
+                    "audit_reason": reason,
+                    "audited_at": now,
+                }
             )
-        cols = list(zip(*updates, strict=True))
-        cr.execute(
-            SQL(
-                """UPDATE logistics_freight_charge c
-                      SET state = u.state, amount_company = u.amount_company,
-                          expected_amount = u.expected, variance = u.variance,
-                          approved_amount = u.approved, audit_reason = u.reason,
-                          wait_reason = NULL, wait_until = NULL, audited_at = %s
-                     FROM unnest(%s::int4[], %s::varchar[], %s::numeric[], %s::numeric[],
-                                 %s::numeric[], %s::numeric[], %s::varchar[])
-                          AS u(id, state, amount_company, expected, variance, approved, reason)
-                    WHERE c.id = u.id""",
-                now,
-                *[list(col) for col in cols],
-            )
-        )
-        self.invalidate_model()
-        if disputed:
-            self.env["logistics.freight.invoice"].sudo().browse(
-                list(disputed)
-            )._freight_dispute_alert(disputed)
+        return decisions
 
     @api.model
     def _freight_expected_map(self, picking_ids):

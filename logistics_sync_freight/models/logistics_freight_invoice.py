@@ -93,7 +93,10 @@ class LogisticsFreightInvoice(models.Model):
                     if line["tracking_ref"]:
                         refs.add(line["tracking_ref"])
             picking_by_ref = self.env["stock.picking"].sudo()._freight_find_many(company, refs)
-        types = {t.code: t.id for t in self.env["logistics.freight.charge.type"].search([])}
+        types = {
+            t.code: (t.id, t.accessorial)
+            for t in self.env["logistics.freight.charge.type"].search([])
+        }
         wait_until = fields.Datetime.add(
             fields.Datetime.now(), minutes=endpoint.unknown_ref_wait_minutes
         )
@@ -115,7 +118,8 @@ class LogisticsFreightInvoice(models.Model):
                         "picking_id": picking_id or None,
                         "shipment_ref": line["shipment_ref"],
                         "tracking_ref": line["tracking_ref"] or None,
-                        "charge_type_id": types[line["charge_type"]],
+                        "charge_type_id": types[line["charge_type"]][0],
+                        "accessorial": types[line["charge_type"]][1],
                         "description": line["description"] or None,
                         "quantity": line["quantity"] or 1.0,
                         "amount": line["amount"],
@@ -124,28 +128,60 @@ class LogisticsFreightInvoice(models.Model):
                         "wait_until": None if picking_id else wait_until,
                     }
                 )
-        charges = self.env["logistics.freight.charge"]._freight_insert(rows)
-        charges._freight_audit()  # the unmatched ones wait (no transfer to audit)
+        Charge = self.env["logistics.freight.charge"]
+        # audited before they are stored (one INSERT, no UPDATE): charges of done
+        # transfers are decided now, those of open transfers wait for validation
+        picking_ids = list({row["picking_id"] for row in rows if row["picking_id"]})
+        states = {
+            p["id"]: p["state"]
+            for p in self.env["stock.picking"].sudo().browse(picking_ids).read(["state"])
+        }
+        done = [row for row in rows if states.get(row["picking_id"]) == "done"]
+        for row in rows:
+            if row["picking_id"] and states.get(row["picking_id"]) != "done":
+                row.update(state="waiting", wait_reason="transfer_open")
+        disputed = {}
+        if done:
+            for row, decision in zip(done, Charge._freight_decide(done), strict=True):
+                row.update(decision)
+                if decision["state"] != "approved":
+                    disputed.setdefault(row["invoice_id"], []).append(decision["audit_reason"])
+        charges = Charge._freight_insert(rows)
+        if disputed:
+            self.browse(list(disputed))._freight_dispute_alert(disputed)
         return charges
 
     def _freight_dispute_alert(self, reasons):
-        """A note and one activity per carrier invoice for the endpoint's
-        responsible (``reasons``: {invoice id: [reason]})."""
+        """One activity per carrier invoice for the endpoint's responsible, naming
+        what needs a decision (``reasons``: {invoice id: [reason]}); created in one
+        batch, none when the invoice already has one for that user."""
+        Activity = self.env["mail.activity"].sudo()  # the alert is the system's, not the user's
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        existing = {
+            (a.res_id, a.user_id.id)
+            for a in Activity.search([("res_model", "=", self._name), ("res_id", "in", self.ids)])
+        }
+        model_id = self.env["ir.model"]._get_id(self._name)
+        today = fields.Date.context_today(self)
+        values = []
         for invoice in self:
-            lines = reasons.get(invoice.id, [])
-            shown = sorted(set(lines))[:10]
-            invoice.message_post(
-                body=Markup("%s<ul>%s</ul>")
-                % (
-                    self.env._("%(count)s charge(s) need a decision:", count=len(lines)),
-                    Markup("").join(Markup("<li>%s</li>") % reason for reason in shown),
-                )
-            )
             user = invoice.endpoint_id.responsible_user_id
-            if user and not invoice.activity_ids.filtered(lambda a, u=user: a.user_id == u):
-                invoice.activity_schedule(
-                    "mail.mail_activity_data_todo",
-                    user_id=user.id,
-                    summary=self.env._("Freight charges disputed"),
-                    note=", ".join(shown),
-                )
+            if not user or (invoice.id, user.id) in existing:
+                continue
+            lines = reasons.get(invoice.id, [])
+            values.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": invoice.id,
+                    "activity_type_id": todo.id,
+                    "user_id": user.id,
+                    "date_deadline": today,
+                    "summary": self.env._("%(count)s freight charge(s) disputed", count=len(lines)),
+                    "note": Markup("<ul>%s</ul>")
+                    % Markup("").join(
+                        Markup("<li>%s</li>") % reason for reason in sorted(set(lines))[:10]
+                    ),
+                }
+            )
+        if values:
+            Activity.create(values)

@@ -101,7 +101,9 @@ class TestFreightFinanceAccess(FreightCommon, TransactionCase):
             [("shipment_ref", "=", self.picking.name)]
         )
         self.assertEqual(charge.state, "disputed")
-        groups = self.Charge.with_user(self.biller).read_group([], ["variance:sum"], ["partner_id"])
+        groups = self.Charge.with_user(self.biller).read_group(
+            [("partner_id", "=", self.carrier.id)], ["variance:sum"], ["partner_id"]
+        )
         self.assertEqual(groups[0]["variance"], 30.0)
         menu = self.env.ref("logistics_sync_freight.menu_freight_charges")
         visible = self.env["ir.ui.menu"].with_user(self.biller)._visible_menu_ids()

@@ -38,7 +38,12 @@ class TestFreightSettlement(FreightCommon, TransactionCase):
         return pickings, charges
 
     def _bills(self):
-        return self.Move.search([("line_ids.logistics_freight_charge_id", "!=", False)])
+        return self.Move.search(
+            [
+                ("partner_id", "=", self.carrier.id),
+                ("line_ids.logistics_freight_charge_id", "!=", False),
+            ]
+        )
 
     def test_an_approved_charge_is_billed_once(self):
         analytic_plan = self.env["account.analytic.plan"].create({"name": "Freight test"})
