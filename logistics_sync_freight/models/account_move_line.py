@@ -8,7 +8,15 @@ class AccountMoveLine(models.Model):
     logistics_freight_charge_id = fields.Many2one(
         "logistics.freight.charge",
         string="Freight charge",
-        index="btree_not_null",
         readonly=True,
         copy=False,
     )
+
+    # the guarantee that a charge is never billed twice: it is on one bill line at most
+    _sql_constraints = [
+        (
+            "logistics_freight_charge_unique",
+            "unique(logistics_freight_charge_id)",
+            "A freight charge is billed on one line only.",
+        )
+    ]

@@ -36,13 +36,13 @@ class LogisticsFreightCharge(models.Model):
         index=True,
         readonly=True,
     )
-    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True)
     company_currency_id = fields.Many2one(
         related="company_id.currency_id", string="Company currency"
     )
     partner_id = fields.Many2one("res.partner", string="Carrier", required=True, readonly=True)
     endpoint_id = fields.Many2one("logistics.endpoint", required=True, readonly=True)
-    date = fields.Date(string="Invoice date", required=True, readonly=True, index=True)
+    date = fields.Date(string="Invoice date", required=True, readonly=True)
     currency_id = fields.Many2one("res.currency", required=True, readonly=True)
     picking_id = fields.Many2one(
         "stock.picking",
@@ -51,7 +51,7 @@ class LogisticsFreightCharge(models.Model):
         readonly=True,
         check_company=True,
     )
-    shipment_ref = fields.Char(required=True, index=True, readonly=True)
+    shipment_ref = fields.Char(required=True, readonly=True)
     tracking_ref = fields.Char(readonly=True)
     charge_type_id = fields.Many2one(
         "logistics.freight.charge.type", string="Charge type", required=True, readonly=True
@@ -103,10 +103,6 @@ class LogisticsFreightCharge(models.Model):
         copy=False,
     )
     move_line_id = fields.Many2one("account.move.line", readonly=True, copy=False)
-
-    _sql_constraints = [
-        ("move_line_unique", "unique(move_line_id)", "A charge is billed once."),
-    ]
 
     # ------------------------------------------------------------ creation (set-based)
     _INSERT_COLUMNS = (

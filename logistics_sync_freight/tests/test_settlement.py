@@ -4,8 +4,11 @@
 from datetime import date
 from unittest.mock import patch
 
+from psycopg2 import IntegrityError
+
 from odoo import Command
 from odoo.tests import TransactionCase, freeze_time, tagged
+from odoo.tools import mute_logger
 
 from .common import FreightCommon, csv_bytes
 from odoo.addons.logistics_sync_freight.models.logistics_freight_charge_settlement import (
@@ -83,6 +86,10 @@ class TestFreightSettlement(FreightCommon, TransactionCase):
         )
         self.assertFalse(self.Charge._cron_settle())
         self.assertEqual(self._bills(), bills)
+        # the database refuses a second bill line for the same charge
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), self.cr.savepoint():
+            line.copy({"move_id": line.move_id.id, "logistics_freight_charge_id": charges.id})
+            self.env.flush_all()
         # the Billing user opens them in the Accounting menu
         rows = self.Charge.with_user(self.biller).search_read(
             [("id", "=", charges.id)], ["state", "move_id"]
