@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..lib.audit import merge_distributions
 
@@ -90,24 +91,36 @@ class StockPicking(models.Model):
     def _freight_find_many(self, company, refs):
         """{reference: transfer id} for carrier references in ``company``: the
         transfer's name, its external reference, its tracking number, then the
-        domains of ``_freight_match_domains``. One query per kind of reference."""
+        domains of ``_freight_match_domains``. One query per kind of reference
+        (``= ANY(array)``: the index, whatever the number of references)."""
         refs = {ref for ref in refs if ref}
         found = {}
-        lookups = [
-            ([("name", "in", list(refs))], "name"),
-            ([("logistics_external_ref", "in", list(refs))], "logistics_external_ref"),
-            ([("carrier_tracking_ref", "in", list(refs))], "carrier_tracking_ref"),
-        ]
-        for domain, field_name in lookups + self._freight_match_domains(refs):
+        self.flush_model(["name", "logistics_external_ref", "carrier_tracking_ref", "company_id"])
+        for column in ("name", "logistics_external_ref", "carrier_tracking_ref"):
+            left = sorted(refs - set(found))
+            if not left:
+                return found
+            self.env.cr.execute(
+                SQL(
+                    "SELECT %s, id FROM stock_picking WHERE company_id = %s AND %s = ANY(%s)"
+                    " ORDER BY id",
+                    SQL.identifier(column),
+                    company.id,
+                    SQL.identifier(column),
+                    left,
+                )
+            )
+            for ref, picking_id in self.env.cr.fetchall():
+                found.setdefault(ref, picking_id)
+        for domain, field_name in self._freight_match_domains(refs - set(found)):
             left = refs - set(found)
             if not left:
                 break
-            rows = self.search_read(
+            for row in self.search_read(
                 [("company_id", "=", company.id)] + domain, [field_name], order="id"
-            )
-            for row in rows:
+            ):
                 if row[field_name] in left:
-                    found[row[field_name]] = row["id"]
+                    found.setdefault(row[field_name], row["id"])
         return found
 
     # ------------------------------------------------------------ audit at validation
