@@ -1,9 +1,11 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """The typed event ``freight_charge`` on the inbound webhook."""
 
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import HttpCase, TransactionCase, tagged
 
 from .common import FreightCommon
+
+URL = "/logistics_sync/v1/events/%s"
 
 
 def charge_event(event_id, ref, number, lines, total=None, currency="USD"):
@@ -85,3 +87,84 @@ class TestFreightEvent(FreightCommon, TransactionCase):
         self.assertEqual(wrong_total.state, "dead")
         self.assertIn("is not the sum of the lines", wrong_total.last_error)
         self.assertEqual(self.Charge.search_count([]), before)
+
+
+@tagged("post_install", "-at_install")
+class TestFreightWebhook(FreightCommon, HttpCase):
+    """The typed event through the real webhook: accepted, or refused storing nothing."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_freight()
+        cls.picking = cls._done_picking({cls.type_base: 100.0})
+
+    def _post(self, body):
+        raw, headers = self._signed(body)
+        return self.url_open(URL % self.endpoint.code, data=raw, headers=headers)
+
+    def test_posted_charge_is_accepted_and_a_bad_one_stores_nothing(self):
+        Event = self.env["logistics.event"]
+        before = Event.search_count([])
+        response = self._post(
+            charge_event("fc-h1", self.picking.name, "INV-H", [{"type": "base", "amount": 99.0}])
+        )
+        self.assertEqual(response.status_code, 202, response.text)
+        self.assertEqual(response.json()["events"], [{"event_id": "fc-h1", "status": "accepted"}])
+        self.assertEqual(Event.search_count([]), before + 1)
+        bad = charge_event("fc-h2", self.picking.name, "INV-H2", [{"type": "base"}], total=1)
+        response = self._post(bad)
+        self.assertEqual(response.status_code, 422, response.text)
+        error = response.json()["error"]
+        self.assertEqual(error["code"], "invalid_events")
+        self.assertEqual([(d["index"], d["field"]) for d in error["details"]], [(0, "lines.0")])
+        self.assertIn("'amount' is a required property", error["details"][0]["message"])
+        self.assertEqual(Event.search_count([]), before + 1)
+
+
+@tagged("post_install", "-at_install")
+class TestFreightExpectedCost(FreightCommon, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_freight()
+
+    def test_frozen_from_the_booking_answer(self):
+        eur = self.env.ref("base.EUR")
+        eur.active = True
+        self.env["res.currency.rate"].create(
+            {
+                "currency_id": eur.id,
+                "name": "2026-01-01",
+                "rate": 0.5,
+                "company_id": self.company.id,
+            }
+        )
+        picking = self._make_picking()
+        self.env["logistics.carrier.booking"].create(
+            {
+                "picking_id": picking.id,
+                "idempotency_key": "k-1",
+                "shipment_id": "S-1",
+                "price": 42.0,
+                "currency": "EUR",
+            }
+        )
+        picking._logistics_booking_done(False)
+        expected = picking.freight_expected_id
+        self.assertEqual((expected.source, expected.currency_id), ("booking", eur))
+        self.assertEqual(expected.line_ids.charge_type_id, self.type_base)
+        self.assertEqual((expected.amount_total, expected.amount_company), (42.0, 84.0))
+        # frozen: another answer later changes nothing
+        self.env["logistics.carrier.booking"].create(
+            {
+                "picking_id": picking.id,
+                "idempotency_key": "k-2",
+                "shipment_id": "S-2",
+                "price": 50.0,
+                "currency": "EUR",
+            }
+        )
+        picking._logistics_booking_done(False)
+        self.assertEqual(picking.freight_expected_id, expected)
+        self.assertEqual(expected.amount_total, 42.0)
