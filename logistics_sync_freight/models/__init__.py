@@ -1,1 +1,16 @@
-from . import logistics_freight_charge
+from . import (
+    account_move_line,
+    logistics_endpoint,
+    logistics_event,
+    logistics_freight_accrual,
+    logistics_freight_batch,
+    logistics_freight_charge,
+    logistics_freight_charge_audit,
+    logistics_freight_charge_settlement,
+    logistics_freight_charge_type,
+    logistics_freight_expected,
+    logistics_freight_expected_line,
+    logistics_freight_invoice,
+    logistics_freight_tolerance,
+    stock_picking,
+)

@@ -1,5 +1,23 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""One line of a carrier invoice, audited against the transfer's expected cost."""
+
+from markupsafe import Markup
+
 from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+STATES = [
+    ("waiting", "Waiting"),
+    ("pending", "Pending audit"),
+    ("approved", "Approved"),
+    ("disputed", "Disputed"),
+    ("short_paid", "Short-paid"),
+    ("rejected", "Rejected"),
+    ("billed", "Billed"),
+    ("exception", "Exception"),
+]
+BILLABLE = ("approved", "short_paid")
 
 
 class LogisticsFreightCharge(models.Model):
@@ -7,38 +25,285 @@ class LogisticsFreightCharge(models.Model):
     _description = "Logistics Sync Freight Charge"
     _inherit = ["mail.thread"]
     _order = "date desc, id desc"
+    _rec_name = "shipment_ref"
     _check_company_auto = True
 
-    name = fields.Char(string="Carrier reference", required=True)
-    company_id = fields.Many2one(
-        "res.company", required=True, default=lambda self: self.env.company, index=True
-    )
-    endpoint_id = fields.Many2one("logistics.endpoint", check_company=True, index=True)
-    picking_id = fields.Many2one("stock.picking", string="Transfer", check_company=True, index=True)
-    date = fields.Date(required=True, default=fields.Date.context_today)
-    currency_id = fields.Many2one(
-        "res.currency", required=True, default=lambda self: self.env.company.currency_id
-    )
-    amount_quoted = fields.Monetary(string="Quoted", currency_field="currency_id")
-    amount_billed = fields.Monetary(string="Billed", currency_field="currency_id")
-    variance = fields.Monetary(
-        compute="_compute_variance", store=True, currency_field="currency_id"
-    )
-    move_id = fields.Many2one("account.move", string="Vendor bill", check_company=True)
-    state = fields.Selection(
-        [("draft", "To reconcile"), ("matched", "Matched"), ("disputed", "Disputed")],
-        default="draft",
+    invoice_id = fields.Many2one(
+        "logistics.freight.invoice",
+        string="Carrier invoice",
         required=True,
-        tracking=True,
+        ondelete="cascade",
+        index=True,
+        readonly=True,
+    )
+    company_id = fields.Many2one("res.company", required=True, readonly=True)
+    company_currency_id = fields.Many2one(
+        related="company_id.currency_id", string="Company currency"
+    )
+    partner_id = fields.Many2one("res.partner", string="Carrier", required=True, readonly=True)
+    endpoint_id = fields.Many2one("logistics.endpoint", required=True, readonly=True)
+    date = fields.Date(string="Invoice date", required=True, readonly=True)
+    currency_id = fields.Many2one("res.currency", required=True, readonly=True)
+    picking_id = fields.Many2one(
+        "stock.picking",
+        string="Transfer",
+        index="btree_not_null",
+        readonly=True,
+        check_company=True,
+    )
+    shipment_ref = fields.Char(required=True, readonly=True)
+    tracking_ref = fields.Char(readonly=True)
+    charge_type_id = fields.Many2one(
+        "logistics.freight.charge.type", string="Charge type", required=True, readonly=True
+    )
+    accessorial = fields.Boolean(related="charge_type_id.accessorial")
+    description = fields.Char(readonly=True)
+    quantity = fields.Float(default=1.0, readonly=True)
+    amount = fields.Monetary(string="Charged", required=True, readonly=True)
+    amount_company = fields.Monetary(
+        string="Charged (company currency)",
+        currency_field="company_currency_id",
+        readonly=True,
+        help="Converted at the rate of the booking date (the expected cost's).",
+    )
+    expected_amount = fields.Monetary(
+        string="Expected",
+        currency_field="company_currency_id",
+        readonly=True,
+        help="What is left of the expected cost of this type for the transfer, in the "
+        "company's currency.",
+    )
+    variance = fields.Monetary(currency_field="company_currency_id", readonly=True)
+    approved_amount = fields.Monetary(
+        readonly=True, help="What is paid: the charge, or the part approved when short-paid."
+    )
+    state = fields.Selection(
+        STATES, default="pending", required=True, index=True, readonly=True, tracking=True
+    )
+    wait_reason = fields.Selection(
+        [("unknown_ref", "Unknown shipment"), ("transfer_open", "Transfer not done")],
+        readonly=True,
+    )
+    wait_until = fields.Datetime(readonly=True)
+    audit_reason = fields.Char(readonly=True)
+    audited_at = fields.Datetime(readonly=True)
+    parent_id = fields.Many2one(
+        "logistics.freight.charge",
+        string="Split from",
+        readonly=True,
+        index="btree_not_null",
+        help="The charge this one is the disputed rest of, or the billed charge it adjusts.",
+    )
+    move_id = fields.Many2one(
+        "account.move",
+        string="Vendor bill",
+        readonly=True,
+        index="btree_not_null",
+        check_company=True,
+        copy=False,
+    )
+    move_line_id = fields.Many2one("account.move.line", readonly=True, copy=False)
+
+    # ------------------------------------------------------------ creation (set-based)
+    _INSERT_COLUMNS = (
+        ("invoice_id", "int4"),
+        ("company_id", "int4"),
+        ("partner_id", "int4"),
+        ("endpoint_id", "int4"),
+        ("currency_id", "int4"),
+        ("date", "date"),
+        ("picking_id", "int4"),
+        ("shipment_ref", "varchar"),
+        ("tracking_ref", "varchar"),
+        ("charge_type_id", "int4"),
+        ("description", "varchar"),
+        ("quantity", "float8"),
+        ("amount", "numeric"),
+        ("state", "varchar"),
+        ("wait_reason", "varchar"),
+        ("wait_until", "timestamp"),
+        ("parent_id", "int4"),
+        ("approved_amount", "numeric"),
+        ("audit_reason", "varchar"),
+        ("amount_company", "numeric"),
+        ("expected_amount", "numeric"),
+        ("variance", "numeric"),
+        ("audited_at", "timestamp"),
     )
 
-    @api.depends("amount_quoted", "amount_billed")
-    def _compute_variance(self):
-        for charge in self:
-            charge.variance = charge.amount_billed - charge.amount_quoted
+    @api.model
+    def _freight_insert(self, rows, chunk=20000):
+        """Insert charges with one ``INSERT ... SELECT unnest(...)`` per chunk.
 
-    def action_match(self):
-        """Mark charges billed within a cent of the quote as matched, the others disputed."""
+        The import path of files of 100,000 lines: no stored computed field or
+        chatter hook is involved (the carrier invoice gets the chatter). Access
+        is checked as for ``create``."""
+        self.check_access("create")
+        ids = []
+        uid, now = self.env.uid, fields.Datetime.now()
+        names = [name for name, _type in self._INSERT_COLUMNS]
+        for start in range(0, len(rows), chunk):
+            part = rows[start : start + chunk]
+            arrays = [
+                SQL("%s::" + sqltype + "[]", [row.get(name) for row in part])  # noqa: ISC003
+                for name, sqltype in self._INSERT_COLUMNS
+            ]
+            self.env.cr.execute(
+                SQL(
+                    "INSERT INTO logistics_freight_charge (%s, create_uid, write_uid,"
+                    " create_date, write_date) SELECT *, %s, %s, %s, %s FROM unnest(%s)"
+                    " RETURNING id",
+                    SQL(", ").join(SQL.identifier(name) for name in names),
+                    uid,
+                    uid,
+                    now,
+                    now,
+                    SQL(", ").join(arrays),
+                )
+            )
+            ids.extend(row[0] for row in self.env.cr.fetchall())
+        self.invalidate_model()
+        return self.browse(ids)
+
+    # ------------------------------------------------------------ dispute actions
+    def _freight_log(self, body):
         for charge in self:
-            same = charge.currency_id.is_zero(charge.variance)
-            charge.state = "matched" if same else "disputed"
+            charge.message_post(body=body)
+
+    def action_approve(self):
+        """Approve disputed charges in full (who and when: the chatter)."""
+        for charge in self:
+            if charge.state not in ("disputed", "exception") or not charge.picking_id:
+                raise UserError(
+                    self.env._("Only disputed charges of a known transfer can be " "approved.")
+                )
+            charge._freight_require_done()
+            charge.write({"state": "approved", "approved_amount": charge.amount})
+            charge._freight_log(
+                self.env._("Approved in full by %(user)s.", user=self.env.user.name)
+            )
+        return True
+
+    def action_reject(self):
+        for charge in self:
+            if charge.state not in ("disputed", "exception", "waiting", "pending"):
+                raise UserError(self.env._("Only charges not yet approved can be rejected."))
+            charge.write({"state": "rejected", "approved_amount": 0.0})
+            charge._freight_log(self.env._("Rejected by %(user)s.", user=self.env.user.name))
+        return True
+
+    def _freight_require_done(self):
+        if self.picking_id.state != "done":
+            raise UserError(
+                self.env._(
+                    "Transfer %(name)s is not done: its charges cannot be approved yet.",
+                    name=self.picking_id.name,
+                )
+            )
+
+    def _freight_short_pay(self, amount):
+        """Approve ``amount`` of a disputed charge: it is paid that much, and the
+        rest becomes a new disputed charge (``parent_id``) still to settle."""
+        self.ensure_one()
+        if self.state != "disputed" or not self.picking_id:
+            raise UserError(self.env._("Only a disputed charge can be short-paid."))
+        self._freight_require_done()
+        if amount <= 0 or self.currency_id.compare_amounts(amount, self.amount) >= 0:
+            raise UserError(self.env._("The part approved must be between 0 and the charge."))
+        rest = self.currency_id.round(self.amount - amount)
+        self.write({"state": "short_paid", "approved_amount": amount})
+        ratio = rest / self.amount if self.amount else 0.0
+        remainder = self._freight_insert(
+            [
+                {
+                    **self._freight_copy_values(),
+                    "amount": rest,
+                    "state": "disputed",
+                    "parent_id": self.id,
+                    "audit_reason": self.env._("Rest of a short-paid charge"),
+                }
+            ]
+        )
+        remainder.write(
+            {
+                "expected_amount": 0.0,
+                "amount_company": self.company_currency_id.round(self.amount_company * ratio),
+                "variance": self.company_currency_id.round(self.amount_company * ratio),
+            }
+        )
+        self._freight_log(
+            self.env._(
+                "Short-paid by %(user)s: %(paid)s approved, %(rest)s stays disputed.",
+                user=self.env.user.name,
+                paid=round(amount, 6),
+                rest=round(rest, 6),
+            )
+        )
+        return remainder
+
+    def _freight_copy_values(self):
+        return {
+            name: (self[name].id if self._fields[name].type == "many2one" else self[name]) or None
+            for name, _type in self._INSERT_COLUMNS
+            if name
+            not in (
+                "state",
+                "wait_reason",
+                "wait_until",
+                "parent_id",
+                "approved_amount",
+                "audit_reason",
+                "amount_company",
+                "expected_amount",
+                "variance",
+                "audited_at",
+            )
+        }
+
+    def _freight_credit(self, amount, reason):
+        """An adjustment after billing: a credit of ``amount`` on a billed charge
+        becomes an approved negative charge, settled on a credit note."""
+        self.ensure_one()
+        if self.state != "billed":
+            raise UserError(self.env._("Only a billed charge can be credited."))
+        if amount <= 0 or self.currency_id.compare_amounts(amount, self.approved_amount) > 0:
+            raise UserError(self.env._("The credit must be between 0 and the amount billed."))
+        credit = self._freight_insert(
+            [
+                {
+                    **self._freight_copy_values(),
+                    "amount": -amount,
+                    "approved_amount": -amount,
+                    "state": "approved",
+                    "parent_id": self.id,
+                    "audit_reason": reason,
+                    "description": reason,
+                }
+            ]
+        )
+        self._freight_log(
+            Markup("%s")
+            % self.env._(
+                "Credit of %(amount)s by %(user)s: %(reason)s",
+                amount=round(amount, 6),
+                user=self.env.user.name,
+                reason=reason,
+            )
+        )
+        return credit
+
+    def _freight_adjust_action(self, mode):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "logistics.freight.adjust",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_charge_id": self.id, "default_mode": mode},
+        }
+
+    def action_short_pay(self):
+        return self._freight_adjust_action("short_pay")
+
+    def action_credit(self):
+        return self._freight_adjust_action("credit")

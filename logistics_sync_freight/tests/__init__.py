@@ -1,1 +1,1 @@
-from . import test_access, test_freight_charge
+from . import test_access, test_audit, test_event, test_import, test_lib, test_settlement

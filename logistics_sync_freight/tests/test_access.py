@@ -3,8 +3,9 @@
 as before the suite was installed."""
 
 from odoo import fields
-from odoo.tests import Form, TransactionCase, tagged
+from odoo.tests import Form, TransactionCase, new_test_user, tagged
 
+from .common import FreightCommon, csv_bytes
 from odoo.addons.logistics_sync_base.tests.common_access import (
     assert_rights_kept,
     open_form,
@@ -68,3 +69,72 @@ class TestBillingUserAccess(TransactionCase):
         self.assertEqual(values["state"], "posted")
         _arch, rows = open_list(invoice.browse(), [("id", "=", invoice.id)])
         self.assertEqual([row["id"] for row in rows], invoice.ids)
+
+
+@tagged("post_install", "-at_install")
+class TestFreightFinanceAccess(FreightCommon, TransactionCase):
+    """The Billing user (no Logistics Sync group) works the whole finance flow;
+    companies see their own freight only."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_freight()
+        cls.picking = cls._done_picking({cls.type_base: 100.0})
+
+    def test_billing_user_opens_every_freight_view(self):
+        self._import(csv_bytes(f"CI-V,2026-11-30,USD,{self.picking.name},,base,130,1,"))
+        for model in (
+            "logistics.freight.charge",
+            "logistics.freight.invoice",
+            "logistics.freight.batch",
+            "logistics.freight.expected",
+            "logistics.freight.accrual",
+            "logistics.freight.tolerance",
+            "logistics.freight.charge.type",
+        ):
+            Model = self.env[model].with_user(self.biller)
+            _arch, rows = open_list(Model, [])
+            if rows:
+                open_form(Model.browse(rows[0]["id"]))
+        charge = self.Charge.with_user(self.biller).search(
+            [("shipment_ref", "=", self.picking.name)]
+        )
+        self.assertEqual(charge.state, "disputed")
+        groups = self.Charge.with_user(self.biller).read_group(
+            [("partner_id", "=", self.carrier.id)], ["variance:sum"], ["partner_id"]
+        )
+        self.assertEqual(groups[0]["variance"], 30.0)
+        menu = self.env.ref("logistics_sync_freight.menu_freight_charges")
+        visible = self.env["ir.ui.menu"].with_user(self.biller)._visible_menu_ids()
+        self.assertIn(menu.id, visible)
+        charge.action_approve()
+        self.assertEqual(len(self.Charge.with_user(self.biller)._cron_settle()), 1)
+
+    def test_other_company_sees_nothing_and_matches_its_own_transfers(self):
+        other = self.env["res.company"].create({"name": "Freight Co B"})
+        endpoint_b = self.env["logistics.endpoint"].create(
+            {
+                "name": "Carrier B",
+                "code": "carrier-b",
+                "kind": "carrier",
+                "company_id": other.id,
+                "freight_partner_id": self.carrier.id,
+            }
+        )
+        batch = self._import(
+            csv_bytes(f"CI-M,2026-11-30,USD,{self.picking.name},,base,100,1,"),
+            endpoint=endpoint_b,
+        )
+        charge = batch.invoice_ids.charge_ids
+        # company A's transfer name means nothing in company B: it waits
+        self.assertEqual((charge.company_id, charge.state), (other, "waiting"))
+        user_b = new_test_user(
+            self.env,
+            "ls_biller_b",
+            groups="account.group_account_invoice",
+            company_id=other.id,
+            company_ids=[other.id],
+        )
+        self.assertEqual(self.Charge.with_user(user_b).search([]), charge)
+        self.assertNotIn(charge, self.Charge.with_user(self.biller).search([]))

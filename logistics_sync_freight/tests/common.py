@@ -1,0 +1,60 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from datetime import date
+
+from odoo.addons.logistics_sync_base.tests.common import LogisticsCommon
+from odoo.addons.logistics_sync_base.tests.common_access import plain_user
+
+HEADER = "invoice_number,invoice_date,currency,shipment_ref,tracking_ref,charge_type,amount,quantity,description"
+
+
+def csv_bytes(*rows):
+    """A carrier invoice file: the documented header, then ``rows`` (strings)."""
+    return ("\n".join((HEADER, *rows)) + "\n").encode()
+
+
+class FreightCommon(LogisticsCommon):
+    @classmethod
+    def _setup_freight(cls):
+        cls._setup_logistics()
+        cls.carrier = cls.env["res.partner"].create({"name": "Road Carrier SA"})
+        cls.endpoint.freight_partner_id = cls.carrier
+        cls.biller = plain_user(cls, "ls_freight_biller", "account.group_account_invoice")
+        cls.stock_user = plain_user(cls, "ls_freight_stock", "stock.group_stock_user")
+        cls.usd = cls.company.currency_id
+        cls.type_base = cls.env.ref("logistics_sync_freight.charge_type_base")
+        cls.type_fuel = cls.env.ref("logistics_sync_freight.charge_type_fuel")
+        cls.type_liftgate = cls.env.ref("logistics_sync_freight.charge_type_liftgate")
+        cls.Batch = cls.env["logistics.freight.batch"]
+        cls.Charge = cls.env["logistics.freight.charge"]
+
+    @classmethod
+    def _done_picking(cls, expected, currency=None, day=None, name=None):
+        """A validated transfer with an expected cost ``{charge type: amount}``."""
+        picking = cls._make_picking(name=name)
+        cls.env["stock.quant"]._update_available_quantity(
+            cls.product, picking.location_id, picking.move_ids.product_uom_qty
+        )
+        picking.action_assign()
+        picking.move_ids.quantity = picking.move_ids.product_uom_qty
+        picking.move_ids.picked = True
+        picking._action_done()
+        cls._expect(picking, expected, currency, day)
+        return picking
+
+    @classmethod
+    def _expect(cls, picking, expected, currency=None, day=None):
+        return cls.env["logistics.freight.expected"]._freeze(
+            picking,
+            {
+                "source": "manual",
+                "currency": currency or cls.usd,
+                "date": day or date.today(),
+                "lines": list(expected.items()),
+            },
+        )
+
+    def _import(self, data, name="invoice.csv", endpoint=None):
+        return self.Batch._freight_import(endpoint or self.endpoint, name, data)
+
+    def _charges(self, picking):
+        return self.Charge.search([("picking_id", "=", picking.id)], order="id")

@@ -1,0 +1,107 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Carrier invoice files: accepted whole, refused whole, the same file skipped."""
+
+import os
+import tempfile
+
+from odoo.tests import TransactionCase, tagged
+
+from .common import FreightCommon, csv_bytes
+
+
+@tagged("post_install", "-at_install")
+class TestFreightImport(FreightCommon, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_freight()
+        cls.picking = cls._done_picking({cls.type_base: 100.0, cls.type_fuel: 10.0})
+
+    def _counts(self):
+        return (
+            self.env["logistics.freight.invoice"].search_count([]),
+            self.Charge.search_count([]),
+        )
+
+    def test_a_file_with_one_bad_line_is_refused_whole(self):
+        before = self._counts()
+        ref = self.picking.name
+        batch = self._import(
+            csv_bytes(
+                f"CI-1,2026-11-30,USD,{ref},,base,100.00,1,Freight",
+                f"CI-1,2026-11-30,USD,{ref},,fuel,1O.00,1,Fuel",
+                f"CI-2,2026-11-30,USD,{ref},,teleport,5,1,",
+            )
+        )
+        self.assertEqual(batch.state, "refused")
+        self.assertEqual(batch.line_count, 3)
+        self.assertEqual(
+            batch._freight_errors(),
+            [
+                "line 3, amount: not a number: '1O.00'",
+                "line 4, charge_type: unknown charge type 'teleport'",
+            ],
+        )
+        self.assertEqual(self._counts(), before)
+        self.assertFalse(batch.invoice_ids)
+
+    def test_the_same_file_twice_is_skipped(self):
+        data = csv_bytes(
+            f"CI-10,2026-11-30,USD,{self.picking.name},,base,100.00,1,Freight",
+            f"CI-10,2026-11-30,USD,,{self.picking.carrier_tracking_ref or 'none'},fuel,10,1,",
+        )
+        first = self._import(data)
+        self.assertEqual(first.state, "accepted", first.errors)
+        self.assertEqual((first.line_count, first.invoice_count), (2, 1))
+        after_first = self._counts()
+        second = self._import(data, name="invoice-again.csv")
+        self.assertEqual(second.state, "skipped")
+        self.assertEqual(second.duplicate_of_id, first)
+        self.assertEqual(self._counts(), after_first)
+        # another file repeating an invoice number already received: refused whole
+        third = self._import(csv_bytes(f"CI-10,2026-11-30,USD,{self.picking.name},,base,1,1,again"))
+        self.assertEqual(third.state, "refused")
+        self.assertEqual(
+            third._freight_errors(),
+            ["line 2, invoice_number: carrier invoice CI-10 was already received"],
+        )
+        self.assertEqual(self._counts(), after_first)
+
+    def test_the_cron_reads_the_endpoints_folder(self):
+        folder = tempfile.mkdtemp()
+        self.addCleanup(
+            lambda: [
+                os.remove(os.path.join(r, f))
+                for r, _d, fs in os.walk(folder, topdown=False)
+                for f in fs
+            ]
+        )
+        self.endpoint.sudo().freight_import_folder = folder
+        with open(os.path.join(folder, "nov.csv"), "wb") as handle:
+            handle.write(csv_bytes(f"CI-20,2026-11-30,USD,{self.picking.name},,base,100,1,"))
+        batch = self.Batch._cron_import_files()
+        self.assertEqual((batch.name, batch.state), ("nov.csv", "accepted"))
+        self.assertEqual(self._charges(self.picking).mapped("state"), ["approved"])
+        self.env.cr.postcommit.run()  # the file moves once the batch is committed
+        self.assertEqual(os.listdir(os.path.join(folder, "processed")), [f"{batch.id}-nov.csv"])
+        self.assertFalse(self.Batch._cron_import_files())
+
+    def test_unknown_shipment_waits_then_becomes_an_exception(self):
+        self.endpoint.unknown_ref_wait_minutes = 60
+        batch = self._import(csv_bytes("CI-30,2026-11-30,USD,WH/OUT/LATER,,base,80,1,"))
+        charge = batch.invoice_ids.charge_ids
+        self.assertEqual((charge.state, charge.wait_reason), ("waiting", "unknown_ref"))
+        later = self._make_picking(name="WH/OUT/LATER")
+        self._validate(later)
+        self._expect(later, {self.type_base: 80.0})
+        self.assertEqual(self.Charge._cron_rematch(), (1, 0))
+        self.assertEqual((charge.state, charge.picking_id), ("approved", later))
+        # another one never matches: an exception after the endpoint's wait
+        batch = self._import(csv_bytes("CI-31,2026-11-30,USD,NOBODY,,base,80,1,"))
+        lost = batch.invoice_ids.charge_ids
+        self.assertEqual(self.Charge._cron_rematch(), (0, 0))
+        lost.sudo().wait_until = "2020-01-01 00:00:00"
+        self.assertEqual(self.Charge._cron_rematch(), (0, 1))
+        self.assertEqual(lost.state, "exception")
+        activity = batch.invoice_ids.activity_ids
+        self.assertEqual(activity.user_id, self.responsible)
