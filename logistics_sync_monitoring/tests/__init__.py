@@ -1,1 +1,1 @@
-from . import test_kpi
+from . import test_alerts, test_completeness, test_kpi, test_metrics, test_overview, test_tour
