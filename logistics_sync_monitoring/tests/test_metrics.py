@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo.exceptions import AccessError
+from odoo.modules.neutralize import neutralize_database
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import MonitoringCommon
@@ -50,6 +51,7 @@ class TestMetrics(MonitoringCommon, HttpCase):
             'logistics_sync_circuit_state{endpoint="test-carrier",state="closed"} 1.0', text
         )
         self.assertIn("# TYPE logistics_sync_jobs gauge", text)
+        self.assertIn('logistics_sync_incomplete_shipments{check="silent"} 0.0', text)
         self.assertIn("# TYPE logistics_sync_events_received_total counter", text)
         # the KPI history was computed "now", the events were received on 2026-11-26:
         # the counters only cover the hours the history holds
@@ -79,3 +81,9 @@ class TestMetrics(MonitoringCommon, HttpCase):
         token = self.Token.search([("name", "=", "Grafana agent")])
         self.assertTrue(wizard.token.startswith("lsm_"))
         self.assertTrue(token._check_bearer(wizard.token))
+
+    def test_a_neutralized_copy_refuses_the_production_tokens(self):
+        neutralize_database(self.env.cr)
+        self.env.invalidate_all()
+        self.assertFalse(self.token.active)
+        self._assert_refused(self._get(self.plain))
