@@ -96,7 +96,7 @@ def main():
     kanban = {
         "name": {},
         "circuit_state": {},
-        "dead_count": {},
+        "mon_dead_count": {},
         "mon_events_last_hour": {},
         "mon_p95_last_hour": {},
         "mon_failed_rate": {},

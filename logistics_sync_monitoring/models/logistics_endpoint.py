@@ -21,6 +21,7 @@ class LogisticsEndpoint(models.Model):
     )
     mon_failed_last_hour = fields.Integer(compute="_compute_mon")
     mon_waiting_count = fields.Integer(string="Waiting", compute="_compute_mon")
+    mon_dead_count = fields.Integer(string="Dead letters", compute="_compute_mon")
 
     def write(self, vals):
         # The circuit breaker writes its state in a transaction of its own (see
@@ -47,7 +48,7 @@ class LogisticsEndpoint(models.Model):
 
     def _compute_mon(self):
         """One indexed query for all cards: the last hour's events, and the
-        waiting events (few, by the state index)."""
+        waiting and dead ones (few, by the state index); never all events."""
         figures = {}
         if self.ids:
             self.env["logistics.event"].flush_model()
@@ -61,10 +62,11 @@ class LogisticsEndpoint(models.Model):
                            FILTER (WHERE e.received_at >= %(since)s),
                        count(*) FILTER (WHERE e.received_at >= %(since)s
                                           AND e.state IN ('failed', 'dead')),
-                       count(*) FILTER (WHERE e.state = 'waiting')
+                       count(*) FILTER (WHERE e.state = 'waiting'),
+                       count(*) FILTER (WHERE e.state = 'dead')
                   FROM logistics_event e
                  WHERE e.endpoint_id = ANY(%(ids)s)
-                   AND (e.received_at >= %(since)s OR e.state = 'waiting')
+                   AND (e.received_at >= %(since)s OR e.state IN ('waiting', 'dead'))
                  GROUP BY e.endpoint_id
                 """,
                     since=self._mon_since(),
@@ -73,12 +75,13 @@ class LogisticsEndpoint(models.Model):
             )
             figures = {row[0]: row[1:] for row in self.env.cr.fetchall()}
         for endpoint in self:
-            count, p95, failed, waiting = figures.get(endpoint.id, (0, None, 0, 0))
+            count, p95, failed, waiting, dead = figures.get(endpoint.id, (0, None, 0, 0, 0))
             endpoint.mon_events_last_hour = count
             endpoint.mon_p95_last_hour = p95 or 0.0
             endpoint.mon_failed_last_hour = failed
             endpoint.mon_failed_rate = 100.0 * failed / count if count else 0.0
             endpoint.mon_waiting_count = waiting
+            endpoint.mon_dead_count = dead
 
     def _mon_events_action(self, domain, name):
         action = self.action_view_events()

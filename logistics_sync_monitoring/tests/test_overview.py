@@ -24,7 +24,7 @@ class TestOverview(MonitoringCommon, TransactionCase):
             self.assertEqual(card.mon_events_last_hour, 4)
             self.assertAlmostEqual(card.mon_failed_rate, 50.0)
             self.assertAlmostEqual(card.mon_p95_last_hour, 60.0)
-            self.assertEqual((card.dead_count, card.mon_waiting_count), (2, 0))
+            self.assertEqual((card.mon_dead_count, card.mon_waiting_count), (2, 0))
             self.assertEqual(card.circuit_state, "closed")
             Event = self.env["logistics.event"].with_user(self.viewer)
             for method, expected in (
@@ -40,7 +40,7 @@ class TestOverview(MonitoringCommon, TransactionCase):
             card.invalidate_recordset()
             # the hour has passed: no event, no rate; the dead letters stay
             self.assertEqual((card.mon_events_last_hour, card.mon_failed_rate), (0, 0.0))
-            self.assertEqual(card.dead_count, 2)
+            self.assertEqual(card.mon_dead_count, 2)
 
     def test_history_button_opens_the_endpoint_rows(self):
         self._feed()
