@@ -148,6 +148,10 @@ class LogisticsSyncKpi(models.Model):
         updates = SQL(", ").join(
             SQL("%(c)s = EXCLUDED.%(c)s", c=SQL.identifier(c)) for c in FLOW_COLUMNS
         )
+        # One pass over the window's events (grouped into local hours with
+        # date_bin from a local hour start), joined to the grid of endpoints x hours;
+        # dead letters open at each hour's end are the ones before the window plus a
+        # running sum over the window.
         self.env.cr.execute(
             SQL(
                 """
@@ -156,25 +160,54 @@ class LogisticsSyncKpi(models.Model):
                   FROM logistics_endpoint ep
                  CROSS JOIN generate_series(%(first)s::timestamp, %(last)s::timestamp, %(hour)s) h
                  WHERE ep.id = ANY(%(ids)s)
-            ), fig AS (
-                SELECT g.endpoint_id, g.hour,
-                       count(e.id) AS received,
-                       count(e.id) FILTER (WHERE e.state = 'applied') AS applied,
-                       count(e.id) FILTER (WHERE e.state = 'superseded') AS superseded,
-                       count(e.id) FILTER (WHERE e.state = 'waiting') AS waiting,
-                       count(e.id) FILTER (WHERE e.state = 'failed') AS failed,
-                       count(e.id) FILTER (WHERE e.state = 'dead') AS dead,
-                       COALESCE(sum(GREATEST(e.attempts - 1, 0)), 0) AS retries,
+            ), ev AS (
+                SELECT e.endpoint_id, date_bin(%(hour)s, e.received_at, %(first)s::timestamp) AS hour,
+                       count(*) AS received,
+                       count(*) FILTER (WHERE e.state = 'applied') AS applied,
+                       count(*) FILTER (WHERE e.state = 'superseded') AS superseded,
+                       count(*) FILTER (WHERE e.state = 'waiting') AS waiting,
+                       count(*) FILTER (WHERE e.state = 'failed') AS failed,
+                       count(*) FILTER (WHERE e.state = 'dead') AS dead,
+                       sum(GREATEST(e.attempts - 1, 0)) AS retries,
+                       min(COALESCE(e.last_failure_at, e.received_at))
+                           FILTER (WHERE e.state = 'dead') AS oldest_dead,
                        percentile_cont(%(pct)s) WITHIN GROUP (ORDER BY e.lag_seconds) AS lag,
                        percentile_cont(%(pct)s) WITHIN GROUP (
                            ORDER BY EXTRACT(EPOCH FROM e.applied_at - e.received_at)) AS sync,
                        percentile_cont(%(pct)s) WITHIN GROUP (
                            ORDER BY EXTRACT(EPOCH FROM e.applied_at - e.occurred_at)) AS total
+                  FROM logistics_event e
+                 WHERE e.endpoint_id = ANY(%(ids)s)
+                   AND e.received_at >= %(first)s AND e.received_at < %(stop)s
+                 GROUP BY 1, 2
+            ), dead_before AS (
+                SELECT d.endpoint_id, count(*) AS n,
+                       min(COALESCE(d.last_failure_at, d.received_at)) AS oldest
+                  FROM logistics_event d
+                 WHERE d.endpoint_id = ANY(%(ids)s) AND d.state = 'dead'
+                   AND d.received_at < %(first)s
+                 GROUP BY d.endpoint_id
+            ), openings AS (
+                SELECT o.endpoint_id, date_bin(%(hour)s, o.opened_at, %(first)s::timestamp) AS hour,
+                       count(*) AS n
+                  FROM logistics_circuit_opening o
+                 WHERE o.endpoint_id = ANY(%(ids)s)
+                   AND o.opened_at >= %(first)s AND o.opened_at < %(stop)s
+                 GROUP BY 1, 2
+            ), fig AS (
+                SELECT g.endpoint_id, g.hour,
+                       COALESCE(ev.received, 0) AS received, COALESCE(ev.applied, 0) AS applied,
+                       COALESCE(ev.superseded, 0) AS superseded,
+                       COALESCE(ev.waiting, 0) AS waiting, COALESCE(ev.failed, 0) AS failed,
+                       COALESCE(ev.dead, 0) AS dead, COALESCE(ev.retries, 0) AS retries,
+                       ev.lag, ev.sync, ev.total, COALESCE(op.n, 0) AS openings,
+                       COALESCE(db.n, 0) + sum(COALESCE(ev.dead, 0)) OVER w AS dead_open,
+                       LEAST(db.oldest, min(ev.oldest_dead) OVER w) AS oldest_dead
                   FROM grid g
-                  LEFT JOIN logistics_event e
-                    ON e.endpoint_id = g.endpoint_id
-                   AND e.received_at >= g.hour AND e.received_at < g.hour + %(hour)s
-                 GROUP BY g.endpoint_id, g.hour
+                  LEFT JOIN ev ON ev.endpoint_id = g.endpoint_id AND ev.hour = g.hour
+                  LEFT JOIN openings op ON op.endpoint_id = g.endpoint_id AND op.hour = g.hour
+                  LEFT JOIN dead_before db ON db.endpoint_id = g.endpoint_id
+                WINDOW w AS (PARTITION BY g.endpoint_id ORDER BY g.hour)
             )
             INSERT INTO logistics_sync_kpi (endpoint_id, company_id, hour, create_uid,
                                             create_date, %(columns)s)
@@ -187,22 +220,15 @@ class LogisticsSyncKpi(models.Model):
                    COALESCE(f.lag[1], 0), COALESCE(f.lag[2], 0), COALESCE(f.lag[3], 0),
                    COALESCE(f.sync[1], 0), COALESCE(f.sync[2], 0), COALESCE(f.sync[3], 0),
                    COALESCE(f.total[1], 0), COALESCE(f.total[2], 0), COALESCE(f.total[3], 0),
-                   dl.n, COALESCE(EXTRACT(EPOCH FROM f.hour + %(hour)s - dl.oldest) / 3600, 0),
-                   (SELECT count(*) FROM logistics_circuit_opening o
-                     WHERE o.endpoint_id = f.endpoint_id
-                       AND o.opened_at >= f.hour AND o.opened_at < f.hour + %(hour)s),
-                   now() AT TIME ZONE 'UTC', %(uid)s
+                   f.dead_open,
+                   COALESCE(EXTRACT(EPOCH FROM f.hour + %(hour)s - f.oldest_dead) / 3600, 0),
+                   f.openings, now() AT TIME ZONE 'UTC', %(uid)s
               FROM fig f
-              CROSS JOIN LATERAL (
-                    SELECT count(*) AS n, min(COALESCE(d.last_failure_at, d.received_at)) AS oldest
-                      FROM logistics_event d
-                     WHERE d.endpoint_id = f.endpoint_id AND d.state = 'dead'
-                       AND d.received_at < f.hour + %(hour)s
-              ) dl
             ON CONFLICT (endpoint_id, hour) DO UPDATE SET %(updates)s
             """,
                 first=first,
                 last=stop - timedelta(hours=1),
+                stop=stop,
                 hour=hour,
                 ids=endpoints.ids,
                 pct=PERCENTILES,
