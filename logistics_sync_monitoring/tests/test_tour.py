@@ -35,3 +35,9 @@ class TestOverviewTour(LogisticsCommon, HttpCase):
             (dead.state, dead.replay_count, dead.replayed_by_id), ("received", 1, self.manager)
         )
         self.assertEqual(events.filtered(lambda e: e.external_id == "tour-ok").state, "applied")
+
+    def test_dashboard_renders(self):
+        self.env["logistics.sync.kpi"]._cron_compute()
+        self.start_tour(
+            "/odoo/dashboards", "logistics_sync_monitoring_dashboard", login=self.manager.login
+        )

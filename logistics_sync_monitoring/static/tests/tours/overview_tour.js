@@ -30,3 +30,19 @@ registry.category("web_tour.tours").add("logistics_sync_monitoring_overview", {
         },
     ],
 });
+
+// The spreadsheet dashboard opens and renders (its pivot and charts load).
+registry.category("web_tour.tours").add("logistics_sync_monitoring_dashboard", {
+    steps: () => [
+        {
+            content: "Open the Logistics Sync dashboard",
+            trigger: ".o_search_panel_category_value[data-name='Logistics Sync health']",
+            run: "click",
+        },
+        {
+            content: "It renders, without a loading error",
+            trigger:
+                ".o_spreadsheet_dashboard_action:not(:has(.dashboard-loading-status)) .o_renderer:not(.o-sample-dashboard) .o-grid",
+        },
+    ],
+});
