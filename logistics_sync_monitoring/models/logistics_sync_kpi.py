@@ -37,6 +37,11 @@ FLOW_COLUMNS = (
     "dead_letter_count",
     "oldest_dead_age",
     "circuit_openings",
+    "received_total",
+    "applied_total",
+    "superseded_total",
+    "retry_total",
+    "circuit_openings_total",
     "write_date",
     "write_uid",
 )
@@ -98,6 +103,13 @@ class LogisticsSyncKpi(models.Model):
         readonly=True, aggregator="max", help="TMS releases without an answer (with the TMS addon)."
     )
     circuit_openings = fields.Integer(readonly=True)
+    # Running totals since the endpoint's first row (for Prometheus counters: the
+    # scrape reads the latest row per endpoint instead of summing the history).
+    received_total = fields.Integer(readonly=True, aggregator="max")
+    applied_total = fields.Integer(readonly=True, aggregator="max")
+    superseded_total = fields.Integer(readonly=True, aggregator="max")
+    retry_total = fields.Integer(readonly=True, aggregator="max")
+    circuit_openings_total = fields.Integer(readonly=True, aggregator="max")
 
     _sql_constraints = [
         ("endpoint_hour_unique", "unique(endpoint_id, hour)", "One row per endpoint and hour."),
@@ -194,6 +206,14 @@ class LogisticsSyncKpi(models.Model):
                  WHERE o.endpoint_id = ANY(%(ids)s)
                    AND o.opened_at >= %(first)s AND o.opened_at < %(stop)s
                  GROUP BY 1, 2
+            ), prev AS (
+                SELECT ep.id AS endpoint_id, k.received_total, k.applied_total,
+                       k.superseded_total, k.retry_total, k.circuit_openings_total
+                  FROM unnest(%(ids)s) ep(id)
+                 CROSS JOIN LATERAL (
+                       SELECT * FROM logistics_sync_kpi k
+                        WHERE k.endpoint_id = ep.id AND k.hour < %(first)s
+                        ORDER BY k.hour DESC LIMIT 1) k
             ), fig AS (
                 SELECT g.endpoint_id, g.hour,
                        COALESCE(ev.received, 0) AS received, COALESCE(ev.applied, 0) AS applied,
@@ -202,11 +222,22 @@ class LogisticsSyncKpi(models.Model):
                        COALESCE(ev.dead, 0) AS dead, COALESCE(ev.retries, 0) AS retries,
                        ev.lag, ev.sync, ev.total, COALESCE(op.n, 0) AS openings,
                        COALESCE(db.n, 0) + sum(COALESCE(ev.dead, 0)) OVER w AS dead_open,
-                       LEAST(db.oldest, min(ev.oldest_dead) OVER w) AS oldest_dead
+                       LEAST(db.oldest, min(ev.oldest_dead) OVER w) AS oldest_dead,
+                       COALESCE(pv.received_total, 0)
+                           + sum(COALESCE(ev.received, 0)) OVER w AS received_total,
+                       COALESCE(pv.applied_total, 0)
+                           + sum(COALESCE(ev.applied, 0)) OVER w AS applied_total,
+                       COALESCE(pv.superseded_total, 0)
+                           + sum(COALESCE(ev.superseded, 0)) OVER w AS superseded_total,
+                       COALESCE(pv.retry_total, 0)
+                           + sum(COALESCE(ev.retries, 0)) OVER w AS retry_total,
+                       COALESCE(pv.circuit_openings_total, 0)
+                           + sum(COALESCE(op.n, 0)) OVER w AS circuit_openings_total
                   FROM grid g
                   LEFT JOIN ev ON ev.endpoint_id = g.endpoint_id AND ev.hour = g.hour
                   LEFT JOIN openings op ON op.endpoint_id = g.endpoint_id AND op.hour = g.hour
                   LEFT JOIN dead_before db ON db.endpoint_id = g.endpoint_id
+                  LEFT JOIN prev pv ON pv.endpoint_id = g.endpoint_id
                 WINDOW w AS (PARTITION BY g.endpoint_id ORDER BY g.hour)
             )
             INSERT INTO logistics_sync_kpi (endpoint_id, company_id, hour, create_uid,
@@ -222,7 +253,8 @@ class LogisticsSyncKpi(models.Model):
                    COALESCE(f.total[1], 0), COALESCE(f.total[2], 0), COALESCE(f.total[3], 0),
                    f.dead_open,
                    COALESCE(EXTRACT(EPOCH FROM f.hour + %(hour)s - f.oldest_dead) / 3600, 0),
-                   f.openings, now() AT TIME ZONE 'UTC', %(uid)s
+                   f.openings, f.received_total, f.applied_total, f.superseded_total,
+                   f.retry_total, f.circuit_openings_total, now() AT TIME ZONE 'UTC', %(uid)s
               FROM fig f
             ON CONFLICT (endpoint_id, hour) DO UPDATE SET %(updates)s
             """,

@@ -27,28 +27,21 @@ class LogisticsSyncMetrics(models.AbstractModel):
         code = {eid: e.code for eid, e in endpoints.items()}
         out = {name: [] for name in exposition.METRICS}
 
+        # the latest row of each endpoint (an index lookup per endpoint, however
+        # long the history): running totals for the counters, the last hour's figures
         cr.execute(
             SQL(
-                "SELECT endpoint_id, sum(received_count), sum(applied_count),"
-                " sum(superseded_count), sum(retry_count), sum(circuit_openings)"
-                " FROM logistics_sync_kpi GROUP BY endpoint_id"
-            )
-        )
-        for eid, received, applied, superseded, retries, openings in cr.fetchall():
-            labels = {"endpoint": code.get(eid, str(eid))}
-            out["events_received"].append((labels, received))
-            out["events_applied"].append((labels, applied))
-            out["events_superseded"].append((labels, superseded))
-            out["event_retries"].append((labels, retries))
-            out["circuit_openings"].append((labels, openings))
-
-        # the latest computed hour of each endpoint
-        cr.execute(
-            SQL(
-                "SELECT DISTINCT ON (endpoint_id) endpoint_id, failed_rate, lag_p50, lag_p95,"
-                " lag_p99, sync_p50, sync_p95, sync_p99, total_p50, total_p95, total_p99,"
-                " booking_backlog, release_backlog"
-                " FROM logistics_sync_kpi ORDER BY endpoint_id, hour DESC"
+                """
+                SELECT ep.id, k.failed_rate, k.lag_p50, k.lag_p95, k.lag_p99, k.sync_p50,
+                       k.sync_p95, k.sync_p99, k.total_p50, k.total_p95, k.total_p99,
+                       k.booking_backlog, k.release_backlog, k.received_total,
+                       k.applied_total, k.superseded_total, k.retry_total,
+                       k.circuit_openings_total
+                  FROM logistics_endpoint ep
+                 CROSS JOIN LATERAL (
+                       SELECT * FROM logistics_sync_kpi k
+                        WHERE k.endpoint_id = ep.id ORDER BY k.hour DESC LIMIT 1) k
+                """
             )
         )
         for row in cr.fetchall():
@@ -61,6 +54,18 @@ class LogisticsSyncMetrics(models.AbstractModel):
                     )
             out["booking_backlog"].append((labels, row[11]))
             out["release_backlog"].append((labels, row[12]))
+            for name, value in zip(
+                (
+                    "events_received",
+                    "events_applied",
+                    "events_superseded",
+                    "event_retries",
+                    "circuit_openings",
+                ),
+                row[13:18],
+                strict=True,
+            ):
+                out[name].append((labels, value))
 
         cr.execute(
             SQL(

@@ -68,6 +68,18 @@ class TestKpiHistory(MonitoringCommon, TransactionCase):
         self.assertAlmostEqual(row.failed_rate, 100.0 / 3, places=2)
         self.assertAlmostEqual(row.sync_p95, 60.0)
 
+    def test_running_totals_for_the_counters(self):
+        self._feed(prefix="a", dead=1)  # 3 events at 09:30
+        self._cron(T0 + timedelta(minutes=5))
+        later = T0 + timedelta(hours=10)  # 19:30: the window no longer holds 09:00
+        self._feed(prefix="b", at=later, dead=0)  # 2 events
+        self._cron(later + timedelta(minutes=5))
+        self._cron(later + timedelta(minutes=15))  # recomputing does not add up twice
+        latest = self.Kpi.search([("endpoint_id", "=", self.endpoint.id)], limit=1)
+        self.assertEqual(latest.hour, datetime(2026, 11, 26, 19, 0))
+        self.assertEqual((latest.received_total, latest.applied_total), (5, 4))
+        self.assertEqual(self._row(HOUR).received_total, 3)
+
     def test_hours_in_the_company_time_zone(self):
         self.company.partner_id.tz = "Asia/Kolkata"  # UTC+05:30
         self._feed()
