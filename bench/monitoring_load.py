@@ -187,15 +187,25 @@ def main():
         f"KPI history: {rows:,} rows (90 days x endpoints x hours) computed in {history_in:.1f} s;"
     )
     print(f"the regular KPI cron (7 hours) takes {cron_in * 1000:.0f} ms")
+    sample = [
+        line
+        for line in scrape(url, token).decode().splitlines()
+        if 'endpoint="bench-mon-0"' in line and ("_total" in line or 'state="dead"' in line)
+    ]
+    print("a scrape, some of its lines:\n  " + "\n  ".join(sample[:8]))
     print(
-        f"{'call (median of ' + str(args.repeat) + ')':34} {'empty':>10} {'1M events':>10} {'ratio':>7} target"
+        f"median of {args.repeat}, ms: server time (Odoo's request log: SQL + Python)"
+        " / round trip on 127.0.0.1"
     )
+    print(f"{'call':32} {'empty':>15} {'1M events':>15} {'ratio':>6}  target (server)")
     for name in calls:
         target = 0.05 if name == "metrics scrape" else 1.0
-        ok = "ok" if full[name] < target else "MISSED"
+        (e_rt, e_srv), (f_rt, f_srv) = empty[name], full[name]
+        e_srv, f_srv = e_srv or e_rt, f_srv or f_rt
+        ok = "ok" if f_srv < target else "MISSED"
         print(
-            f"{name:34} {empty[name] * 1000:8.1f}ms {full[name] * 1000:8.1f}ms "
-            f"{full[name] / empty[name]:6.1f}x <{target * 1000:.0f} ms {ok}"
+            f"{name:32} {e_srv * 1000:6.1f} / {e_rt * 1000:6.1f} {f_srv * 1000:6.1f} / "
+            f"{f_rt * 1000:6.1f} {f_srv / e_srv:5.1f}x  <{target * 1000:.0f} {ok}"
         )
 
 

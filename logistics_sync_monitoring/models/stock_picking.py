@@ -155,6 +155,8 @@ class StockPicking(models.Model):
         )
         if booking:
             hops.append((booking.create_date, self.env._("Booked at the carrier")))
+        if self.logistics_label_id:
+            hops.append((self.logistics_label_id.sudo().create_date, self.env._("Label created")))
         labels = dict(milestones.SELECTION)
         events = (
             self.env["logistics.event"]
