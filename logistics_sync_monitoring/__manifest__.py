@@ -1,17 +1,28 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 {
     "name": "Logistics Sync - Monitoring",
-    "summary": "Dashboards: sync latency, failed message rate, dead letters per endpoint",
-    "version": "18.0.1.0.0",
+    "summary": "Sync health: hourly KPI history, overview, alerts, Prometheus metrics",
+    "version": "18.0.2.0.0",
     "category": "Inventory/Delivery",
     "website": "https://github.com/logistics-sync/logistics-sync",
     "author": "Logistics Sync",
     "license": "LGPL-3",
     "installable": True,
-    "depends": ["logistics_sync_base"],
+    "external_dependencies": {"python": ["prometheus_client"]},
+    "depends": ["logistics_sync_base", "logistics_sync_carrier", "mail", "spreadsheet_dashboard"],
     "data": [
         "security/ir.model.access.csv",
         "security/logistics_sync_kpi_security.xml",
+        "data/ir_cron_data.xml",
+        "data/mail_activity_data.xml",
+        "data/spreadsheet_dashboard_data.xml",
         "views/logistics_sync_kpi_views.xml",
+        "views/logistics_endpoint_views.xml",
+        "views/logistics_sync_alert_views.xml",
+        "views/logistics_metrics_token_views.xml",
+        "views/stock_picking_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["logistics_sync_monitoring/static/tests/tours/*.js"],
+    },
 }

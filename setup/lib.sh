@@ -68,7 +68,7 @@ _missing_debs() {
 
 ls_system_packages() {
     command -v dpkg-query >/dev/null || return 0    # not Debian: the README lists what to install
-    local want=(libldap2-dev libsasl2-dev libpq-dev)
+    local want=(libldap2-dev libsasl2-dev libpq-dev chromium)  # chromium: browser tours
     [ -z "${PGHOST:-}" ] && want+=(postgresql)
     local missing
     missing="$(_missing_debs "${want[@]}")"

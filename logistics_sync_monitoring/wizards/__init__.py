@@ -1,0 +1,1 @@
+from . import logistics_metrics_token_new
