@@ -23,7 +23,9 @@ class IrHttp(models.AbstractModel):
         if (
             request
             and request.httprequest.path.startswith(WEBHOOK_PREFIX)
-            and isinstance(exception, psycopg2.OperationalError)
+            # OperationalError: a conflict, or the server went away mid-request;
+            # InterfaceError: the connection was already closed under Odoo
+            and isinstance(exception, psycopg2.OperationalError | psycopg2.InterfaceError)
         ):
             _logger.warning(
                 "Webhook %s answered 503: %s",
