@@ -248,6 +248,7 @@ class Chaos:
         seed=13,
         drain_timeout=600,
         log=print,
+        urls=None,
     ):
         self.server = server
         self.code = endpoint_code
@@ -263,9 +264,12 @@ class Chaos:
         self.rng = random.Random(seed)
         self.drain_timeout = drain_timeout
         self.log = log
+        # where senders post: one server, or several behind no proxy (scale-out test)
+        self.urls = urls
         self.acked = {}
         self.given_up = Counter()
         self.answers = Counter()
+        self.served_by = Counter()
         self.kills = Counter()
         self.started_jobs_at_server_kill = None
         self._lock = threading.Lock()
@@ -346,10 +350,9 @@ class Chaos:
             delay = 0.5
             while True:
                 headers = _signed(key, event["event_id"], body)
+                base = random.choice(self.urls) if self.urls else self.server.url
                 try:
-                    response = session.post(
-                        self.server.url + url_path, data=body, headers=headers, timeout=30
-                    )
+                    response = session.post(base + url_path, data=body, headers=headers, timeout=30)
                 except requests.RequestException:
                     with self._lock:
                         self.answers["network error"] += 1
@@ -362,6 +365,7 @@ class Chaos:
                 if status in (200, 202):
                     with self._lock:
                         self.acked[event["event_id"]] = status
+                        self.served_by[base] += 1
                     break
                 if status == 429 or status >= 500:
                     wait = response.headers.get("Retry-After")
@@ -416,7 +420,8 @@ class Chaos:
         for thread in senders:
             thread.start()
         killer = threading.Thread(target=self._killer, daemon=True)
-        killer.start()
+        if self.kill_every > 0:
+            killer.start()
         total = len(self.stream)
         # milestones of the stream (fraction sent) at which the big events happen
         plan = [(0.15, "outage")]
@@ -431,7 +436,7 @@ class Chaos:
                 if what == "outage":
                     for participant in self.outbound:
                         participant.outage(self.outage_seconds)
-                    self.kills["carrier outage"] += 1
+                        self.kills["carrier outage"] += 1
                 elif what == "pg":
                     self._cut_pg()
                 else:
@@ -441,7 +446,8 @@ class Chaos:
             if what == "pg":
                 self._cut_pg()
         self._stop.set()
-        killer.join()
+        if killer.is_alive():
+            killer.join()
         sent = time.monotonic() - started
         self.log(f"  {total} posts sent in {sent:.0f} s; answers {dict(self.answers)}")
         drained = self._drain()
@@ -537,6 +543,7 @@ class Chaos:
             "transfers": len(self.expected),
             "events never acknowledged": sum(1 for i in ids if i not in self.acked),
             "answers": dict(self.answers),
+            "acknowledged by server": dict(self.served_by),
             "event states": dict(states),
             "kills": dict(self.kills),
             "started jobs at the whole-server kill": self.started_jobs_at_server_kill,

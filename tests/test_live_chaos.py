@@ -4,7 +4,11 @@ hundred events with 30 % duplicates from senders that retry, while Odoo workers,
 cron worker and the job runner are SIGKILLed, PostgreSQL goes away once (a TCP proxy
 between Odoo and the cluster is cut), the carrier simulator is down while transfers
 are booked through it, and the whole server is SIGKILLed and started again.
-Every count must be 0."""
+
+Scale-out on Odoo's own engine at the same time: a second Odoo server on the same
+database (a second host behind the reverse proxy of
+setup/deploy/nginx-logistics-sync.conf) with its job runner off (channels root:0):
+exactly one runner, senders post to either server.  Every count must be 0."""
 
 import os
 import sys
@@ -72,6 +76,21 @@ def test_chaos_counts_are_zero(tmp_path, odoo_server, carrier_simulator):
         db_port=proxy.port,
     )
 
+    # host B: HTTP workers only, no runner, no cron
+    server_b = ChaosServer(
+        source_conf,
+        odoo_bin,
+        python,
+        tmp_path / "b",
+        server.log_path,
+        "root:0",
+        direct=pg,
+        workers=2,
+        max_cron_threads=0,
+        db_host="127.0.0.1",
+        db_port=proxy.port,
+    )
+
     def restart_pg():
         proxy.cut()
         time.sleep(3)
@@ -79,6 +98,9 @@ def test_chaos_counts_are_zero(tmp_path, odoo_server, carrier_simulator):
 
     try:
         server.start()
+        server_b.start()
+        assert "WorkerJobRunner" in server.workers()
+        assert "WorkerJobRunner" not in server_b.workers()
         chaos = Chaos(
             server,
             code,
@@ -90,14 +112,17 @@ def test_chaos_counts_are_zero(tmp_path, odoo_server, carrier_simulator):
             outbound=[CarrierBookings(server, carrier_simulator, 4, f"{code}-carrier")],
             drain_timeout=240,
             log=lambda line: print(line, file=sys.stderr),
+            urls=[server.url, server_b.url],
         )
         chaos.prepare()
         counts, info = chaos.run()
         report(counts, info, out=lambda line: print(line, file=sys.stderr))
     finally:
         server.stop()
+        server_b.stop()
         proxy.stop()
     assert info["time to drain after the last post (s)"] is not None, info
     assert counts == dict.fromkeys(counts, 0), (counts, info)
     assert len(chaos.acked) == info["unique events"], info
     assert info["kills"].get("WorkerHTTP") and info["kills"].get("whole server"), info
+    assert set(chaos.served_by) == {server.url, server_b.url}, "both hosts took webhooks"

@@ -32,16 +32,7 @@ class IrHttp(models.AbstractModel):
                 request.httprequest.path,
                 exception.__class__.__name__,
             )
-            return request.make_json_response(
-                {
-                    "error": {
-                        "code": "unavailable",
-                        "message": "The database is busy or unavailable; nothing was "
-                        f"stored. Retry after {RETRY_AFTER_SECONDS} seconds.",
-                        "details": [],
-                    }
-                },
-                status=503,
-                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-            )
+            from ..hooks import _webhook_unavailable
+
+            return _webhook_unavailable(request)
         return super()._handle_error(exception)
