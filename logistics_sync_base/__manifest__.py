@@ -37,4 +37,5 @@
         "views/menus.xml",
     ],
     "demo": ["demo/logistics_endpoint_demo.xml"],
+    "post_load": "post_load",
 }

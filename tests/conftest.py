@@ -15,6 +15,7 @@ A test that needs it fails, loudly, when the variables are missing.
 """
 
 import configparser
+import contextlib
 import os
 import socket
 import subprocess
@@ -89,7 +90,7 @@ def _server_config(source_conf, port, runner_channels):
         gevent_port=str(free_port()),
         workers="3",
         max_cron_threads="1",
-        server_wide_modules="base,web,queue_job",
+        server_wide_modules="base,web,queue_job,logistics_sync_base",
         limit_time_real="300",
     )
     parser["options"] = options
@@ -97,8 +98,8 @@ def _server_config(source_conf, port, runner_channels):
     return parser, options
 
 
-@pytest.fixture(scope="session")
-def odoo_server(tmp_path_factory):
+def live_settings():
+    """(source configuration, odoo-bin, python) of setup/test's database, or fail."""
     source_conf = os.environ.get("LS_TEST_CONF")
     odoo_bin = os.environ.get("LS_ODOO_BIN")
     if not (source_conf and odoo_bin and Path(source_conf).exists()):
@@ -106,17 +107,24 @@ def odoo_server(tmp_path_factory):
             "Live tests need a test database: run them through setup/test "
             "(LS_TEST_CONF and LS_ODOO_BIN are not set)."
         )
-    python = os.environ.get("LS_PYTHON", sys.executable)
+    return source_conf, odoo_bin, os.environ.get("LS_PYTHON", sys.executable)
+
+
+@contextlib.contextmanager
+def launch_odoo(workdir, channels, log_path=None, **overrides):
+    """A real Odoo server on setup/test's database (options ``overrides`` replace the
+    defaults: 3 workers, the cron thread, the queue_job runner), stopped at the end."""
+    source_conf, odoo_bin, python = live_settings()
     port = free_port()
-    parser, options = _server_config(
-        source_conf, port, "root:4,root.logistics_sync:4,root.logistics_sync_carrier:4"
-    )
-    workdir = tmp_path_factory.mktemp("odoo")
+    parser, options = _server_config(source_conf, port, channels)
+    options.update({key: str(value) for key, value in overrides.items()})
+    parser["options"] = options
+    workdir.mkdir(parents=True, exist_ok=True)
     conf_path = workdir / "odoo.conf"
     with open(conf_path, "w") as handle:
         parser.write(handle)
     os.chmod(conf_path, 0o600)
-    log_path = Path(os.environ.get("LS_LIVE_LOG", workdir / "odoo.log"))
+    log_path = Path(log_path or os.environ.get("LS_LIVE_LOG") or workdir / "odoo.log")
     server = OdooServer(conf_path, port, log_path, options)
     with open(log_path, "ab") as log:
         server.process = subprocess.Popen(  # noqa: S603
@@ -150,3 +158,12 @@ def odoo_server(tmp_path_factory):
         except subprocess.TimeoutExpired:
             server.process.kill()
             server.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def odoo_server(tmp_path_factory):
+    with launch_odoo(
+        tmp_path_factory.mktemp("odoo"),
+        "root:4,root.logistics_sync:4,root.logistics_sync_carrier:4",
+    ) as server:
+        yield server

@@ -11,11 +11,13 @@ import logging
 
 import psycopg2
 
-from odoo import http
+from odoo import http, sql_db
 from odoo.http import request
+from odoo.tools import config
 
 from ..lib import canonical
 from ..lib.signature import SignatureError
+from ..models.ir_http import RETRY_AFTER_SECONDS
 
 _logger = logging.getLogger(__name__)
 
@@ -27,6 +29,26 @@ def _error(status, code, message, details=None, headers=None):
     return request.make_json_response(body, status=status, headers=headers)
 
 
+def _unavailable(why):
+    return _error(
+        503,
+        "unavailable",
+        f"{why}; nothing was stored. Retry after {RETRY_AFTER_SECONDS} seconds.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+def _postgres_reachable():
+    """Whether PostgreSQL answers at all (only asked when Odoo found no database)."""
+    name = (config["db_name"] or "").split(",")[0].strip() or "postgres"
+    try:
+        with sql_db.db_connect(name).cursor() as cr:
+            cr.execute("SELECT 1")
+    except psycopg2.Error:
+        return False
+    return True
+
+
 def _batch_too_large(max_batch, count):
     return _error(
         422,
@@ -36,15 +58,28 @@ def _batch_too_large(max_batch, count):
 
 
 class LogisticsEventsController(http.Controller):
+    # auth="none": logistics_sync_base is also a server-wide module (README,
+    # "Deployment"), so Odoo serves this route even when it cannot open the database
+    # (PostgreSQL down or restarting): the sender then gets the contract's 503 with
+    # Retry-After, never Odoo's HTML 404.  With a database the request runs as the
+    # public user, as auth="public" would.
     @http.route(
         "/logistics_sync/v1/events/<string:code>",
         type="http",
-        auth="public",
+        auth="none",
+        readonly=False,  # it stores (auth="none" routes default to a read-only cursor)
         methods=["POST"],
         csrf=False,
         save_session=False,
     )
     def receive_events(self, code, **_kwargs):
+        if request.env is None:  # served without a database (see the route above)
+            if _postgres_reachable():
+                return _error(404, "unknown_endpoint", "No database serves this endpoint.")
+            return _unavailable("The database cannot be reached")
+        if "logistics.endpoint" not in request.env:  # a database without this addon
+            return _error(404, "unknown_endpoint", f"No active endpoint with code {code!r}.")
+        request.update_env(user=request.env.ref("base.public_user").id)
         # sudo: webhooks carry no Odoo session; the caller is authenticated by the
         # endpoint's signature below, and everything runs on that endpoint's company.
         # The endpoint comes from a per-worker cache (no query), cleared on any change.
@@ -154,10 +189,5 @@ class LogisticsEventsController(http.Controller):
             # (up to five times, with pauses); the sender retries after Retry-After.
             request.env.cr.rollback()
             _logger.warning("Webhook for endpoint %s answered 503: lock timeout", hook.code)
-            return _error(
-                503,
-                "unavailable",
-                "The database is busy; nothing was stored. Retry after 5 seconds.",
-                headers={"Retry-After": "5"},
-            )
+            return _unavailable("The database is busy")
         return request.make_json_response(body, status=status)

@@ -23,23 +23,16 @@ class IrHttp(models.AbstractModel):
         if (
             request
             and request.httprequest.path.startswith(WEBHOOK_PREFIX)
-            and isinstance(exception, psycopg2.OperationalError)
+            # OperationalError: a conflict, or the server went away mid-request;
+            # InterfaceError: the connection was already closed under Odoo
+            and isinstance(exception, psycopg2.OperationalError | psycopg2.InterfaceError)
         ):
             _logger.warning(
                 "Webhook %s answered 503: %s",
                 request.httprequest.path,
                 exception.__class__.__name__,
             )
-            return request.make_json_response(
-                {
-                    "error": {
-                        "code": "unavailable",
-                        "message": "The database is busy or unavailable; nothing was "
-                        f"stored. Retry after {RETRY_AFTER_SECONDS} seconds.",
-                        "details": [],
-                    }
-                },
-                status=503,
-                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-            )
+            from ..hooks import _webhook_unavailable
+
+            return _webhook_unavailable(request)
         return super()._handle_error(exception)

@@ -1,0 +1,48 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""post_load: the webhook's 503 also where Odoo opens or closes the request's cursor.
+
+Odoo answers an exception raised outside the request's transaction (PostgreSQL going
+away while ``_serve_db`` closes the cursor it matched the route with, or while
+``_transactioning`` opens the next one) with ``HttpDispatcher.handle_error``: an HTML
+500 that no module can hook.  For the webhook path only, a database error there
+answers the contract's 503 with Retry-After and the JSON body (CONTRACT.md), as
+``ir.http._handle_error`` does inside the transaction.  Applied once per process
+(logistics_sync_base is a server-wide module, README "Deployment").
+"""
+
+import psycopg2
+
+from odoo import http
+
+from .models.ir_http import RETRY_AFTER_SECONDS, WEBHOOK_PREFIX
+
+
+def _webhook_unavailable(request):
+    return request.make_json_response(
+        {
+            "error": {
+                "code": "unavailable",
+                "message": "The database is busy or unavailable; nothing was stored. "
+                f"Retry after {RETRY_AFTER_SECONDS} seconds.",
+                "details": [],
+            }
+        },
+        status=503,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+def post_load():
+    original = http.HttpDispatcher.handle_error
+    if getattr(original, "logistics_sync_patched", False):
+        return
+
+    def handle_error(self, exc):
+        if isinstance(
+            exc, psycopg2.OperationalError | psycopg2.InterfaceError
+        ) and self.request.httprequest.path.startswith(WEBHOOK_PREFIX):
+            return _webhook_unavailable(self.request)
+        return original(self, exc)
+
+    handle_error.logistics_sync_patched = True
+    http.HttpDispatcher.handle_error = handle_error
