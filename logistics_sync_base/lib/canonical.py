@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 import rfc3339_validator
 from jsonschema import Draft202012Validator
 
+from .fastschema import compile_schema
+
 SCHEMA_PATH = os.path.join(
     os.path.dirname(os.path.dirname(__file__)), "schemas", "canonical_event_v1.json"
 )
@@ -18,20 +20,21 @@ with open(SCHEMA_PATH, encoding="utf-8") as _fh:
 # "format": "date-time" is RFC 3339 with an offset, checked by rfc3339-validator
 # (jsonschema's format checker uses it when it is installed: requirements.txt).
 _VALIDATOR = Draft202012Validator(SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
+# a fast "valid" for the common case; jsonschema answers everything else (fastschema.py)
+_FAST = compile_schema(SCHEMA)
 
 MILESTONE = "milestone"
-_TYPED_VALIDATORS = {}  # schema path -> compiled validator (once per process)
+_TYPED_VALIDATORS = {}  # schema path -> (validator, fast check), once per process
 
 
 def _validator_for(path):
-    validator = _TYPED_VALIDATORS.get(path)
-    if validator is None:
+    if path not in _TYPED_VALIDATORS:
         with open(path, encoding="utf-8") as fh:
             schema = json.load(fh)
         Draft202012Validator.check_schema(schema)
         validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-        _TYPED_VALIDATORS[path] = validator
-    return validator
+        _TYPED_VALIDATORS[path] = validator, compile_schema(schema)
+    return _TYPED_VALIDATORS[path]
 
 
 def event_type(event, types=None):
@@ -65,6 +68,10 @@ def _field_path(error):
     )
 
 
+def _error_path(error):
+    return list(error.path)
+
+
 def validate_events(events, types=None):
     """Validate a list of event objects; return a list of error dicts (empty if valid).
 
@@ -75,7 +82,7 @@ def validate_events(events, types=None):
     errors = []
     for index, event in enumerate(events):
         kind = event_type(event, types)
-        validator = _VALIDATOR if kind == MILESTONE else _validator_for(types[kind])
+        validator, fast = (_VALIDATOR, _FAST) if kind == MILESTONE else _validator_for(types[kind])
         if (
             kind == MILESTONE
             and isinstance(event, dict)
@@ -93,7 +100,8 @@ def validate_events(events, types=None):
                 }
             )
             continue
-        for error in sorted(validator.iter_errors(event), key=lambda e: list(e.path)):
+        valid = fast(event)  # True only when jsonschema would find nothing
+        for error in () if valid else sorted(validator.iter_errors(event), key=_error_path):
             message = error.message
             if error.validator == "format" and error.validator_value == "date-time":
                 message = f"{error.instance!r} is not an RFC 3339 date-time {DATE_TIME_HINT}"
@@ -139,10 +147,15 @@ def nul_characters(items):
     return errors
 
 
-def content_hash(event):
-    """Stable hash of an event's content, independent of key order and spacing."""
-    canonical = json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+def canonical_text(event):
+    """The event as JSON independent of key order and spacing (what is hashed)."""
+    return json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def content_hash(event, text=None):
+    """Stable hash of an event's content, independent of key order and spacing.
+    ``text``: its ``canonical_text`` when the caller has it already."""
+    return hashlib.sha256((text or canonical_text(event)).encode()).hexdigest()
 
 
 def to_values(event, types=None):

@@ -174,7 +174,14 @@ class LogisticsEvent(models.Model):
 
     def _set_processing(self, vals):
         """Move the processing state.  sudo: only the pipeline may (see ``write``);
-        the values come from the processing rules, never from a request."""
+        the values come from the processing rules, never from a request.
+
+        Inside grouped processing (context ``logistics_event_writes``) the values
+        are collected and written once per set of values at the end of the group."""
+        writes = self.env.context.get("logistics_event_writes")
+        if writes is not None:
+            writes.setdefault(tuple(sorted(vals.items())), []).extend(self.ids)
+            return True
         return self.sudo().write(vals)
 
     # ------------------------------------------------------------------ actions

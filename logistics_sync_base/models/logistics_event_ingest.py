@@ -28,15 +28,22 @@ class LogisticsEvent(models.Model):
         The happy path is one ``INSERT ... ON CONFLICT DO NOTHING``; only ids it did
         not insert are looked up, to tell duplicates (200) from conflicts (409).
         """
-        hashes = [canonical.content_hash(event) for event in events]
+        texts = [canonical.canonical_text(event) for event in events]
         by_id, conflicts = {}, set()
-        for event, digest in zip(events, hashes, strict=False):
+        for event, text in zip(events, texts, strict=False):
+            digest = canonical.content_hash(event, text)
             seen = by_id.setdefault(event["event_id"], digest)
             if seen != digest:
                 conflicts.add(event["event_id"])
         if conflicts:
             return self._conflict(conflicts)
-        vals_list, planned = [], set()
+        # A batch first looks up the ids stored already (one indexed query): a
+        # re-sent event then never waits on the row lock of a job applying it.
+        known = self._stored_hashes(endpoint, list(by_id)) if len(by_id) > 1 else {}
+        conflicts = {ext_id for ext_id, digest in known.items() if digest != by_id[ext_id]}
+        if conflicts:
+            return self._conflict(conflicts)
+        vals_list, planned = [], set(known)
         types = self._event_type_schemas()
         for index, event in enumerate(events):
             ext_id = event["event_id"]
@@ -44,15 +51,16 @@ class LogisticsEvent(models.Model):
                 continue
             planned.add(ext_id)
             values = canonical.to_values(event, types)
-            values.update(
-                payload=raw_single
-                if raw_single is not None
-                else json.dumps(originals[index] if originals else event, ensure_ascii=False),
-                payload_hash=by_id[ext_id],
-            )
+            if raw_single is not None:
+                payload = raw_single
+            elif originals:
+                payload = json.dumps(originals[index], ensure_ascii=False)
+            else:  # a canonical event of a batch: its canonical JSON
+                payload = texts[index]
+            values.update(payload=payload, payload_hash=by_id[ext_id])
             vals_list.append(values)
-        inserted = self._insert_rows(endpoint, vals_list, hook, lock_timeout)
-        leftover = [ext_id for ext_id in by_id if ext_id not in inserted]
+        inserted = self._insert_rows(endpoint, vals_list, hook, lock_timeout) if vals_list else {}
+        leftover = [ext_id for ext_id in by_id if ext_id not in inserted and ext_id not in known]
         if leftover:
             stored = self._stored_hashes(endpoint, leftover)
             missing = [ext_id for ext_id in leftover if ext_id not in stored]

@@ -27,6 +27,10 @@ from odoo.addons.queue_job.exception import FailedJobError, RetryableJobError
 
 _logger = logging.getLogger(__name__)
 
+# Milestones that do more than move the transfer (an attachment, an activity): their
+# transfers are processed event by event (see ``_process``).
+GROUP_EXCLUDED = frozenset(milestones.ALERTING) | {"pod_received"}
+
 
 def _forget_notes(notes, picking, kept):
     """A failed event's savepoint was rolled back: drop the notes it collected."""
@@ -81,6 +85,13 @@ class LogisticsEvent(models.Model):
 
         ``retrying``: this job retries one event (its transient failure is raised
         to queue_job rather than queued as a new job).
+
+        Transfers whose events here are all plain milestones (no proof of delivery,
+        no alert, no typed event) are processed together: no savepoint per event,
+        the events' state written once per set of values, one chatter note per
+        transfer posted in one go.  Should any of them fail, that group is rolled
+        back and processed again event by event, each in a savepoint of its own,
+        which gives every event its own outcome as before.
         """
         if not self:
             return
@@ -101,8 +112,60 @@ class LogisticsEvent(models.Model):
             )
         now = fields.Datetime.now()
         notes = {}  # transfer id -> events applied, posted as one chatter message each
+        # context logistics_one_by_one: every event in a savepoint of its own (the
+        # reference the grouped path is tested against)
+        one_by_one = self.env.context.get("logistics_one_by_one")
+        grouped = self.browse() if one_by_one else ordered._groupable(pickings)
+        single = ordered - grouped
+        if grouped:
+            try:
+                with self.env.cr.savepoint():
+                    grouped._process_grouped(pickings, now, notes)
+            except psycopg2.OperationalError:
+                raise  # lock / serialization problems: the whole job is retried
+            except Exception as exc:  # noqa: BLE001 - done again event by event below
+                _logger.info(
+                    "Grouped processing of %s events fell back to one by one: %s",
+                    len(grouped),
+                    exc.__class__.__name__,
+                )
+                notes.clear()
+                single = ordered
+        retry = single._process_each(pickings, now, notes, retrying)
+        if retry:
+            event, exc, picking = retry
+            self.env.invalidate_all()  # the failed savepoint's changes are gone
+            event._retry_later(exc, now, picking)
+        self.env["stock.picking"]._logistics_post_batch(notes)
+
+    def _groupable(self, pickings):
+        """The events of transfers whose events here are all plain milestones."""
+        plain = {}
+        for event in self:
+            picking = pickings.get(event.id)
+            if not picking:
+                continue
+            ok = event.event_type == "milestone" and event.milestone not in GROUP_EXCLUDED
+            plain[picking.id] = plain.get(picking.id, True) and ok
+        return self.filtered(lambda e: plain.get(pickings[e.id].id if pickings[e.id] else 0))
+
+    def _process_grouped(self, pickings, now, notes):
+        """Process plain milestone events in order without a savepoint per event; their
+        processing state is collected and written once per set of values."""
+        writes = {}  # frozen values -> event ids
+        for event in self:
+            picking = pickings[event.id]
+            event.with_context(logistics_event_writes=writes)._process_one(
+                picking.with_context(logistics_notes=notes), now
+            )
+        for frozen, ids in writes.items():
+            self.browse(ids)._set_processing(dict(frozen))
+
+    def _process_each(self, pickings, now, notes, retrying):
+        """Event by event, each in a savepoint: a failing event is stored failed (or
+        returned, when ``retrying``, as ``(event, exception, transfer)``)."""
         retry = None
-        for event in ordered:
+        for event in self:
             picking = pickings.get(event.id)
             kept = len(notes.get(picking.id, ())) if picking else 0
             try:
@@ -122,29 +185,40 @@ class LogisticsEvent(models.Model):
                     retry = (event, exc, picking)
                 else:
                     event._record_failure(exc, now, permanent=False, picking=picking)
-        if retry:
-            event, exc, picking = retry
-            self.env.invalidate_all()  # the failed savepoint's changes are gone
-            event._retry_later(exc, now, picking)
-        Picking = self.env["stock.picking"]
-        for picking_id, applied in notes.items():
-            if applied:
-                Picking.browse(picking_id)._logistics_post_notes(applied)
+        return retry
 
     def _resolve_pickings(self):
-        """Map event id -> stock.picking (or False) within the endpoint's company."""
+        """Map event id -> stock.picking (or False) within the endpoint's company.
+
+        Transfer names are looked up for all events at once; a reference that is no
+        transfer's name is looked up on its own (external reference, tracking number).
+        """
         Picking = self.env["stock.picking"]
-        result, cache = {}, {}
+        result, keys = {}, {}
         for event in self:
             if event.picking_id:
                 result[event.id] = event.picking_id
-                continue
-            key = (event.company_id.id, event.shipment_ref, event.tracking_ref or "")
-            if key not in cache:
-                cache[key] = Picking._logistics_find(
-                    event.company_id, event.shipment_ref, event.tracking_ref
-                )
-            result[event.id] = cache[key]
+            else:
+                key = (event.company_id.id, event.shipment_ref, event.tracking_ref or "")
+                keys.setdefault(key, []).append(event.id)
+        if not keys:
+            return result
+        named = {}
+        for picking in Picking.search(
+            [
+                ("company_id", "in", list({key[0] for key in keys})),
+                ("name", "in", list({key[1] for key in keys})),
+            ],
+            order="id",
+        ):
+            named[(picking.company_id.id, picking.name)] = picking  # the newest wins
+        for key, event_ids in keys.items():
+            company_id, shipment_ref, tracking_ref = key
+            picking = named.get((company_id, shipment_ref)) or Picking._logistics_find(
+                self.env["res.company"].browse(company_id), shipment_ref, tracking_ref or None
+            )
+            for event_id in event_ids:
+                result[event_id] = picking
         return result
 
     def _process_one(self, picking, now):

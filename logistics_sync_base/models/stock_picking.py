@@ -128,16 +128,26 @@ class StockPicking(models.Model):
         }
 
     # ------------------------------------------------------------- updates
-    def _logistics_touch(self, event):
-        """Record that an event about this transfer arrived (without applying it)."""
+    def _logistics_touch_values(self, event):
+        """What records that an event about this transfer arrived."""
         self.ensure_one()
         if not self.logistics_last_event_at or event.received_at >= self.logistics_last_event_at:
-            self.write(
-                {
-                    "logistics_last_event_at": event.received_at,
-                    "logistics_lag_seconds": event.lag_seconds,
-                }
-            )
+            return {
+                "logistics_last_event_at": event.received_at,
+                "logistics_lag_seconds": event.lag_seconds,
+            }
+        return {}
+
+    def _logistics_touch(self, event):
+        """Record that an event about this transfer arrived (without applying it)."""
+        self._logistics_write(self._logistics_touch_values(event))
+
+    def _logistics_write(self, vals):
+        """Write the values that change: an unchanged value written again would still
+        recompute what depends on it (the sync state, the sales order's status)."""
+        changed = {name: value for name, value in vals.items() if self[name] != value}
+        if changed:
+            self.write(changed)
 
     def _logistics_apply(self, event):
         """Apply one event the ordering rules accepted."""
@@ -170,9 +180,8 @@ class StockPicking(models.Model):
                         "res_id": self.id,
                     }
                 )
-        if vals:
-            self.write(vals)
-        self._logistics_touch(event)
+        vals.update(self._logistics_touch_values(event))
+        self._logistics_write(vals)
         self._logistics_post(event)
         if event.milestone in milestones.ALERTING:
             reason = event.reason or dict(milestones.SELECTION)[event.milestone]
@@ -181,8 +190,8 @@ class StockPicking(models.Model):
 
     def _logistics_post(self, event):
         """The event in the transfer's chatter.  Inside a processing job the notes of
-        one transfer are collected (context ``logistics_notes``) and posted as one
-        message at the end: one message per job and transfer, not per event."""
+        one transfer are collected (context ``logistics_notes``) and posted at the
+        end: one message per job and transfer, not per event."""
         notes = self.env.context.get("logistics_notes")
         if notes is not None:
             notes.setdefault(self.id, []).append(event)
@@ -190,11 +199,32 @@ class StockPicking(models.Model):
         self._logistics_post_notes(event)
 
     def _logistics_post_notes(self, events):
+        self._logistics_post_batch({self.id: events})
+
+    @api.model
+    def _logistics_post_batch(self, notes):
+        """One chatter note per transfer ({transfer id: events}), created at once."""
+        bodies = {
+            picking_id: self._logistics_note_body(events)
+            for picking_id, events in notes.items()
+            if events
+        }
+        if bodies:
+            # signed as OdooBot (webhooks run as the public user); a note, as
+            # message_post(subtype mail.mt_note) makes, without its per-message work
+            self.browse(list(bodies))._message_log_batch(
+                bodies,
+                author_id=self.env.ref("base.partner_root").id,
+                message_type="comment",
+            )
+
+    @api.model
+    def _logistics_note_body(self, events):
+        labels = dict(milestones.SELECTION)
         parts = []
         for event in events:
-            label = dict(milestones.SELECTION)[event.milestone]
             where = ", ".join(p for p in (event.location_city, event.location_country_code) if p)
-            line = [Markup("<b>%s</b>") % label]
+            line = [Markup("<b>%s</b>") % labels[event.milestone]]
             if where:
                 line.append(Markup(" — %s") % where)
             if event.reason:
@@ -209,13 +239,7 @@ class StockPicking(models.Model):
                 )
             )
             parts.append(Markup("").join(line))
-        self.message_post(
-            body=Markup("<br/>").join(parts),
-            subtype_xmlid="mail.mt_note",
-            message_type="comment",
-            # webhooks run as the public user: sign the timeline as OdooBot instead
-            author_id=self.env.ref("base.partner_root").id,
-        )
+        return Markup("<br/>").join(parts)
 
     def _logistics_alert(self, event, note):
         """Schedule an exception activity for the endpoint's responsible people."""

@@ -1,0 +1,102 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""The fast schema check never says yes where jsonschema says no."""
+
+import copy
+import random
+
+from jsonschema import Draft202012Validator
+
+from odoo.tests import BaseCase, tagged
+
+from ..lib import canonical, fastschema
+
+FULL = {
+    "event_id": "e",
+    "shipment_ref": "WH/OUT/00001",
+    "milestone": "delivered",
+    "occurred_at": "2026-11-26T08:00:00Z",
+    "sequence": 5,
+    "tracking_ref": "T",
+    "carrier": "c",
+    "reason": "r",
+    "description": "d",
+    "location": {"city": "x", "postal_code": "1", "country": "FR", "lat": 1.5, "lon": -3},
+    "eta": "2026-11-27T08:00:00+01:00",
+    "pod": {"signed_by": "s", "document_b64": "AAAA", "document_mimetype": "image/png"},
+    "source_status": "s",
+    "extra": {"anything": [1, 2]},
+}
+VALUES = [
+    None,
+    True,
+    False,
+    0,
+    -1,
+    1.0,
+    1.5,
+    float("nan"),
+    2**63,
+    2**63 - 1,
+    "",
+    "FR",
+    "fr",
+    "FR\n",
+    "x" * 300,
+    "2026-11-26T08:00:00",
+    "2026-11-26t08:00:00z",
+    "2026-13-26T08:00:00Z",
+    [],
+    {},
+    {"city": 1},
+    {"country": "FRA"},
+    {"document_b64": "x"},
+    "in_transit",
+    "bogus",
+    "image/gif",
+    -91,
+    181,
+]
+PATHS = [*FULL, "location.lat", "location.country", "pod.document_mimetype", "pod.document_b64"]
+
+
+def _jsonschema_valid(event):
+    return not list(canonical._VALIDATOR.iter_errors(event))
+
+
+@tagged("at_install", "-post_install")
+class TestFastSchema(BaseCase):
+    def test_fast_yes_implies_jsonschema_yes(self):
+        check = fastschema.compile_schema(canonical.SCHEMA)
+        self.assertTrue(check(FULL))
+        rng = random.Random(3)
+        yes = 0
+        for _index in range(3000):
+            event = copy.deepcopy(FULL)
+            for _change in range(rng.randint(1, 3)):
+                path = rng.choice(PATHS)
+                head, _dot, tail = path.partition(".")
+                if not tail and rng.random() < 0.2:
+                    event.pop(head, None)
+                elif tail and isinstance(event.get(head), dict):
+                    event[head][tail] = rng.choice(VALUES)
+                elif not tail:
+                    event[head] = rng.choice(VALUES)
+            if check(event):
+                yes += 1
+                self.assertTrue(_jsonschema_valid(event), event)
+        self.assertGreater(yes, 100, "the fast check says yes to valid variations")
+
+    def test_the_answers_come_from_jsonschema(self):
+        """A milestone jsonschema accepts but the fast check leaves to it (1.0 as an
+        integer), and the errors of an invalid event, are jsonschema's."""
+        odd = dict(FULL, sequence=1.0)
+        self.assertFalse(fastschema.compile_schema(canonical.SCHEMA)(odd))
+        self.assertEqual(canonical.validate_events([odd]), [])
+        errors = canonical.validate_events([dict(FULL, milestone="bogus")])
+        self.assertEqual([(e["index"], e["field"]) for e in errors], [(0, "milestone")])
+
+    def test_unknown_keywords_leave_everything_to_jsonschema(self):
+        schema = {"type": "object", "properties": {"a": {"type": "array", "items": {}}}}
+        Draft202012Validator.check_schema(schema)
+        self.assertFalse(fastschema.compile_schema(schema)({"a": []}))
+        self.assertFalse(fastschema.compile_schema({"type": "object", "allOf": []})({}))
