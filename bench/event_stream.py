@@ -9,13 +9,14 @@ content) of ``--duplicates`` of them, all shuffled and posted by 4 concurrent
 senders.  It waits for the queue_job runner to process everything, then checks
 that every transfer ends in the state the in-order stream gives, that no event
 is a dead letter, that each event is stored once, and that each applied event
-was applied once (one chatter note per applied milestone).  Exit 1 on any
+was applied once (named in exactly one chatter note of its transfer).  Exit 1 on any
 difference.  Reads the signing secret as the admin user over XML-RPC.
 """
 
 import argparse
 import json
 import random
+import re
 import sys
 import time
 import xmlrpc.client
@@ -163,28 +164,27 @@ def main():
         got = (picking["logistics_milestone"], picking["logistics_sequence"])
         if got != want:
             problems.append(f"transfer {picking['id']}: {got} instead of {want}")
-    applied = {}
-    for row in rows:
-        if row["state"] == "applied":
-            applied[row["picking_id"][0]] = applied.get(row["picking_id"][0], 0) + 1
-    notes = call(
+    # applied once: each applied event is named in exactly one chatter line of its
+    # transfer (a note lists the events one job applied to it), and no other event is
+    applied = {row["external_id"] for row in rows if row["state"] == "applied"}
+    messages = call(
         "mail.message",
-        "read_group",
+        "search_read",
         [
             ("model", "=", "stock.picking"),
             ("res_id", "in", list(expected)),
             ("body", "ilike", f"stream-{run}-"),
         ],
-        ["res_id"],
-        ["res_id"],
-        lazy=False,
+        fields=["body"],
     )
-    notes = {n["res_id"]: n["__count"] for n in notes}
-    for picking_id, count in applied.items():
-        if notes.get(picking_id, 0) != count:
-            problems.append(
-                f"transfer {picking_id}: {notes.get(picking_id, 0)} notes for {count} applied events"
-            )
+    named = {}
+    for message in messages:
+        for ext_id in re.findall(rf"event (stream-{run}-[0-9]+-[0-9]+),", message["body"]):
+            named[ext_id] = named.get(ext_id, 0) + 1
+    for ext_id in sorted(applied | set(named)):
+        want = 1 if ext_id in applied else 0
+        if named.get(ext_id, 0) != want:
+            problems.append(f"event {ext_id}: in {named.get(ext_id, 0)} notes, expected {want}")
     print(f"processed in {done:.1f}s after the first post; event states: {by_state}")
     if problems:
         print("FAILED:\n  " + "\n  ".join(problems[:30]))

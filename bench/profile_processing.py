@@ -2,15 +2,16 @@
 """Profile processing jobs in-process on the realistic workload (nothing is kept).
 
     .venv/bin/pip install pyinstrument   # a profiling tool, not a requirement
-    .venv/bin/python bench/profile_processing.py --conf .local/odoo-bench-pipeline.conf
+    LS_PGPORT=... .venv/bin/python bench/profile_processing.py --conf .local/odoo-bench-pipeline.conf
 
 Run bench/pipeline once first (it writes that configuration and creates the bench's
-transfers).  Stores chains of 5 milestones for ``--transfers`` transfers, shuffled,
+transfers); the cluster must be running (bench/pipeline stops one it started).  Stores chains of 5 milestones for ``--transfers`` transfers, shuffled,
 as the webhook does, then runs ``--jobs`` processing jobs of the endpoint under
 pyinstrument, prints the time per event and the profile, and rolls everything back.
 """
 
 import argparse
+import os
 import random
 import sys
 import time
@@ -30,6 +31,8 @@ def main():
     parser.add_argument("--no-profile", action="store_true")
     args = parser.parse_args()
 
+    odoo_src = os.environ.get("ODOO_SRC") or os.path.expanduser("~/.cache/logistics-sync/odoo-18.0")
+    sys.path.insert(0, odoo_src)  # as setup/lib.sh finds it
     import odoo
     from odoo import SUPERUSER_ID, api
 

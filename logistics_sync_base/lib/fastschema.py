@@ -74,60 +74,62 @@ def compile_schema(schema):
 def _compile(schema):
     if not isinstance(schema, dict) or set(schema) - _SUPPORTED:
         raise Unsupported(schema)
-    checks = []
     kind = schema.get("type")
-    if kind is not None:
-        if kind not in _TYPES:
-            raise Unsupported(kind)
-        types = _TYPES[kind]
-        checks.append(lambda v, types=types: type(v) in types)
+    if kind is not None and kind not in _TYPES:
+        raise Unsupported(kind)
+    types = _TYPES.get(kind)
+    enum = None
     if "enum" in schema:
-        values = schema["enum"]
-        if not all(isinstance(value, str) for value in values):
+        if not all(isinstance(value, str) for value in schema["enum"]):
             raise Unsupported("enum")
-        allowed = frozenset(values)
-        checks.append(lambda v: type(v) is str and v in allowed)
-    if "minLength" in schema:
-        low = schema["minLength"]
-        checks.append(lambda v: type(v) is not str or len(v) >= low)
-    if "maxLength" in schema:
-        high = schema["maxLength"]
-        checks.append(lambda v: type(v) is not str or len(v) <= high)
-    if "pattern" in schema:
-        search = re.compile(schema["pattern"]).search
-        checks.append(lambda v: type(v) is not str or search(v) is not None)
+        enum = frozenset(schema["enum"])
+    low_len, high_len = schema.get("minLength"), schema.get("maxLength")
+    search = re.compile(schema["pattern"]).search if "pattern" in schema else None
+    date_time = False
     if "format" in schema:
         if schema["format"] != "date-time":
             raise Unsupported(schema["format"])
-        validate = rfc3339_validator.validate_rfc3339
-        checks.append(lambda v: type(v) is not str or bool(validate(v.upper())))
-    if "minimum" in schema:
-        low = schema["minimum"]
-        checks.append(lambda v: type(v) not in (int, float) or not v < low)
-    if "maximum" in schema:
-        high = schema["maximum"]
-        checks.append(lambda v: type(v) not in (int, float) or not v > high)
+        date_time = True
+    low, high = schema.get("minimum"), schema.get("maximum")
     required = tuple(schema.get("required", ()))
     dependent = tuple(
         (key, tuple(needs)) for key, needs in schema.get("dependentRequired", {}).items()
     )
     properties = tuple((key, _compile(sub)) for key, sub in schema.get("properties", {}).items())
-    if required or dependent or properties:
+    validate_rfc3339 = rfc3339_validator.validate_rfc3339
 
-        def check_object(value):
-            if type(value) is not dict:
-                return True  # only "type" constrains non-objects
+    def check(value):
+        value_type = type(value)
+        if types is not None and value_type not in types:
+            return False
+        if enum is not None and (value_type is not str or value not in enum):
+            return False
+        if value_type is str:
+            if low_len is not None and len(value) < low_len:
+                return False
+            if high_len is not None and len(value) > high_len:
+                return False
+            if search is not None and search(value) is None:
+                return False
+            if date_time and not validate_rfc3339(value.upper()):
+                return False
+        elif value_type is int or value_type is float:
+            if low is not None and value < low:
+                return False
+            if high is not None and value > high:
+                return False
+        elif value_type is dict:
             for key in required:
                 if key not in value:
                     return False
             for key, needs in dependent:
-                if key in value and any(need not in value for need in needs):
+                if key in value:
+                    for need in needs:
+                        if need not in value:
+                            return False
+            for key, sub in properties:
+                if key in value and not sub(value[key]):
                     return False
-            for key, check in properties:
-                if key in value and not check(value[key]):
-                    return False
-            return True
+        return True
 
-        checks.append(check_object)
-    checks = tuple(checks)
-    return lambda value: all(check(value) for check in checks)
+    return check
