@@ -92,11 +92,16 @@ class LogisticsTmsRelease(models.Model):
         }
 
     def _tms_key_prefix(self):
-        dbuuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid", "")[:8]
-        return f"odoo-{dbuuid}"
+        cache = self.env.cr.cache  # once per transaction (a batch asks for it per release)
+        if "logistics_tms_key_prefix" not in cache:
+            dbuuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid", "")[:8]
+            cache["logistics_tms_key_prefix"] = f"odoo-{dbuuid}"
+        return cache["logistics_tms_key_prefix"]
 
-    def _tms_next_op(self):
-        """What the transfer needs now; prepares the request in flight (pending_*)."""
+    def _tms_next_op(self, prepared=None):
+        """What the transfer needs now; prepares the request in flight (pending_*),
+        written on the release, or only into ``prepared`` (batch windows: written
+        with the TMS's answer, or before a retry)."""
         picking = self.picking_id
         if self.state == "cancelled":
             return None
@@ -108,7 +113,7 @@ class LogisticsTmsRelease(models.Model):
                 "version": self.version,
                 "reason": self.env._("Transfer %(name)s cancelled in Odoo", name=picking.name),
             }
-            self._tms_prepare("cancel", self.version, body)
+            self._tms_prepare("cancel", self.version, body, prepared)
             return "cancel"
         doc = self._request(self.version or 1)
         digest = release_lib.fingerprint(doc)
@@ -126,21 +131,25 @@ class LogisticsTmsRelease(models.Model):
         operation = "update" if self.tms_ref else "create"
         version = (self.version or 0) + 1 if self.sent_version else max(self.version, 1)
         doc["version"] = version
-        self._tms_prepare(operation, version, doc)
+        self._tms_prepare(operation, version, doc, prepared)
         return operation
 
-    def _tms_prepare(self, operation, version, body):
+    def _tms_prepare(self, operation, version, body, prepared=None):
         key = release_lib.idempotency_key(self._tms_key_prefix(), self.name, version, operation)
-        self.write(
-            {
-                "pending_op": operation,
-                "pending_key": key,
-                "pending_payload": json.dumps(body, sort_keys=True),
-                "version": version,
-                "state": self.state if self.state not in ("draft", "blocked") else "queued",
-                "block_reason": False,
-            }
+        values = {
+            "pending_op": operation,
+            "pending_key": key,
+            "pending_payload": json.dumps(body, sort_keys=True),
+            "version": version,
+        }
+        if prepared is not None:
+            prepared.update(values, doc=body)
+            return
+        values.update(
+            state=self.state if self.state not in ("draft", "blocked") else "queued",
+            block_reason=False,
         )
+        self.write(values)
 
     def _tms_send_pending(self):
         endpoint = self.endpoint_id
@@ -238,24 +247,31 @@ class LogisticsTmsRelease(models.Model):
 
     # ------------------------------------------------------------ batch windows
     def _tms_send_batch(self, endpoint):
-        """One call for these releases (creates): returns how many the TMS stored."""
+        """One call for these releases (creates): returns how many the TMS stored.
+
+        Built and stored with few queries: the requests are read for the whole
+        batch at once (prefetch), nothing is written before the call, and the
+        answers are stored with one UPDATE for the batch."""
         self._tms_lock()
-        todo, docs = self.browse(), []
+        todo, docs, pendings = self.browse(), [], []
         for release in self:
             if release.pending_op == "create":
+                pending = release._pending_values()
                 doc = json.loads(release.pending_payload)
             elif release.pending_op or release.tms_ref or release.state == "cancelled":
                 continue  # an update or cancel in flight: its own job
             else:
-                operation = release._tms_next_op()
+                pending = {}
+                operation = release._tms_next_op(prepared=pending)
                 if operation == "cancel_local":
                     release.write({"state": "cancelled", "cancel_requested": True})
                     continue
                 if operation != "create":
                     continue
-                doc = json.loads(release.pending_payload)
+                doc = pending.pop("doc")
             todo |= release
             docs.append(doc)
+            pendings.append(pending)
         if not todo:
             return 0
         digest = release_lib.fingerprint({"items": [[d["release_id"], d["version"]] for d in docs]})
@@ -265,25 +281,88 @@ class LogisticsTmsRelease(models.Model):
             with endpoint._outbound_call():
                 results = client.create_batch(docs, key)
         except RetryableJobError:
-            pending = [r._pending_values() for r in todo]
+            # the same requests (versions, keys, bodies) go out again on the retry
             self.env.invalidate_all()
             with self.env.registry.cursor() as cr:
                 Release = self.env(cr=cr, su=True)[self._name]
-                for release_id, values in zip(todo.ids, pending, strict=True):
+                for release_id, values in zip(todo.ids, pendings, strict=True):
                     Release.browse(release_id).write(dict(values, state="queued"))
                 Release.flush_model()
             raise
-        stored = 0
-        for release, doc, result in zip(todo, docs, results, strict=True):
+        stored, rows = self.browse(), []
+        for release, doc, pending, result in zip(todo, docs, pendings, results, strict=True):
             if result.get("shipment_id"):
-                release._tms_stored("create", doc, result)
-                stored += 1
+                stored |= release
+                rows.append(
+                    SQL(
+                        "(%s, %s, %s, %s, %s, %s)",
+                        release.id,
+                        result["shipment_id"],
+                        doc["version"],
+                        release_lib.fingerprint(doc),
+                        pending.get("pending_key") or release.pending_key,
+                        json.dumps(result, sort_keys=True),
+                    )
+                )
             else:
                 error = result.get("error") or {}
                 release._tms_refused(
                     PermanentTmsError(f"{error.get('code')}: {error.get('message')}")
                 )
-        return stored
+        if stored:
+            stored._tms_stored_batch(rows)
+        return len(stored)
+
+    def _tms_stored_batch(self, rows):
+        """The TMS stored these releases (one row each: id, shipment id, version,
+        digest, key, answer): one UPDATE for all, then what depends on them follows."""
+        now = fields.Datetime.now()
+        deadline = now + timedelta(minutes=self.endpoint_id[:1].tms_ack_minutes or 30)
+        self.flush_recordset()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE logistics_tms_release AS r SET tms_ref = v.tms_ref, version = v.version,"
+                " sent_version = v.version, sent_hash = v.digest, last_key = v.key,"
+                " last_answer = v.answer, pending_op = NULL, pending_key = NULL,"
+                " pending_payload = NULL, last_error = NULL, attempts = 0, sent_at = %s,"
+                " ack_deadline = %s, ack_alerted = FALSE, exception = FALSE,"
+                " exception_reason = NULL, rejection_reason = NULL,"
+                # answers that arrived first keep the lead (see _tms_stored)
+                " state = CASE WHEN COALESCE(r.answer_version, 0) < v.version THEN 'sent' ELSE r.state END,"
+                " write_date = %s, write_uid = %s"
+                " FROM (VALUES %s) AS v(id, tms_ref, version, digest, key, answer)"
+                " WHERE r.id = v.id",
+                now,
+                deadline,
+                now,
+                self.env.uid,
+                SQL(", ").join(rows),
+            )
+        )
+        names = [
+            "tms_ref",
+            "version",
+            "sent_version",
+            "sent_hash",
+            "last_key",
+            "last_answer",
+            "pending_op",
+            "pending_key",
+            "pending_payload",
+            "last_error",
+            "attempts",
+            "sent_at",
+            "ack_deadline",
+            "ack_alerted",
+            "exception",
+            "exception_reason",
+            "rejection_reason",
+            "state",
+            "write_date",
+            "write_uid",
+        ]
+        self.invalidate_recordset(names)
+        self.modified(names)
 
     def _tms_batch_due(self, endpoint, limit):
         """Up to ``limit`` releases of ``endpoint`` waiting for its window, locked."""

@@ -63,10 +63,10 @@ class SaleOrder(models.Model):
         "picking_ids.logistics_milestone",
         "picking_ids.logistics_exception",
         "picking_ids.state",
-        "picking_ids.tms_release_id.state",
-        "picking_ids.tms_release_id.tms_ref",
-        "picking_ids.tms_release_id.planned_delivery_end",
-        "picking_ids.tms_release_id.exception",
+        "picking_ids.tms_release_ids.state",
+        "picking_ids.tms_release_ids.tms_ref",
+        "picking_ids.tms_release_ids.planned_delivery_end",
+        "picking_ids.tms_release_ids.exception",
     )
     def _compute_logistics_status(self):
         for order in self:

@@ -10,12 +10,22 @@ WATCHED = frozenset({"partner_id", "scheduled_date", "date_deadline", "note"})
 class StockPicking(models.Model):
     _inherit = "stock.picking"
 
+    # one release per transfer (unique); the transfer's row is never written for it:
+    # creating releases, their jobs and event processing never wait on each other there
+    tms_release_ids = fields.One2many(
+        "logistics.tms.release",
+        "picking_id",
+        string="TMS releases",
+        readonly=True,
+        groups="logistics_sync_base.group_logistics_sync_user",
+    )
     tms_release_id = fields.Many2one(
         "logistics.tms.release",
         string="TMS release",
-        copy=False,
-        readonly=True,
-        index="btree_not_null",
+        compute="_compute_tms_release_id",
+        search="_search_tms_release_id",
+        # the release is a pipeline record: whoever reads the transfer reads its status
+        compute_sudo=True,
     )
     # not stored: a release's job then never writes the transfer's row (which event
     # processing locks first), and a batch window writes no transfer at all
@@ -27,6 +37,14 @@ class StockPicking(models.Model):
     tms_exception = fields.Boolean(related="tms_release_id.exception")
     tms_block_reason = fields.Text(related="tms_release_id.block_reason")
     tms_load_ref = fields.Char(related="tms_release_id.load_ref", string="TMS load")
+
+    @api.depends("tms_release_ids")
+    def _compute_tms_release_id(self):
+        for picking in self:
+            picking.tms_release_id = picking.tms_release_ids[:1]
+
+    def _search_tms_release_id(self, operator, value):
+        return [("tms_release_ids", operator, value)]
 
     def _tms_create_releases(self, endpoint=None, trigger=None):
         """Release these transfers: one release each (routing rules choose the TMS,
@@ -49,7 +67,7 @@ class StockPicking(models.Model):
             routed = {picking: endpoint for picking in candidates}
         else:
             routed = self.env["logistics.tms.route"].sudo()._route(candidates)
-        vals_list, pickings = [], []
+        vals_list = []
         for picking, target in routed.items():
             if trigger and target.tms_trigger not in (trigger, "batch"):
                 continue
@@ -61,12 +79,9 @@ class StockPicking(models.Model):
                     "state": "queued",
                 }
             )
-            pickings.append(picking)
         if not vals_list:
             return Release
         releases = Release.create(vals_list)
-        for picking, release in zip(pickings, releases, strict=True):
-            picking.tms_release_id = release
         releases.filtered(lambda r: r.endpoint_id.tms_trigger != "batch")._tms_enqueue()
         return releases
 
@@ -105,7 +120,7 @@ class StockPicking(models.Model):
         pickings = self.sudo().search(
             [
                 ("partner_id", "in", partners.ids),
-                ("tms_release_id", "!=", False),
+                ("tms_release_ids", "!=", False),
                 ("state", "not in", ("done", "cancel")),
             ]
         )
