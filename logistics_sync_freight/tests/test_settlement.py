@@ -104,11 +104,11 @@ class TestFreightSettlement(FreightCommon, TransactionCase):
         real = LogisticsFreightCharge._freight_post_bill
         calls = []
 
-        def dies_on_second_bill(charges, move):
+        def dies_on_second_bill(charges, move, data):
             calls.append(move.id)
             if len(calls) == 2:
                 raise Killed("worker killed")
-            return real(charges, move)
+            return real(charges, move, data)
 
         with patch.object(LogisticsFreightCharge, "_freight_post_bill", dies_on_second_bill):
             with self.assertRaises(Killed):
