@@ -102,32 +102,36 @@ class LogisticsFreightCharge(models.Model):
             totals[row["product_id"]] = totals.get(row["product_id"], 0.0) + row["amount"]
         Product = self.env["product.product"]
         today = fields.Date.context_today(self)
-        move = self.env["account.move"].create(
-            {
-                "move_type": "in_refund" if negative else "in_invoice",
-                "company_id": company.id,
-                "journal_id": journal.id,
-                "partner_id": first.partner_id.id,
-                "currency_id": first.currency_id.id,
-                "invoice_date": min(today, last_day),
-                "ref": self.env._(
-                    "Freight %(period)s (%(count)s charges)",
-                    period=last_day.strftime("%Y-%m"),
-                    count=len(self),
-                ),
-                "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "product_id": product_id,
-                            "name": Product.browse(product_id).name,
-                            "quantity": 1.0,
-                            "price_unit": total,
-                            "tax_ids": [Command.clear()],
-                        }
-                    )
-                    for product_id, total in totals.items()
-                ],
-            }
+        move = (
+            self.env["account.move"]
+            .with_company(company)
+            .create(
+                {
+                    "move_type": "in_refund" if negative else "in_invoice",
+                    "company_id": company.id,
+                    "journal_id": journal.id,
+                    "partner_id": first.partner_id.id,
+                    "currency_id": first.currency_id.id,
+                    "invoice_date": min(today, last_day),
+                    "ref": self.env._(
+                        "Freight %(period)s (%(count)s charges)",
+                        period=last_day.strftime("%Y-%m"),
+                        count=len(self),
+                    ),
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "product_id": product_id,
+                                "name": Product.browse(product_id).name,
+                                "quantity": 1.0,
+                                "price_unit": total,
+                                "tax_ids": [Command.clear()],
+                            }
+                        )
+                        for product_id, total in totals.items()
+                    ],
+                }
+            )
         )
         self._freight_post_bill(move, data)
         return move
