@@ -15,6 +15,7 @@
         "security/logistics_freight_security.xml",
         "data/logistics_freight_data.xml",
         "data/ir_cron_data.xml",
+        "data/queue_job_data.xml",
         "views/logistics_freight_charge_views.xml",
         "views/logistics_freight_invoice_views.xml",
         "views/logistics_freight_batch_views.xml",

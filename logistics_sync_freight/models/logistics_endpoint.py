@@ -1,6 +1,11 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import logging
+import os
+
 from odoo import fields, models
 from odoo.exceptions import UserError
+
+_logger = logging.getLogger(__name__)
 
 
 class LogisticsEndpoint(models.Model):
@@ -30,3 +35,24 @@ class LogisticsEndpoint(models.Model):
                 )
             )
         return self.freight_partner_id
+
+    def _job_import_freight_file(self, name):
+        """Import one carrier invoice file of this endpoint's folder; it moves to the
+        folder's ``processed/`` (named after its batch) once the batch is committed,
+        whatever its outcome (accepted, refused, skipped)."""
+        self.ensure_one()
+        folder = self.sudo().freight_import_folder  # a system setting, read by the job only
+        path = os.path.join(folder or "", name)
+        if not folder or os.path.dirname(os.path.abspath(path)) != os.path.abspath(folder):
+            return f"{name}: not a file of the endpoint's folder"
+        if not os.path.isfile(path):
+            return f"{name}: gone (imported already)"
+        with open(path, "rb") as handle:
+            data = handle.read()
+        batch = self.env["logistics.freight.batch"]._freight_import(self, name, data)
+        done = os.path.join(folder, "processed")
+        os.makedirs(done, exist_ok=True)
+        target = os.path.join(done, f"{batch.id}-{name}")
+        self.env.cr.postcommit.add(lambda: os.replace(path, target))
+        _logger.info("Carrier invoice file %s: %s (%s lines)", name, batch.state, batch.line_count)
+        return f"{name}: {batch.state}, {batch.line_count} lines, {batch.error_count} errors"

@@ -126,15 +126,19 @@ class LogisticsFreightAccrual(models.Model):
                 }
             )
         )
-        move = self.env["account.move"].create(
-            {
-                "move_type": "entry",
-                "company_id": company.id,
-                "journal_id": journal.id,
-                "date": last,
-                "ref": self.env._("Freight accrual %(day)s", day=last),
-                "line_ids": lines,
-            }
+        move = (
+            self.env["account.move"]
+            .with_company(company)
+            .create(
+                {
+                    "move_type": "entry",
+                    "company_id": company.id,
+                    "journal_id": journal.id,
+                    "date": last,
+                    "ref": self.env._("Freight accrual %(day)s", day=last),
+                    "line_ids": lines,
+                }
+            )
         )
         move._post()
         reversal = move._reverse_moves(

@@ -1,12 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-import logging
 import os
 
 from odoo import api, fields, models
 
 from ..lib import invoice_csv
-
-_logger = logging.getLogger(__name__)
 
 
 class LogisticsFreightBatch(models.Model):
@@ -102,36 +99,32 @@ class LogisticsFreightBatch(models.Model):
 
     @api.model
     def _cron_import_files(self):
-        """Import the files waiting in each endpoint's folder, one file per batch
-        of the cron (``_notify_progress``): a file is moved to ``processed/``
-        in the transaction that records its batch's outcome."""
+        """Queue one import job per carrier invoice file waiting in an endpoint's
+        folder, on the endpoint's channel (a file whose job is still pending or
+        running is not queued twice). Returns the number of jobs queued."""
         # sudo: the folder is a system setting; the cron reads it, users never do
         endpoints = (
             self.env["logistics.endpoint"].sudo().search([("freight_import_folder", "!=", False)])
         )
-        pending = []
+        queued = 0
         for endpoint in endpoints:
-            folder = endpoint.freight_import_folder
-            if not os.path.isdir(folder):
-                continue
-            pending.extend(
-                (endpoint, folder, name)
-                for name in sorted(os.listdir(folder))
-                if name.lower().endswith(".csv") and os.path.isfile(os.path.join(folder, name))
-            )
-        if not pending:
-            self.env["ir.cron"]._notify_progress(done=0, remaining=0)
-            return self.browse()
-        endpoint, folder, name = pending[0]
-        path = os.path.join(folder, name)
-        with open(path, "rb") as handle:
-            data = handle.read()
-        batch = self._freight_import(endpoint, name, data)
-        done = os.path.join(folder, "processed")
-        os.makedirs(done, exist_ok=True)
-        target = os.path.join(done, f"{batch.id}-{name}")
-        self.env.cr.postcommit.add(lambda: os.replace(path, target))
-        self.env.flush_all()
-        _logger.info("Carrier invoice file %s: %s (%s lines)", name, batch.state, batch.line_count)
-        self.env["ir.cron"]._notify_progress(done=1, remaining=len(pending) - 1)
-        return batch
+            for name in _waiting_files(endpoint.freight_import_folder):
+                endpoint.with_delay(
+                    channel=endpoint.channel_name,
+                    identity_key=f"logistics_sync-freight-file-{endpoint.id}-{name}",
+                    description=f"Logistics Sync: import carrier invoice file {name}",
+                )._job_import_freight_file(name)
+                queued += 1
+        self.env["ir.cron"]._notify_progress(done=queued, remaining=0)
+        return queued
+
+
+def _waiting_files(folder):
+    """The CSV files of ``folder``, by name (none when it does not exist)."""
+    if not folder or not os.path.isdir(folder):
+        return []
+    return sorted(
+        name
+        for name in os.listdir(folder)
+        if name.lower().endswith(".csv") and os.path.isfile(os.path.join(folder, name))
+    )

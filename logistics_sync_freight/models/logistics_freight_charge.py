@@ -175,7 +175,7 @@ class LogisticsFreightCharge(models.Model):
         for charge in self:
             if charge.state not in ("disputed", "exception") or not charge.picking_id:
                 raise UserError(
-                    self.env._("Only disputed charges of a known transfer can be " "approved.")
+                    self.env._("Only disputed charges of a known transfer can be approved.")
                 )
             charge._freight_require_done()
             charge.write({"state": "approved", "approved_amount": charge.amount})

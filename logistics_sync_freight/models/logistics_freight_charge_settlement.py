@@ -96,42 +96,82 @@ class LogisticsFreightCharge(models.Model):
             ],
             limit=1,
         )
+        data = self._freight_bill_data()
         totals = {}  # product -> total of its charges, one bill line each for now
-        for charge in self:
-            product = charge.charge_type_id.product_id
-            totals[product] = totals.get(product, 0.0) + abs(charge.approved_amount)
+        for row in data:
+            totals[row["product_id"]] = totals.get(row["product_id"], 0.0) + row["amount"]
+        Product = self.env["product.product"]
         today = fields.Date.context_today(self)
-        move = self.env["account.move"].create(
-            {
-                "move_type": "in_refund" if negative else "in_invoice",
-                "company_id": company.id,
-                "journal_id": journal.id,
-                "partner_id": first.partner_id.id,
-                "currency_id": first.currency_id.id,
-                "invoice_date": min(today, last_day),
-                "ref": self.env._(
-                    "Freight %(period)s (%(count)s charges)",
-                    period=last_day.strftime("%Y-%m"),
-                    count=len(self),
-                ),
-                "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "product_id": product.id,
-                            "name": product.name,
-                            "quantity": 1.0,
-                            "price_unit": total,
-                            "tax_ids": [Command.clear()],
-                        }
-                    )
-                    for product, total in totals.items()
-                ],
-            }
+        move = (
+            self.env["account.move"]
+            .with_company(company)
+            .create(
+                {
+                    "move_type": "in_refund" if negative else "in_invoice",
+                    "company_id": company.id,
+                    "journal_id": journal.id,
+                    "partner_id": first.partner_id.id,
+                    "currency_id": first.currency_id.id,
+                    "invoice_date": min(today, last_day),
+                    "ref": self.env._(
+                        "Freight %(period)s (%(count)s charges)",
+                        period=last_day.strftime("%Y-%m"),
+                        count=len(self),
+                    ),
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "product_id": product_id,
+                                "name": Product.browse(product_id).name,
+                                "quantity": 1.0,
+                                "price_unit": total,
+                                "tax_ids": [Command.clear()],
+                            }
+                        )
+                        for product_id, total in totals.items()
+                    ],
+                }
+            )
         )
-        self._freight_post_bill(move)
+        self._freight_post_bill(move, data)
         return move
 
-    def _freight_post_bill(self, move):
+    def _freight_bill_data(self):
+        """What the bill lines need of each charge, in one query: [{id, product_id,
+        amount (positive), quantity, label, distribution (JSON or None)}]."""
+        self.env.cr.execute(
+            SQL(
+                """SELECT c.id, t.id, t.product_id, abs(c.approved_amount), c.quantity,
+                          c.description, p.name, p.id, p.sale_id
+                     FROM logistics_freight_charge c
+                     JOIN logistics_freight_charge_type t ON t.id = c.charge_type_id
+                     JOIN stock_picking p ON p.id = c.picking_id
+                    WHERE c.id = ANY(%s) ORDER BY c.id""",
+                self.ids,
+            )
+        )
+        rows = self.env.cr.fetchall()
+        type_names = {t.id: t.name for t in self.env["logistics.freight.charge.type"].search([])}
+        Picking = self.env["stock.picking"]
+        distributions = {
+            picking.id: picking._freight_analytic_distribution()
+            for picking in Picking.browse({row[7] for row in rows if row[8]})
+        }
+        return [
+            {
+                "id": cid,
+                "product_id": product_id,
+                "amount": float(amount or 0.0),
+                "quantity": quantity or 1.0,
+                "label": " - ".join(filter(None, [picking_name, type_names[type_id], description])),
+                "distribution": json.dumps(distributions[picking_id])
+                if distributions.get(picking_id)
+                else None,
+            }
+            for cid, type_id, product_id, amount, quantity, description, picking_name, picking_id, _sale in rows
+        ]
+
+    def _freight_post_bill(self, move, data):
         """Post the bill, give each charge its own line, mark the charges billed.
 
         The bill is created and posted by the ORM with one line per product (its
@@ -140,47 +180,39 @@ class LogisticsFreightCharge(models.Model):
         (same account, partner, product, dates; the charge's amount, quantity,
         label and analytic distribution; rounding differences on the last line),
         so the bill's totals do not change. Analytic lines are created by the ORM
-        for the lines that have a distribution."""
+        for the lines that have a distribution. ``data``: ``_freight_bill_data()``."""
         move.action_post()
         by_product = {}
-        for charge in self:
-            by_product.setdefault(charge.charge_type_id.product_id.id, []).append(charge)
-        distributions, new_lines = {}, []
-        currency, company_currency = move.currency_id, move.company_currency_id
+        for row in data:
+            by_product.setdefault(row["product_id"], []).append(row)
+        new_lines = []
+        digits = move.currency_id.decimal_places
+        company_digits = move.company_currency_id.decimal_places
         for line in move.invoice_line_ids:
             charges = by_product.get(line.product_id.id, [])
             sign = 1 if line.amount_currency >= 0 else -1
             rate = line.balance / line.amount_currency if line.amount_currency else 1.0
             rows, left_currency, left_balance = [], line.amount_currency, line.balance
-            for index, charge in enumerate(charges):
-                picking = charge.picking_id
-                if picking.id not in distributions:
-                    distributions[picking.id] = picking._freight_analytic_distribution() or None
-                amount = currency.round(abs(charge.approved_amount))
+            for index, row in enumerate(charges):
+                amount = round(row["amount"], digits)
                 if index == len(charges) - 1:
-                    amount_currency, balance = left_currency, left_balance
+                    amount_currency = round(left_currency, digits)
+                    balance = round(left_balance, company_digits)
                 else:
                     amount_currency = sign * amount
-                    balance = company_currency.round(amount_currency * rate)
+                    balance = round(amount_currency * rate, company_digits)
                 left_currency -= amount_currency
                 left_balance -= balance
-                quantity = charge.quantity or 1.0
                 rows.append(
                     (
-                        charge.id,
-                        " - ".join(
-                            filter(
-                                None, [picking.name, charge.charge_type_id.name, charge.description]
-                            )
-                        ),
-                        quantity,
-                        amount / quantity,
+                        row["id"],
+                        row["label"],
+                        row["quantity"],
+                        amount / row["quantity"],
                         amount,
                         amount_currency,
                         balance,
-                        json.dumps(distributions[picking.id])
-                        if distributions[picking.id]
-                        else None,
+                        row["distribution"],
                     )
                 )
             new_lines += self._freight_split_line(line, rows)

@@ -2,11 +2,13 @@
 """Carrier invoice files: accepted whole, refused whole, the same file skipped."""
 
 import os
+import shutil
 import tempfile
 
 from odoo.tests import TransactionCase, tagged
 
 from .common import FreightCommon, csv_bytes
+from odoo.addons.queue_job.tests.common import trap_jobs
 
 
 @tagged("post_install", "-at_install")
@@ -67,24 +69,27 @@ class TestFreightImport(FreightCommon, TransactionCase):
         )
         self.assertEqual(self._counts(), after_first)
 
-    def test_the_cron_reads_the_endpoints_folder(self):
+    def test_the_cron_queues_a_job_per_file_of_the_endpoints_folder(self):
         folder = tempfile.mkdtemp()
-        self.addCleanup(
-            lambda: [
-                os.remove(os.path.join(r, f))
-                for r, _d, fs in os.walk(folder, topdown=False)
-                for f in fs
-            ]
-        )
+        self.addCleanup(shutil.rmtree, folder)
         self.endpoint.sudo().freight_import_folder = folder
         with open(os.path.join(folder, "nov.csv"), "wb") as handle:
             handle.write(csv_bytes(f"CI-20,2026-11-30,USD,{self.picking.name},,base,100,1,"))
-        batch = self.Batch._cron_import_files()
+        with trap_jobs() as trap:
+            self.assertEqual(self.Batch._cron_import_files(), 1)
+            self.assertEqual(self.Batch._cron_import_files(), 1)  # still pending: not twice
+            trap.assert_jobs_count(1)
+            job = trap.enqueued_jobs[0]
+            self.assertEqual(job.channel, self.endpoint.channel_name)
+            self.assertEqual(job.perform(), "nov.csv: accepted, 1 lines, 0 errors")
+        batch = self.Batch.search([("endpoint_id", "=", self.endpoint.id)])
         self.assertEqual((batch.name, batch.state), ("nov.csv", "accepted"))
         self.assertEqual(self._charges(self.picking).mapped("state"), ["approved"])
         self.env.cr.postcommit.run()  # the file moves once the batch is committed
         self.assertEqual(os.listdir(os.path.join(folder, "processed")), [f"{batch.id}-nov.csv"])
-        self.assertFalse(self.Batch._cron_import_files())
+        with trap_jobs() as trap:
+            self.assertEqual(self.Batch._cron_import_files(), 0)
+            trap.assert_jobs_count(0)
 
     def test_unknown_shipment_waits_then_becomes_an_exception(self):
         self.endpoint.unknown_ref_wait_minutes = 60
