@@ -1,4 +1,5 @@
 from . import (
+    test_abuse,
     test_access,
     test_dead_letters,
     test_endpoint_secret,
