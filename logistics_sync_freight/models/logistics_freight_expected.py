@@ -34,7 +34,12 @@ class LogisticsFreightExpected(models.Model):
     )
     date = fields.Date(string="Booking date", required=True)
     source = fields.Selection(
-        [("booking", "Carrier booking"), ("rate", "Carrier rate"), ("manual", "Manual")],
+        [
+            ("tms", "TMS planned cost"),
+            ("booking", "Carrier booking"),
+            ("rate", "Carrier rate"),
+            ("manual", "Manual"),
+        ],
         required=True,
     )
     line_ids = fields.One2many("logistics.freight.expected.line", "expected_id", string="Lines")

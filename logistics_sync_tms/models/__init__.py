@@ -5,6 +5,7 @@ from . import (
     logistics_tms_release_sync,
     logistics_tms_route,
     product_product,
+    queue_job,
     res_partner,
     sale_order,
     stock_move,

@@ -88,6 +88,8 @@ class LogisticsEvent(models.Model):
             values["tracking_ref"] = data["tracking_ref"]
         if data.get("load_ref"):
             values["load_ref"] = data["load_ref"]
+        if data.get("planned_cost"):
+            values["planned_cost"] = json.dumps(data["planned_cost"], sort_keys=True)
         note = None
         if status == "accepted":
             values.update(state="accepted", exception=False, exception_reason=False)

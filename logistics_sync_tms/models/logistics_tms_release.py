@@ -73,6 +73,11 @@ class LogisticsTmsRelease(models.Model):
     last_key = fields.Char(string="Last idempotency key", readonly=True)
     tms_ref = fields.Char(string="TMS shipment", readonly=True, index="btree_not_null")
     load_ref = fields.Char(string="Load", readonly=True)
+    planned_cost = fields.Text(
+        readonly=True,
+        help="The TMS's planned cost of this shipment (JSON: currency, lines of "
+        "charge_type and amount), as its last planned answer gave it.",
+    )
     tracking_ref = fields.Char(string="Tracking number", readonly=True)
     carrier_code = fields.Char(string="Carrier", readonly=True)
     planned_pickup_start = fields.Datetime(readonly=True)

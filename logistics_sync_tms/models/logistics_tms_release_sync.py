@@ -230,6 +230,27 @@ class LogisticsTmsRelease(models.Model):
         self._tms_alert(self.env._("TMS refused a release: %(ref)s", ref=self.name), reason)
         return reason
 
+    def _tms_job_failed(self, error):
+        """The sync job gave up (see ``queue.job.write``): an exception, said once per
+        failed job, on the release, its transfer and so its sales order."""
+        for release in self:
+            reason = self.env._(
+                "Release %(ref)s not sent to %(tms)s after %(n)s attempts: %(error)s",
+                ref=release.name,
+                tms=release.endpoint_id.name,
+                n=release.attempts,
+                error=(error or release.last_error or "").strip()[:500],
+            )
+            release.write(
+                {
+                    "last_error": reason[:2000],
+                    "exception": True,
+                    "exception_reason": reason[:250],
+                }
+            )
+            release.picking_id.message_post(body=reason)
+            release._tms_alert(self.env._("TMS release failed: %(ref)s", ref=release.name), reason)
+
     def _tms_keep_in_flight(self, pending, error):
         """Before retrying: store the request in flight and the error on their own."""
         self.env.invalidate_all()

@@ -2,6 +2,7 @@
 """Releases against the TMS simulator (real HTTP on 127.0.0.1): sent once per
 version, blocked until fixed, answers applied, changes and cancels in order."""
 
+import json
 from datetime import timedelta
 
 from odoo import fields
@@ -39,6 +40,9 @@ class TestRelease(TmsCommon, TransactionCase):
         self.assertEqual(release.carrier_code, "sim")
         self.assertTrue(release.load_ref.startswith("LOAD-"))
         self.assertTrue(release.planned_delivery_end)
+        cost = json.loads(release.planned_cost)  # read by logistics_sync_freight
+        self.assertEqual(cost["currency"], "EUR")
+        self.assertEqual(cost["lines"][0]["charge_type"], "base_freight")
         self.assertEqual(picking.tms_release_state, "planned")
         self.assertEqual(picking.carrier_tracking_ref, release.tracking_ref)
         self.assertFalse(release.exception)

@@ -1,0 +1,70 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""With logistics_sync_tms installed (no dependency either way): the TMS's planned
+cost is the expected cost, and a carrier bills a transfer by its TMS load number."""
+
+import json
+import unittest
+
+from odoo.tests import TransactionCase, tagged
+
+from .common import FreightCommon, csv_bytes
+
+
+@tagged("post_install", "-at_install")
+class TestFreightTms(FreightCommon, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if "logistics.tms.release" not in cls.env:
+            raise unittest.SkipTest("logistics_sync_tms is not installed")
+        cls._setup_freight()
+
+    def _planned(self, load, cost):
+        picking = self._done_picking(None)
+        # as logistics_sync_tms stores a planned answer (tests/test_release.py there)
+        self.env["logistics.tms.release"].create(
+            {
+                "name": f"REL-{picking.name}",
+                "picking_id": picking.id,
+                "endpoint_id": self.endpoint.id,
+                "state": "planned",
+                "load_ref": load,
+                "planned_cost": json.dumps(cost) if cost else False,
+            }
+        )
+        return picking
+
+    def test_billed_by_load_against_the_tms_planned_cost(self):
+        picking = self._planned(
+            "LOAD-000042",
+            {
+                "currency": self.usd.name,
+                "lines": [
+                    {"charge_type": "base_freight", "amount": 80.0},
+                    {"charge_type": "fuel_surcharge", "amount": 9.6},
+                    {"charge_type": "express", "amount": 25.0},
+                ],
+            },
+        )
+        other = self._planned("LOAD-000043", None)
+        self.assertEqual(
+            other.sudo()._freight_expected_cost_sources()[0], "_freight_expected_from_tms"
+        )
+        batch = self._import(
+            csv_bytes(
+                "CI-T,2026-11-30,USD,LOAD-000042,,base,105,1,",
+                "CI-T,2026-11-30,USD,LOAD-000042,,fuel,9.60,1,",
+            )
+        )
+        self.assertEqual(batch.state, "accepted", batch.errors)
+        base, fuel = batch.invoice_ids.charge_ids.sorted("id")
+        self.assertEqual((base.picking_id, fuel.picking_id), (picking, picking))
+        expected = picking.sudo().freight_expected_id
+        self.assertEqual(expected.source, "tms")
+        self.assertEqual(
+            {line.charge_type_id: line.amount for line in expected.line_ids},
+            {self.type_base: 105.0, self.type_fuel: 9.6},  # express counted as base freight
+        )
+        self.assertEqual((base.state, fuel.state), ("approved", "approved"))
+        # no planned cost from the TMS: the next source (none here) is used
+        self.assertIsNone(other._freight_expected_from_tms())
