@@ -13,6 +13,8 @@ PERCENTILES = SQL("ARRAY[0.5, 0.95, 0.99]")
 # Figures of closed hours are frozen after this many hours: the events behind
 # them may be purged by the retention job later, the history must not change.
 DEFAULT_LOOKBACK_HOURS = 6
+# TMS release states that wait for the TMS (logistics_sync_tms): the release backlog
+RELEASE_BACKLOG = ("blocked", "queued", "sent")
 # Written on every computation (the others, gauges of "now", only for the current hour).
 FLOW_COLUMNS = (
     "day",
@@ -300,20 +302,19 @@ class LogisticsSyncKpi(models.Model):
 
     @api.model
     def _monitoring_release_backlog(self, endpoints):
-        """{endpoint id: TMS releases without an answer}.  Soft: 0 without the TMS
-        addon; ``logistics_sync_tms`` may override this with its own states."""
-        model = "logistics.tms.release"
-        if model not in self.env:
+        """{endpoint id: TMS releases not answered yet}: blocked, queued or sent
+        and waiting for the TMS (``logistics.tms.release`` states).  Soft: empty
+        without ``logistics_sync_tms``."""
+        if "logistics.tms.release" not in self.env:
             return {}
-        releases = self.env[model].sudo()
-        if "endpoint_id" not in releases._fields or "state" not in releases._fields:
-            return {}
-        states = dict(releases._fields["state"]._description_selection(self.env))
-        pending = [s for s in ("draft", "queued", "sent", "waiting", "pending") if s in states]
-        groups = releases._read_group(
-            [("endpoint_id", "in", endpoints.ids), ("state", "in", pending)],
-            ["endpoint_id"],
-            ["__count"],
+        groups = (
+            self.env["logistics.tms.release"]
+            .sudo()
+            ._read_group(
+                [("endpoint_id", "in", endpoints.ids), ("state", "in", RELEASE_BACKLOG)],
+                ["endpoint_id"],
+                ["__count"],
+            )
         )
         return {endpoint.id: count for endpoint, count in groups}
 

@@ -1,0 +1,92 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""The TMS and freight figures (soft: the test database installs both addons)."""
+
+from datetime import datetime, timedelta
+
+from odoo.tests import TransactionCase, freeze_time, new_test_user, tagged
+
+from .common import T0, MonitoringCommon
+from odoo.addons.logistics_sync_freight.tests.common import FreightCommon, csv_bytes
+
+
+@tagged("post_install", "-at_install")
+class TestTmsFreightFigures(MonitoringCommon, FreightCommon, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_freight()
+        cls.Kpi = cls.env["logistics.sync.kpi"]
+        cls.company.partner_id.tz = "UTC"
+        cls.clerk = new_test_user(
+            cls.env,
+            login="ls_mon_tms_clerk",
+            groups="stock.group_stock_user,logistics_sync_base.group_logistics_sync_user",
+        )
+        cls.Release = cls.env["logistics.tms.release"].sudo()
+
+    def _release(self, picking, state, sent_at=T0):
+        release = picking.tms_release_id or self.Release.create(
+            {"name": picking.name, "picking_id": picking.id, "endpoint_id": self.endpoint.id}
+        )
+        release.write({"state": state, "sent_at": sent_at, "endpoint_id": self.endpoint.id})
+        picking.sudo().tms_release_id = release
+        return release
+
+    def _search(self, field, pickings):
+        return (
+            self.env["stock.picking"]
+            .with_user(self.clerk)
+            .search([(field, "=", True), ("id", "in", pickings.ids)])
+        )
+
+    def test_release_backlog_counts_the_releases_waiting_for_the_tms(self):
+        pickings = [self._make_picking() for _i in range(5)]
+        for picking, state in zip(
+            pickings, ("blocked", "queued", "sent", "accepted", "rejected"), strict=True
+        ):
+            self._release(picking, state)
+        self.assertEqual(self.Kpi._monitoring_release_backlog(self.endpoint), {self.endpoint.id: 3})
+
+    def test_released_without_an_answer(self):
+        waiting, answered, young = (self._make_picking() for _i in range(3))
+        self._release(waiting, "sent", T0)
+        self._release(answered, "accepted", T0)
+        self._release(young, "sent", T0 + timedelta(hours=3))
+        pickings = waiting | answered | young
+        self.env.flush_all()
+        with freeze_time(T0 + timedelta(hours=3)):
+            self.assertFalse(self._search("mon_released_unanswered", pickings))
+        with freeze_time(T0 + timedelta(hours=5)):
+            self.assertEqual(self._search("mon_released_unanswered", pickings), waiting)
+            waiting.invalidate_recordset()
+            self.assertTrue(waiting.with_user(self.clerk).mon_released_unanswered)
+            self.assertFalse(answered.with_user(self.clerk).mon_released_unanswered)
+            others = self.env["stock.picking"].search(
+                [("id", "in", pickings.ids), ("mon_released_unanswered", "=", False)]
+            )
+            self.assertEqual(others, answered | young)
+            metrics = self.env["logistics.sync.metrics"].sudo()._collect()
+            checks = {labels["check"]: n for labels, n in metrics["incomplete_shipments"]}
+            self.assertGreaterEqual(checks["released_unanswered"], 1)
+
+    def test_done_without_a_freight_charge_after_n_days(self):
+        carrier = self.env["delivery.carrier"].create(
+            {
+                "name": "Road",
+                "product_id": self.env["product.product"]
+                .create({"name": "Road freight", "type": "service"})
+                .id,
+            }
+        )
+        charged = self._done_picking({self.type_base: 100.0})
+        uncharged = self._done_picking({self.type_base: 100.0})
+        (charged | uncharged).carrier_id = carrier
+        batch = self._import(csv_bytes(f"CI-M,2026-11-30,USD,{charged.name},,base,100,1,"))
+        self.assertEqual(batch.state, "accepted", batch.errors)
+        pickings = charged | uncharged
+        self.env.flush_all()
+        now = datetime.now()
+        self.assertFalse(self._search("mon_no_freight_charge", pickings))
+        with freeze_time(now + timedelta(days=8)):
+            self.assertEqual(self._search("mon_no_freight_charge", pickings), uncharged)
+            self.assertTrue(uncharged.with_user(self.clerk).mon_no_freight_charge)
