@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """The TMS and freight figures (soft: the test database installs both addons)."""
 
+import json
 from datetime import datetime, timedelta
 
 from odoo.tests import TransactionCase, freeze_time, new_test_user, tagged
@@ -90,3 +91,72 @@ class TestTmsFreightFigures(MonitoringCommon, FreightCommon, TransactionCase):
         with freeze_time(now + timedelta(days=8)):
             self.assertEqual(self._search("mon_no_freight_charge", pickings), uncharged)
             self.assertTrue(uncharged.with_user(self.clerk).mon_no_freight_charge)
+
+    def _tms_answer(self, picking, status, at):
+        payload = json.dumps({"status": status, "version": 1, "tms_ref": "TMS-1"})
+        return (
+            self.env["logistics.event"]
+            .sudo()
+            .create(
+                {
+                    "endpoint_id": self.endpoint.id,
+                    "external_id": f"{picking.name}-{status}",
+                    "shipment_ref": picking.name,
+                    "event_type": "tms_update",
+                    "occurred_at": at,
+                    "received_at": at,
+                    "payload": payload,
+                    "payload_hash": str(hash(payload)),
+                    "state": "applied",
+                    "picking_id": picking.id,
+                    "applied_at": at,
+                }
+            )
+        )
+
+    def test_resolution_time_of_rejected_tenders_and_freight_disputes(self):
+        hour = datetime(2026, 11, 26, 9, 0)
+        tendered = self._make_picking()
+        self._release(tendered, "accepted")
+        self._tms_answer(tendered, "rejected", T0)
+        self._tms_answer(tendered, "carrier_assigned", T0 + timedelta(minutes=30))
+        self._tms_answer(tendered, "accepted", T0 + timedelta(hours=2))  # 11:30, after 2 h
+        self._tms_answer(tendered, "planned", T0 + timedelta(hours=2, minutes=10))  # not again
+        self.env["logistics.freight.tolerance"].create({"name": "Road: 10", "amount": 10.0})
+        billed = self._done_picking({self.type_base: 100.0})
+        with freeze_time(T0):
+            batch = self._import(csv_bytes(f"CI-R,2026-11-26,USD,{billed.name},,liftgate,35,1,"))
+        (charge,) = batch.invoice_ids.charge_ids
+        self.assertEqual(charge.state, "disputed")
+        with freeze_time(T0 + timedelta(hours=1)):  # 10:30, after 1 h
+            # (the common env disables tracking; the dispute's end is read from it)
+            charge.with_user(self.biller).with_context(tracking_disable=False).action_approve()
+            self.env.cr.precommit.run()
+        self.env.flush_all()
+        for _again in range(2):  # recomputing gives the same figures
+            self.Kpi._compute_hours(self.company, hour, hour + timedelta(hours=4), self.endpoint)
+            rows = {
+                row.hour: (row.exceptions_resolved, round(row.resolution_hours, 3))
+                for row in self.Kpi.search([("endpoint_id", "=", self.endpoint.id)])
+                if row.exceptions_resolved
+            }
+            self.assertEqual(
+                rows,
+                {hour + timedelta(hours=1): (1, 1.0), hour + timedelta(hours=2): (1, 2.0)},
+            )
+        viewer = new_test_user(
+            self.env,
+            login="ls_mon_viewer_res",
+            groups="logistics_sync_base.group_logistics_sync_user",
+        )
+        (total,) = (
+            self.Kpi.with_user(viewer)
+            .sudo(False)
+            ._read_group(
+                [("endpoint_id", "=", self.endpoint.id)],
+                [],
+                ["exceptions_resolved:sum", "resolution_hours:avg"],
+            )
+        )
+        self.assertEqual(total[0], 2)
+        self.assertAlmostEqual(total[1], 1.5, places=3)
