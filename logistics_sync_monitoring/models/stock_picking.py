@@ -182,7 +182,12 @@ class StockPicking(models.Model):
             self.env["logistics.event"]
             .sudo()
             .search(
-                [("picking_id", "=", self.id), ("state", "=", "applied")], order="occurred_at, id"
+                [
+                    ("picking_id", "=", self.id),
+                    ("state", "=", "applied"),
+                    ("event_type", "!=", "tms_update"),  # TMS answers: _mon_tms_hops
+                ],
+                order="occurred_at, id",
             )
         )
         for event in events:
@@ -192,14 +197,51 @@ class StockPicking(models.Model):
         return sorted(hops, key=lambda hop: hop[0])
 
     def _mon_extra_hops(self):
-        """Hook: more hops (TMS answers, ...).  The freight charge, when installed."""
-        if "logistics.freight.charge" not in self.env:
-            return []
-        charges = self.env["logistics.freight.charge"].sudo().search([("picking_id", "=", self.id)])
-        return [
-            (fields.Datetime.to_datetime(charge.date), self.env._("Freight charge billed"))
-            for charge in charges
+        """Hook: more hops.  Soft: the TMS release and its answers (with
+        logistics_sync_tms), the freight charges billed (with logistics_sync_freight)."""
+        hops = []
+        if "logistics.tms.release" in self.env:
+            hops += self._mon_tms_hops()
+        if "logistics.freight.charge" in self.env:
+            charges = (
+                self.env["logistics.freight.charge"]
+                .sudo()
+                .search([("picking_id", "=", self.id), ("move_id", "!=", False)])
+            )
+            for move in charges.move_id:
+                hops.append((move.create_date, self.env._("Freight charge billed (%s)", move.name)))
+        return hops
+
+    def _mon_tms_hops(self):
+        releases = self.env["logistics.tms.release"].sudo().search([("picking_id", "=", self.id)])
+        hops = [
+            (release.sent_at, self.env._("Released to the TMS (%s)", release.endpoint_id.name))
+            for release in releases
+            if release.sent_at
         ]
+        labels = {
+            "accepted": self.env._("Accepted by the TMS"),
+            "rejected": self.env._("Rejected by the TMS"),
+            "carrier_assigned": self.env._("Carrier assigned by the TMS"),
+            "planned": self.env._("Planned by the TMS"),
+            "cancelled": self.env._("Cancelled by the TMS"),
+        }
+        answers = (
+            self.env["logistics.event"]
+            .sudo()
+            .search(
+                [
+                    ("picking_id", "=", self.id),
+                    ("event_type", "=", "tms_update"),
+                    ("state", "=", "applied"),
+                ],
+                order="applied_at, id",
+            )
+        )
+        for answer in answers:
+            status = answer._typed_payload().get("status")
+            hops.append((answer.applied_at or answer.occurred_at, labels.get(status, status)))
+        return hops
 
     def _compute_mon_trace(self):
         for picking in self:

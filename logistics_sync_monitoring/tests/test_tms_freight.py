@@ -160,3 +160,31 @@ class TestTmsFreightFigures(MonitoringCommon, FreightCommon, TransactionCase):
         )
         self.assertEqual(total[0], 2)
         self.assertAlmostEqual(total[1], 1.5, places=3)
+
+    def test_trace_has_the_tms_and_freight_hops(self):
+        picking = self._done_picking({self.type_base: 50.0})
+        self._release(picking, "planned", T0)
+        self._tms_answer(picking, "accepted", T0 + timedelta(minutes=20))
+        self._tms_answer(picking, "planned", T0 + timedelta(hours=1, minutes=20))
+        batch = self._import(csv_bytes(f"CI-T,2026-11-30,USD,{picking.name},,base,50,1,"))
+        self.assertEqual(batch.invoice_ids.charge_ids.state, "approved")
+        bill = self.Charge._cron_settle()
+        self.assertTrue(bill)
+        move = batch.invoice_ids.charge_ids.move_id
+        self.assertTrue(move)
+        labels = [label for _when, label in picking._mon_hops()]
+        for label in (
+            f"Released to the TMS ({self.endpoint.name})",
+            "Accepted by the TMS",
+            "Planned by the TMS",
+            f"Freight charge billed ({move.name})",
+        ):
+            self.assertIn(label, labels)
+        self.assertNotIn("tms_update", " ".join(labels))
+        trace = picking.with_user(self.clerk).mon_trace
+        self.assertIn("Planned by the TMS", trace)
+        self.assertIn("1 h 00 min", trace)  # accepted 09:50, planned 10:50
+        released = labels.index(f"Released to the TMS ({self.endpoint.name})")
+        self.assertEqual(
+            labels[released + 1 : released + 3], ["Accepted by the TMS", "Planned by the TMS"]
+        )
