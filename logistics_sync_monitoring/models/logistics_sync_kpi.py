@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import logging
+from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -13,6 +14,8 @@ PERCENTILES = SQL("ARRAY[0.5, 0.95, 0.99]")
 # Figures of closed hours are frozen after this many hours: the events behind
 # them may be purged by the retention job later, the history must not change.
 DEFAULT_LOOKBACK_HOURS = 6
+# TMS release states that wait for the TMS (logistics_sync_tms): the release backlog
+RELEASE_BACKLOG = ("blocked", "queued", "sent")
 # Written on every computation (the others, gauges of "now", only for the current hour).
 FLOW_COLUMNS = (
     "day",
@@ -103,6 +106,20 @@ class LogisticsSyncKpi(models.Model):
         readonly=True, aggregator="max", help="TMS releases without an answer (with the TMS addon)."
     )
     circuit_openings = fields.Integer(readonly=True)
+    exceptions_resolved = fields.Integer(
+        readonly=True,
+        help="Exceptions resolved in the hour: alerts closed, rejected TMS tenders "
+        "answered again (with the TMS addon), freight disputes settled (with the "
+        "freight addon).",
+    )
+    resolution_seconds = fields.Float(readonly=True, help="Their time from raised to resolved.")
+    resolution_hours = fields.Float(
+        string="Exception resolution (h)",
+        readonly=True,
+        aggregator="avg",
+        help="Mean time from an exception raised to its resolution; of a group, its "
+        "total time over its count.",
+    )
     # Running totals since the endpoint's first row (for Prometheus counters: the
     # scrape reads the latest row per endpoint instead of summing the history).
     received_total = fields.Integer(readonly=True, aggregator="max")
@@ -123,6 +140,13 @@ class LogisticsSyncKpi(models.Model):
             return SQL(
                 "COALESCE(100.0 * SUM(%(t)s.failed_count + %(t)s.dead_count)"
                 " / NULLIF(SUM(%(t)s.received_count), 0), 0)",
+                t=table,
+            )
+        if aggregate_spec.startswith("resolution_hours:"):
+            table = SQL.identifier(self._table)
+            return SQL(
+                "COALESCE(SUM(%(t)s.resolution_seconds)"
+                " / NULLIF(SUM(%(t)s.exceptions_resolved), 0) / 3600.0, 0)",
                 t=table,
             )
         return super()._read_group_select(aggregate_spec, query)
@@ -271,6 +295,7 @@ class LogisticsSyncKpi(models.Model):
                 tz=tz,
             )
         )
+        self._store_resolutions(endpoints, first, stop)
         current = local_hour_start(fields.Datetime.now(), tz)
         if first <= current < stop:
             self._store_backlogs(endpoints, current)
@@ -292,6 +317,132 @@ class LogisticsSyncKpi(models.Model):
                 )
             )
 
+    def _store_resolutions(self, endpoints, first, stop):
+        """Exceptions resolved per endpoint and hour of resolution, and their time
+        (reset first: recomputing an hour gives the same figures)."""
+        figures = defaultdict(lambda: [0, 0.0])
+        for endpoint_id, _kind, raised, resolved in self._monitoring_exception_resolutions(
+            endpoints, first, stop
+        ):
+            hour = first + timedelta(hours=int((resolved - first).total_seconds() // 3600))
+            figure = figures[endpoint_id, hour]
+            figure[0] += 1
+            figure[1] += max((resolved - raised).total_seconds(), 0.0)
+        self.env.cr.execute(
+            SQL(
+                "UPDATE logistics_sync_kpi SET exceptions_resolved = 0, resolution_seconds = 0,"
+                " resolution_hours = 0 WHERE endpoint_id = ANY(%s) AND hour >= %s AND hour < %s"
+                " AND exceptions_resolved != 0",
+                endpoints.ids,
+                first,
+                stop,
+            )
+        )
+        for (endpoint_id, hour), (count, seconds) in figures.items():
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE logistics_sync_kpi SET exceptions_resolved = %s,"
+                    " resolution_seconds = %s, resolution_hours = %s"
+                    " WHERE endpoint_id = %s AND hour = %s",
+                    count,
+                    seconds,
+                    seconds / count / 3600.0,
+                    endpoint_id,
+                    hour,
+                )
+            )
+
+    @api.model
+    def _monitoring_exception_resolutions(self, endpoints, first, stop):
+        """[(endpoint id, kind, raised, resolved)] of the exceptions of ``endpoints``
+        resolved from ``first`` to ``stop``: alerts closed, and (soft, when their
+        addon is installed) rejected TMS tenders and freight disputes."""
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                "SELECT endpoint_id, 'alert', opened_at, closed_at FROM logistics_sync_alert"
+                " WHERE endpoint_id = ANY(%s) AND closed_at >= %s AND closed_at < %s",
+                endpoints.ids,
+                first,
+                stop,
+            )
+        )
+        rows = cr.fetchall()
+        if "logistics.tms.release" in self.env:
+            rows += self._monitoring_tms_resolutions(endpoints, first, stop)
+        if "logistics.freight.charge" in self.env:
+            rows += self._monitoring_dispute_resolutions(endpoints, first, stop)
+        return rows
+
+    @api.model
+    def _monitoring_tms_resolutions(self, endpoints, first, stop):
+        """A rejected tender is resolved by the TMS's next answer for the transfer
+        (accepted, planned or cancelled): from the rejection applied to that answer
+        applied."""
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT a.endpoint_id, 'tms_rejected', prev.applied_at, a.applied_at
+              FROM logistics_event a
+             CROSS JOIN LATERAL (
+                   SELECT p.applied_at,
+                          CASE WHEN p.event_type = 'tms_update'
+                               THEN p.payload::jsonb->>'status' END AS status
+                     FROM logistics_event p
+                    WHERE p.picking_id = a.picking_id AND p.event_type = 'tms_update'
+                      AND p.state = 'applied' AND p.applied_at < a.applied_at
+                      AND (CASE WHEN p.event_type = 'tms_update'
+                                THEN p.payload::jsonb->>'status' END)
+                          IN ('accepted', 'planned', 'cancelled', 'rejected')
+                    ORDER BY p.applied_at DESC, p.id DESC LIMIT 1) prev
+             WHERE a.endpoint_id = ANY(%(ids)s) AND a.event_type = 'tms_update'
+               AND a.state = 'applied' AND a.applied_at >= %(first)s AND a.applied_at < %(stop)s
+               AND (CASE WHEN a.event_type = 'tms_update' THEN a.payload::jsonb->>'status' END)
+                   IN ('accepted', 'planned', 'cancelled')
+               AND prev.status = 'rejected'
+            """,
+                ids=endpoints.ids,
+                first=first,
+                stop=stop,
+            )
+        )
+        return self.env.cr.fetchall()
+
+    @api.model
+    def _monitoring_dispute_resolutions(self, endpoints, first, stop):
+        """A freight dispute runs from the charge's audit (or creation, for the
+        disputed rest of a short payment) to the change of its state from Disputed
+        to approved, short-paid or rejected (the state's tracking)."""
+        field = self.env["logistics.freight.charge"]._fields["state"]
+        # the tracking stores the state's label in the language of who changed it
+        selections = [
+            dict(field._description_selection(self.with_context(lang=code).env))
+            for code, _name in self.env["res.lang"].get_installed()
+        ]
+        disputed = list({labels["disputed"] for labels in selections})
+        still_open = list({labels[s] for labels in selections for s in ("disputed", "exception")})
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT c.endpoint_id, 'freight_dispute', COALESCE(c.audited_at, c.create_date), m.date
+              FROM mail_tracking_value v
+              JOIN ir_model_fields f ON f.id = v.field_id
+                   AND f.model = 'logistics.freight.charge' AND f.name = 'state'
+              JOIN mail_message m ON m.id = v.mail_message_id
+              JOIN logistics_freight_charge c ON c.id = m.res_id
+                   AND m.model = 'logistics.freight.charge'
+             WHERE v.old_value_char = ANY(%(disputed)s) AND NOT v.new_value_char = ANY(%(open)s)
+               AND m.date >= %(first)s AND m.date < %(stop)s AND c.endpoint_id = ANY(%(ids)s)
+            """,
+                disputed=disputed,
+                open=still_open,
+                first=first,
+                stop=stop,
+                ids=endpoints.ids,
+            )
+        )
+        return self.env.cr.fetchall()
+
     # ------------------------------------------------- hooks for other addons
     @api.model
     def _monitoring_booking_backlog(self, endpoints):
@@ -300,20 +451,19 @@ class LogisticsSyncKpi(models.Model):
 
     @api.model
     def _monitoring_release_backlog(self, endpoints):
-        """{endpoint id: TMS releases without an answer}.  Soft: 0 without the TMS
-        addon; ``logistics_sync_tms`` may override this with its own states."""
-        model = "logistics.tms.release"
-        if model not in self.env:
+        """{endpoint id: TMS releases not answered yet}: blocked, queued or sent
+        and waiting for the TMS (``logistics.tms.release`` states).  Soft: empty
+        without ``logistics_sync_tms``."""
+        if "logistics.tms.release" not in self.env:
             return {}
-        releases = self.env[model].sudo()
-        if "endpoint_id" not in releases._fields or "state" not in releases._fields:
-            return {}
-        states = dict(releases._fields["state"]._description_selection(self.env))
-        pending = [s for s in ("draft", "queued", "sent", "waiting", "pending") if s in states]
-        groups = releases._read_group(
-            [("endpoint_id", "in", endpoints.ids), ("state", "in", pending)],
-            ["endpoint_id"],
-            ["__count"],
+        groups = (
+            self.env["logistics.tms.release"]
+            .sudo()
+            ._read_group(
+                [("endpoint_id", "in", endpoints.ids), ("state", "in", RELEASE_BACKLOG)],
+                ["endpoint_id"],
+                ["__count"],
+            )
         )
         return {endpoint.id: count for endpoint, count in groups}
 

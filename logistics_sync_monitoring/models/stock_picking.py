@@ -51,6 +51,12 @@ class StockPicking(models.Model):
         compute="_compute_mon_checks",
         search="_search_mon_no_freight_charge",
     )
+    mon_released_unanswered = fields.Boolean(
+        string="Released without a TMS answer",
+        compute="_compute_mon_checks",
+        search="_search_mon_released_unanswered",
+        help="Sent to the TMS longer ago than the answer limit, and no answer yet.",
+    )
     mon_trace = fields.Html(string="Trace", compute="_compute_mon_trace", sanitize=False)
 
     # ------------------------------------------------------------ completeness
@@ -102,8 +108,18 @@ class StockPicking(models.Model):
         return domains
 
     def _mon_released_unanswered_domain(self, now):
-        """Hook for logistics_sync_tms: {"released_unanswered": domain}; empty here."""
-        return {}
+        """{"released_unanswered": domain} when logistics_sync_tms is installed:
+        transfers whose release was sent more than ``tms_hours`` ago and is still
+        waiting for the TMS (state ``sent``).  Empty without the TMS addon."""
+        if "logistics.tms.release" not in self.env:
+            return {}
+        limit = now - timedelta(hours=self._mon_param("tms_hours"))
+        waiting = (
+            self.env["logistics.tms.release"]
+            .sudo()
+            ._search([("state", "=", "sent"), ("sent_at", "<", limit)])
+        )
+        return {"released_unanswered": [("id", "in", waiting.subselect("picking_id"))]}
 
     def _mon_check_search(self, check, operator, value):
         domain = self._mon_domains().get(check, expression.FALSE_DOMAIN)
@@ -124,6 +140,9 @@ class StockPicking(models.Model):
     def _search_mon_no_freight_charge(self, operator, value):
         return self._mon_check_search("no_freight_charge", operator, value)
 
+    def _search_mon_released_unanswered(self, operator, value):
+        return self._mon_check_search("released_unanswered", operator, value)
+
     def _compute_mon_checks(self):
         domains = self._mon_domains()
         failing = {
@@ -135,6 +154,7 @@ class StockPicking(models.Model):
             picking.mon_booked_without_label = picking.id in failing["booked_without_label"]
             picking.mon_silent = picking.id in failing["silent"]
             picking.mon_no_freight_charge = picking.id in failing.get("no_freight_charge", ())
+            picking.mon_released_unanswered = picking.id in failing.get("released_unanswered", ())
 
     # ------------------------------------------------------------------ trace
     def _mon_hops(self):
@@ -162,7 +182,12 @@ class StockPicking(models.Model):
             self.env["logistics.event"]
             .sudo()
             .search(
-                [("picking_id", "=", self.id), ("state", "=", "applied")], order="occurred_at, id"
+                [
+                    ("picking_id", "=", self.id),
+                    ("state", "=", "applied"),
+                    ("event_type", "!=", "tms_update"),  # TMS answers: _mon_tms_hops
+                ],
+                order="occurred_at, id",
             )
         )
         for event in events:
@@ -172,14 +197,51 @@ class StockPicking(models.Model):
         return sorted(hops, key=lambda hop: hop[0])
 
     def _mon_extra_hops(self):
-        """Hook: more hops (TMS answers, ...).  The freight charge, when installed."""
-        if "logistics.freight.charge" not in self.env:
-            return []
-        charges = self.env["logistics.freight.charge"].sudo().search([("picking_id", "=", self.id)])
-        return [
-            (fields.Datetime.to_datetime(charge.date), self.env._("Freight charge billed"))
-            for charge in charges
+        """Hook: more hops.  Soft: the TMS release and its answers (with
+        logistics_sync_tms), the freight charges billed (with logistics_sync_freight)."""
+        hops = []
+        if "logistics.tms.release" in self.env:
+            hops += self._mon_tms_hops()
+        if "logistics.freight.charge" in self.env:
+            charges = (
+                self.env["logistics.freight.charge"]
+                .sudo()
+                .search([("picking_id", "=", self.id), ("move_id", "!=", False)])
+            )
+            for move in charges.move_id:
+                hops.append((move.create_date, self.env._("Freight charge billed (%s)", move.name)))
+        return hops
+
+    def _mon_tms_hops(self):
+        releases = self.env["logistics.tms.release"].sudo().search([("picking_id", "=", self.id)])
+        hops = [
+            (release.sent_at, self.env._("Released to the TMS (%s)", release.endpoint_id.name))
+            for release in releases
+            if release.sent_at
         ]
+        labels = {
+            "accepted": self.env._("Accepted by the TMS"),
+            "rejected": self.env._("Rejected by the TMS"),
+            "carrier_assigned": self.env._("Carrier assigned by the TMS"),
+            "planned": self.env._("Planned by the TMS"),
+            "cancelled": self.env._("Cancelled by the TMS"),
+        }
+        answers = (
+            self.env["logistics.event"]
+            .sudo()
+            .search(
+                [
+                    ("picking_id", "=", self.id),
+                    ("event_type", "=", "tms_update"),
+                    ("state", "=", "applied"),
+                ],
+                order="applied_at, id",
+            )
+        )
+        for answer in answers:
+            status = answer._typed_payload().get("status")
+            hops.append((answer.applied_at or answer.occurred_at, labels.get(status, status)))
+        return hops
 
     def _compute_mon_trace(self):
         for picking in self:

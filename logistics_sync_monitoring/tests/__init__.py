@@ -5,5 +5,6 @@ from . import (
     test_kpi,
     test_metrics,
     test_overview,
+    test_tms_freight,
     test_tour,
 )
