@@ -56,7 +56,7 @@ EVENT_INDEXES = (
 )
 # Indexes of earlier versions that no query needs (dropped by the 18.0.1.2.0 migration).
 DROPPED_INDEXES = tuple(
-    f"logistics_event_{name}_index"
+    f"logistics_event__{name}_index"
     for name in (
         "endpoint_id",
         "company_id",
