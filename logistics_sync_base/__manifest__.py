@@ -3,7 +3,7 @@
     "name": "Logistics Sync - Base",
     "summary": "Canonical logistics events over signed webhooks: ordered, "
     "deduplicated updates on transfers, dead letters with replay",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Inventory/Delivery",
     "website": "https://github.com/logistics-sync/logistics-sync",
     "author": "Logistics Sync",

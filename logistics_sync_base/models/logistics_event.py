@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
 
 from ..fields import BigInteger
@@ -41,6 +41,34 @@ PROCESSING_FIELDS = frozenset(
         "discard_reason",
     }
 )
+# Partial indexes of logistics_event (name, expressions, condition).  Rows leave
+# them once processed, so they stay small; applied history is never in them.
+EVENT_INDEXES = (
+    # processing (endpoint, received), stale safety net, retries, waits, monitoring
+    (
+        "logistics_event_open_state_index",
+        ["endpoint_id", "state"],
+        "state IN ('received', 'waiting', 'failed', 'dead')",
+    ),
+    # waiting events woken when their transfer appears (stock.picking)
+    ("logistics_event_waiting_shipment_ref_index", ["shipment_ref"], "state = 'waiting'"),
+    ("logistics_event_waiting_tracking_ref_index", ["tracking_ref"], "state = 'waiting'"),
+)
+# Indexes of earlier versions that no query needs (dropped by the 18.0.1.2.0 migration).
+DROPPED_INDEXES = tuple(
+    f"logistics_event__{name}_index"
+    for name in (
+        "endpoint_id",
+        "company_id",
+        "external_id",
+        "shipment_ref",
+        "event_type",
+        "milestone",
+        "occurred_at",
+        "tracking_ref",
+        "state",
+    )
+)
 # What anyone with write access may touch (the chatter and Odoo's bookkeeping).
 BOOKKEEPING_FIELDS = frozenset(set(models.MAGIC_COLUMNS) | {"message_main_attachment_id"})
 
@@ -54,27 +82,24 @@ class LogisticsEvent(models.Model):
     _check_company_auto = True
 
     endpoint_id = fields.Many2one(
-        "logistics.endpoint", required=True, ondelete="restrict", index=True, check_company=True
+        "logistics.endpoint", required=True, ondelete="restrict", check_company=True
     )
-    company_id = fields.Many2one(
-        "res.company", related="endpoint_id.company_id", store=True, index=True
-    )
-    external_id = fields.Char(string="Event ID", required=True, index=True)
-    shipment_ref = fields.Char(required=True, index=True)
+    company_id = fields.Many2one("res.company", related="endpoint_id.company_id", store=True)
+    external_id = fields.Char(string="Event ID", required=True)
+    shipment_ref = fields.Char(required=True)
     event_type = fields.Selection(
         [("milestone", "Milestone")],
         string="Type",
         default="milestone",
         required=True,
-        index=True,
         help="Milestone events move the shipment; typed events (declared by addons, "
         "e.g. TMS answers or freight charges) carry their own data in the raw payload.",
     )
     # required by the milestone schema, absent from typed events
-    milestone = fields.Selection(milestones.SELECTION, index=True)
-    occurred_at = fields.Datetime(required=True, index=True)
+    milestone = fields.Selection(milestones.SELECTION)
+    occurred_at = fields.Datetime(required=True)
     sequence = BigInteger(string="Source sequence")
-    tracking_ref = fields.Char(index="btree_not_null")
+    tracking_ref = fields.Char()
     carrier_code = fields.Char(string="Carrier")
     reason = fields.Char()
     description = fields.Text()
@@ -105,7 +130,6 @@ class LogisticsEvent(models.Model):
         ],
         default="received",
         required=True,
-        index=True,
     )
     picking_id = fields.Many2one(
         "stock.picking", string="Transfer", index="btree_not_null", check_company=True
@@ -138,6 +162,16 @@ class LogisticsEvent(models.Model):
             "An event id can be received only once per endpoint.",
         )
     ]
+
+    def init(self):
+        """The indexes the queries need, and no more: every index is written by each
+        ingested row (see README "Indexes of logistics_event").  The unique
+        (endpoint_id, external_id) index serves lookups by endpoint and id,
+        ``received_at`` the lists, time windows and retention, ``picking_id`` the
+        transfer's events; the partial ones below are written only for open events."""
+        super().init()
+        for name, expressions, where in EVENT_INDEXES:
+            tools.create_index(self.env.cr, name, self._table, expressions, where=where)
 
     @api.depends("received_at", "occurred_at")
     def _compute_lag(self):

@@ -5,6 +5,7 @@ from . import (
     test_endpoint_secret,
     test_fastschema,
     test_history,
+    test_indexes,
     test_lib,
     test_mapping,
     test_mapping_lib,
