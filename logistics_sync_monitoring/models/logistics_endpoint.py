@@ -22,6 +22,11 @@ class LogisticsEndpoint(models.Model):
     mon_failed_last_hour = fields.Integer(compute="_compute_mon")
     mon_waiting_count = fields.Integer(string="Waiting", compute="_compute_mon")
     mon_dead_count = fields.Integer(string="Dead letters", compute="_compute_mon")
+    mon_circuit_openings_24h = fields.Integer(
+        string="Circuit openings (24 h)",
+        compute="_compute_mon",
+        help="Times the endpoint's circuit breaker opened in the last 24 hours.",
+    )
 
     def write(self, vals):
         # The circuit breaker writes its state in a transaction of its own (see
@@ -74,6 +79,20 @@ class LogisticsEndpoint(models.Model):
                 )
             )
             figures = {row[0]: row[1:] for row in self.env.cr.fetchall()}
+            openings = dict(
+                self.env["logistics.circuit.opening"]
+                .sudo()
+                ._read_group(
+                    [
+                        ("endpoint_id", "in", self.ids),
+                        ("opened_at", ">=", fields.Datetime.now() - timedelta(hours=24)),
+                    ],
+                    ["endpoint_id"],
+                    ["__count"],
+                )
+            )
+        else:
+            openings = {}
         for endpoint in self:
             count, p95, failed, waiting, dead = figures.get(endpoint.id, (0, None, 0, 0, 0))
             endpoint.mon_events_last_hour = count
@@ -82,6 +101,7 @@ class LogisticsEndpoint(models.Model):
             endpoint.mon_failed_rate = 100.0 * failed / count if count else 0.0
             endpoint.mon_waiting_count = waiting
             endpoint.mon_dead_count = dead
+            endpoint.mon_circuit_openings_24h = openings.get(endpoint, 0)
 
     def _mon_events_action(self, domain, name):
         action = self.action_view_events()

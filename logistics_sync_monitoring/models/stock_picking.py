@@ -24,7 +24,12 @@ def _seconds(delta):
     sign = "-" if seconds < 0 else ""
     if hours >= 48:
         return f"{sign}{hours // 24} d {hours % 24} h"
-    return f"{sign}{hours} h {rest // 60:02d} min"
+    if hours:
+        return f"{sign}{hours} h {rest // 60:02d} min"
+    # steps between milestones often take seconds: minutes alone would read "0 h 00 min"
+    if rest >= 60:
+        return f"{sign}{rest // 60} min {rest % 60:02d} s"
+    return f"{sign}{rest} s"
 
 
 class StockPicking(models.Model):

@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from odoo.tests import TransactionCase, freeze_time, new_test_user, tagged
 
+from ..models.stock_picking import _seconds
 from .common import T0, MonitoringCommon
 from odoo.addons.logistics_sync_base.tests.common import event
 
@@ -72,3 +73,10 @@ class TestCompleteness(MonitoringCommon, TransactionCase):
         trace = picking.with_user(self.clerk).mon_trace
         self.assertIn("In transit (Test carrier)", trace)
         self.assertIn("1 h 00 min", trace)  # picked up 10:00, in transit 11:00
+
+    def test_trace_durations_read_at_their_scale(self):
+        self.assertEqual(_seconds(timedelta(seconds=15)), "15 s")
+        self.assertEqual(_seconds(timedelta(minutes=4, seconds=5)), "4 min 05 s")
+        self.assertEqual(_seconds(timedelta(hours=1)), "1 h 00 min")
+        self.assertEqual(_seconds(timedelta(days=3, hours=2)), "3 d 2 h")
+        self.assertEqual(_seconds(-timedelta(seconds=30)), "-30 s")

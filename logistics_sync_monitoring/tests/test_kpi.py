@@ -111,6 +111,13 @@ class TestKpiHistory(MonitoringCommon, TransactionCase):
         self.assertEqual(
             self.env["logistics.circuit.opening"].search([]).mapped("endpoint_id"), self.endpoint
         )
+        # the overview card counts the openings of the last 24 hours
+        with freeze_time(T0 + timedelta(hours=23)):
+            self.endpoint.invalidate_recordset(["mon_circuit_openings_24h"])
+            self.assertEqual(self.endpoint.mon_circuit_openings_24h, 1)
+        with freeze_time(T0 + timedelta(hours=25)):
+            self.endpoint.invalidate_recordset(["mon_circuit_openings_24h"])
+            self.assertEqual(self.endpoint.mon_circuit_openings_24h, 0)
 
     def test_release_backlog_is_soft(self):
         backlog = self.Kpi._monitoring_release_backlog(self.endpoint)
