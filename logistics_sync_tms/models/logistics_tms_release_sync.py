@@ -102,9 +102,11 @@ class LogisticsTmsRelease(models.Model):
         """What the transfer needs now; prepares the request in flight (pending_*),
         written on the release, or only into ``prepared`` (batch windows: written
         with the TMS's answer, or before a retry)."""
-        picking = self.picking_id
         if self.state == "cancelled":
             return None
+        if prepared is None:
+            self._tms_prefetch_request()  # a batch prefetches for all its releases
+        picking = self.picking_id
         if self.cancel_requested or picking.state == "cancel":
             if not self.tms_ref:
                 return "cancel_local"
@@ -274,6 +276,7 @@ class LogisticsTmsRelease(models.Model):
         batch at once (prefetch), nothing is written before the call, and the
         answers are stored with one UPDATE for the batch."""
         self._tms_lock()
+        self._tms_prefetch_request()
         todo, docs, pendings = self.browse(), [], []
         for release in self:
             if release.pending_op == "create":
