@@ -9,7 +9,6 @@ measures the same again.  Prints both rates and their ratio (target: >= 0.9).
 
 import argparse
 import configparser
-import json
 import sys
 import time
 import uuid
@@ -19,10 +18,7 @@ from pathlib import Path
 import psycopg2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from webhook_load import run  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "logistics_sync_base"))
-from lib.signature import sign_headers  # noqa: E402
+from webhook_load import run, signed_requests  # noqa: E402
 
 SEED_SQL = """
 INSERT INTO logistics_event (
@@ -83,24 +79,7 @@ def main():
 
     def requests_(n, batch):
         calls[0] += 1
-        prefix = f"scale-{run_id}-{calls[0]}"
-        out = []
-        for i in range(n):
-            events = [
-                {
-                    "event_id": f"{prefix}-{i}-{j}",
-                    "shipment_ref": f"SCALE/{i % 50}",
-                    "milestone": "in_transit",
-                    "occurred_at": "2026-11-26T08:00:00Z",
-                    "sequence": i,
-                }
-                for j in range(batch)
-            ]
-            body = json.dumps(events[0] if batch == 1 else events).encode()
-            headers = sign_headers(secret, events[0]["event_id"], body)
-            headers["Content-Type"] = "application/json"
-            out.append(("/logistics_sync/v1/events/demo-tms", body, headers))
-        return out
+        return signed_requests(secret, f"scale-{run_id}-{calls[0]}", "SCALE", n, batch)
 
     def measure(label):
         run(args.port, requests_(100, 1), args.concurrency)  # warm

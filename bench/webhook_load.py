@@ -21,6 +21,28 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "logistics_sync_bas
 from lib.signature import sign_headers  # noqa: E402
 
 
+def signed_requests(secret, prefix, ref, n, batch):
+    """``n`` signed POSTs to the demo TMS endpoint, each of ``batch`` new
+    ``in_transit`` events (a single object when ``batch`` is 1)."""
+    out = []
+    for i in range(n):
+        events = [
+            {
+                "event_id": f"{prefix}-{i}-{j}",
+                "shipment_ref": f"{ref}/{i % 50}",
+                "milestone": "in_transit",
+                "occurred_at": "2026-11-26T08:00:00Z",
+                "sequence": i,
+            }
+            for j in range(batch)
+        ]
+        body = json.dumps(events[0] if batch == 1 else events).encode()
+        headers = sign_headers(secret, events[0]["event_id"], body)
+        headers["Content-Type"] = "application/json"
+        out.append(("/logistics_sync/v1/events/demo-tms", body, headers))
+    return out
+
+
 def run(port, requests_, concurrency):
     """POST every (path, body, headers) over keep-alive connections; return stats."""
     latencies, statuses, lock = [], {}, threading.Lock()
@@ -173,24 +195,7 @@ def main():
 
     def webhook_requests(n):
         calls[0] += 1
-        prefix = f"bench-{run_id}-{calls[0]}"
-        out = []
-        for i in range(n):
-            events = [
-                {
-                    "event_id": f"{prefix}-{i}-{j}",
-                    "shipment_ref": f"BENCH/{i % 50}",
-                    "milestone": "in_transit",
-                    "occurred_at": "2026-11-26T08:00:00Z",
-                    "sequence": i,
-                }
-                for j in range(args.batch)
-            ]
-            body = json.dumps(events[0] if args.batch == 1 else events).encode()
-            headers = sign_headers(secret, events[0]["event_id"], body)
-            headers["Content-Type"] = "application/json"
-            out.append(("/logistics_sync/v1/events/demo-tms", body, headers))
-        return out
+        return signed_requests(secret, f"bench-{run_id}-{calls[0]}", "BENCH", n, args.batch)
 
     warm = webhook_requests(100)
     run(args.port, [("/logistics_sync_bench/bare", b, h) for (_p, b, h) in warm], args.concurrency)
