@@ -2,21 +2,21 @@
 """The freight settlement cron in an Odoo process of its own (for
 tests/test_live_freight_kill.py, which SIGKILLs it midway):
 
-    python tests/freight_cron.py ODOO_SOURCE CONF DB prepare RUN TRANSFERS BATCH LINES_PER_BILL
-    python tests/freight_cron.py ODOO_SOURCE CONF DB settle
+    python tests/freight_cron.py ODOO_SOURCE CONF DB settle [RUN TRANSFERS BATCH LINES_PER_BILL]
 
-``prepare`` settles whatever is already approved in the database (so that the
-batches that follow are this run's only), then builds bench/freight's fixtures at
-a small scale: a carrier with its endpoint and tolerance rules, ``TRANSFERS`` done
-transfers with frozen expected costs, one carrier invoice file of 4 charges per
-transfer imported by ``logistics.freight.batch._freight_import`` (parsed, matched,
-audited: approved, or disputed when over tolerance); the settlement cron's code
-becomes ``model._cron_settle(limit=BATCH, lines_per_bill=LINES_PER_BILL)``. It
-commits and prints {partner_id, cron_id, code (the cron's code before)} as JSON.
+With RUN and the rest, it prepares first: it settles whatever is already approved in
+the database (so that the batches that follow are this run's only), then builds
+bench/freight's fixtures at a small scale: a carrier with its endpoint and tolerance
+rules, ``TRANSFERS`` done transfers with frozen expected costs, one carrier invoice
+file of 4 charges per transfer imported by ``logistics.freight.batch._freight_import``
+(parsed, matched, audited: approved, or disputed when over tolerance); the settlement
+cron's code becomes ``model._cron_settle(limit=BATCH, lines_per_bill=LINES_PER_BILL)``.
+It commits, prints {partner_id, cron_id} as JSON on a line and waits for a line on
+its standard input (the test looks at the database in between).
 
-``settle`` runs the cron as Odoo's cron worker does (``ir.cron._process_jobs``), but
-this job only: the job is made due and locked in the worker's own transaction (the
-cron threads of other servers on the database skip it; nothing to wake them), then
+Then it runs the cron as Odoo's cron worker does (``ir.cron._process_jobs``), but this
+job only: the job is made due and locked in the worker's own transaction (the cron
+threads of other servers on the database skip it; nothing wakes them), then
 ``ir.cron._process_job`` runs its batches, each in a transaction of its own with its
 ``ir.cron.progress`` row, until ``_notify_progress`` reports nothing remaining.
 """
@@ -45,10 +45,9 @@ def prepare(registry, api, run, transfers, batch, lines_per_bill):
         batch_record = env["logistics.freight.batch"]._freight_import(endpoint, "kill.csv", data)
         assert batch_record.state == "accepted", batch_record.errors
         cron = env.ref("logistics_sync_freight.ir_cron_freight_settle")
-        code = cron.code
         cron.code = f"model._cron_settle(limit={batch}, lines_per_bill={lines_per_bill})"
         cr.commit()
-        return {"partner_id": endpoint.freight_partner_id.id, "cron_id": cron.id, "code": code}
+        return {"partner_id": endpoint.freight_partner_id.id, "cron_id": cron.id}
 
 
 def settle(registry, db_name):
@@ -76,11 +75,13 @@ def main():
 
     odoo.tools.config.parse_config(["-c", conf, "-d", db_name, "--logfile", ""])
     registry = odoo.modules.registry.Registry(db_name)
-    if command == "prepare":
+    assert command == "settle", command
+    if args:
         run, transfers, batch, lines_per_bill = args
         print(json.dumps(prepare(registry, api, run, int(transfers), batch, lines_per_bill)))
-    else:
-        settle(registry, db_name)
+        sys.stdout.flush()
+        sys.stdin.readline()
+    settle(registry, db_name)
 
 
 if __name__ == "__main__":
