@@ -209,6 +209,13 @@ def test_settlement_killed_mid_batch_bills_nothing_twice(tmp_path, freight_db):
         "SELECT count(*) FROM (SELECT 1 FROM account_move_line WHERE logistics_freight_charge_id"
         " IS NOT NULL GROUP BY logistics_freight_charge_id HAVING count(*) > 1) twice",
     )[0]
+    assert not _one(  # the disputed ones stay off the bills
+        cur,
+        "SELECT count(*) FROM logistics_freight_charge WHERE partner_id = %s"
+        " AND NOT (id = ANY(%s)) AND (move_id IS NOT NULL OR state = 'billed')",
+        partner,
+        list(approved),
+    )[0]
     # the carrier's bills: one line per charge (no other product line), totals = charges
     cur.execute(
         """SELECT m.id, m.move_type, m.amount_total, count(l.id), count(c.id),
