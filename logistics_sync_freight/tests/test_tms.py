@@ -68,3 +68,24 @@ class TestFreightTms(FreightCommon, TransactionCase):
         self.assertEqual((base.state, fuel.state), ("approved", "approved"))
         # no planned cost from the TMS: the next source (none here) is used
         self.assertIsNone(other._freight_expected_from_tms())
+
+    def test_billing_user_imports_a_charge_matched_by_load(self):
+        """An Accounting / Billing user in no Logistics Sync group (no access to TMS
+        releases) imports a file whose charge names a TMS load: matched, audited
+        against the TMS's planned cost, approved, billed."""
+        self.assertFalse(
+            self.env["logistics.tms.release"].with_user(self.biller).has_access("read")
+        )
+        picking = self._planned(
+            "LOAD-000077",
+            {"currency": self.usd.name, "lines": [{"charge_type": "base_freight", "amount": 80.0}]},
+        )
+        batch = self.Batch.with_user(self.biller)._freight_import(
+            self.endpoint, "load.csv", csv_bytes("CI-TB,2026-11-30,USD,LOAD-000077,,base,80,1,")
+        )
+        self.assertEqual(batch.state, "accepted", batch.errors)
+        charge = batch.invoice_ids.charge_ids
+        self.assertEqual((charge.picking_id, charge.state), (picking, "approved"))
+        self.assertEqual(picking.sudo().freight_expected_id.source, "tms")
+        bill = self.Charge.with_user(self.biller)._cron_settle()
+        self.assertEqual((bill.amount_total, charge.move_id), (80.0, bill))
