@@ -238,12 +238,13 @@ class CarrierBookings:
 
 
 class TmsReleases:
-    """Sales orders confirmed during the stream, half of them while the TMS simulator
-    has its outage: each confirmation releases the order's delivery to the TMS (a
-    ``logistics.tms.route`` of this run, for the run's destination country only), the
-    release job calls the simulator, and the simulator answers by signed webhooks
-    (accepted, carrier_assigned, planned) that go through the same chaos.  Final
-    state: ``planned``.  Counts writes per release at the simulator (/_sim/stats).
+    """Sales orders confirmed during the stream, half of them at once as the TMS
+    simulator's outage starts, the others one by one after it.  Each confirmation
+    releases the order's delivery to the TMS (a ``logistics.tms.route`` of this run,
+    for the run's destination country only), the release job calls the simulator, and
+    the simulator answers by signed webhooks (accepted, carrier_assigned, planned)
+    that go through the same chaos.  Final state: ``planned``.  Counts writes per
+    release at the simulator (/_sim/stats).
 
     The participant starts its own simulator (it needs the endpoint's signing secret)
     and ``close()`` stops it and switches the route off."""
@@ -258,6 +259,8 @@ class TmsReleases:
         self.webhook_url = webhook_url
         self.max_lifetime = max_lifetime
         self.order_ids, self.unconfirmed = [], []
+        self.in_outage = 0  # orders confirmed while the TMS was down
+        self._outage_end = None
         self.process = self.url = self.route_id = self.endpoint_id = None
         self._confirming = None
 
@@ -353,16 +356,26 @@ class TmsReleases:
         requests.post(
             f"{self.url}/_sim/config", json={"outage_seconds": seconds}, timeout=5
         ).raise_for_status()
-        # the releases: half inside the outage, half after it
-        self._confirming = threading.Thread(
-            target=self._confirm_all, args=(2 * seconds / max(1, self.count),), daemon=True
-        )
+        self._outage_end = time.monotonic() + seconds
+        self._confirming = threading.Thread(target=self._confirm_all, args=(seconds,), daemon=True)
         self._confirming.start()
 
-    def _confirm_all(self, pause):
-        """Confirm each order through XML-RPC (a connection of this thread's own),
-        again after an error (a killed worker, the database away) unless it went
-        through: then the order is no longer a quotation."""
+    def _confirm_all(self, seconds):
+        """Half of the orders confirmed at once as the outage starts (their release
+        jobs meet it), the others one by one after it, while workers keep dying."""
+        half = self.order_ids[: len(self.order_ids) // 2]
+        self._confirm(half)
+        if time.monotonic() < self._outage_end:
+            self.in_outage = len(half)
+        pause = seconds / max(1, len(self.order_ids) - len(half))
+        for order_id in self.order_ids[len(half) :]:
+            time.sleep(pause)
+            self._confirm([order_id])
+
+    def _confirm(self, order_ids):
+        """Confirm orders through XML-RPC (a connection of this thread's own), again
+        after an error (a killed worker, the database away) for those that are
+        still quotations."""
         models = xmlrpc.client.ServerProxy(f"{self.server.url}/xmlrpc/2/object", allow_none=True)
 
         def call(method, *args):
@@ -370,23 +383,21 @@ class TmsReleases:
                 self.server.db, self.server.uid, "admin", "sale.order", method, list(args)
             )
 
-        for order_id in self.order_ids:
-            deadline = time.monotonic() + 180
-            while True:
-                try:
-                    call("action_confirm", [order_id])
-                    break
-                except (OSError, xmlrpc.client.Error):
-                    time.sleep(1)
-                try:
-                    if call("read", [order_id], ["state"])[0]["state"] == "sale":
-                        break
-                except (OSError, xmlrpc.client.Error):
-                    pass
-                if time.monotonic() > deadline:
-                    self.unconfirmed.append(order_id)
-                    break
-            time.sleep(pause)
+        todo, deadline = list(order_ids), time.monotonic() + 180
+        while todo:
+            try:
+                call("action_confirm", todo)
+                return
+            except (OSError, xmlrpc.client.Error):
+                time.sleep(1)
+            try:
+                rows = call("read", todo, ["state"])
+                todo = [row["id"] for row in rows if row["state"] == "draft"]
+            except (OSError, xmlrpc.client.Error):
+                pass
+            if time.monotonic() > deadline:
+                self.unconfirmed.extend(todo)
+                return
 
     def _releases(self, cr):
         cr.execute(
@@ -432,9 +443,10 @@ class TmsReleases:
         }
         info = {
             "releases": len(releases),
+            "releases confirmed in the TMS outage": self.in_outage,
             "orders not confirmed (gave up)": len(self.unconfirmed),
             "TMS answers (events by state)": answers,
-            "TMS simulator faults and outage answers": sum(stats["faults"].values()),
+            "TMS simulator faults and outage answers": stats["faults"],
             "TMS webhooks sent / failed": (stats["webhooks_sent"], stats["webhooks_failed"]),
         }
         return counts, info
