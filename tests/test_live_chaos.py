@@ -114,6 +114,7 @@ def test_chaos_counts_are_zero(tmp_path, odoo_server, carrier_simulator):
             restart_pg=restart_pg,
             whole_server_kill=True,
             outbound=[CarrierBookings(server, carrier_simulator, 4, f"{code}-carrier"), tms],
+            outage_seconds=4,
             drain_timeout=240,
             log=lambda line: print(line, file=sys.stderr),
             urls=[server.url, server_b.url],
