@@ -22,10 +22,11 @@ Used by tests/test_live_chaos.py (a few hundred events, in setup/test) and bench
 - optionally the whole server is SIGKILLed (its process group: the master and every
   worker, as systemd or a container runtime kills) mid-stream and started again.
 
-Then it waits until every event is processed and every booking made ("drain") and
-reads the database: acknowledged events lost, stored twice, applied twice (one
-chatter line per applied event), dead letters, transfers not at the in-order final
-state, bookings made twice at the simulator, and the time to drain.
+Then it waits until every event is processed, every booking made and every release
+planned ("drain") and reads the database: acknowledged events lost, stored twice,
+applied twice (one chatter line per applied event), dead letters, transfers not at
+the in-order final state, bookings made twice at the carrier simulator, releases not
+reaching the TMS, stored twice there or not planned, and the time to drain.
 
 Outbound participants share a small interface: ``name``, ``prepare()``,
 ``outage(seconds)``, ``pending(cr)``, ``counts()`` -> (counts that must be 0, figures):
@@ -638,6 +639,16 @@ class Chaos:
             self.started_jobs_at_server_kill = cr.fetchone()[0]
         self.server.start()
 
+    def _happen(self, what):
+        if what == "outage":
+            for participant in self.outbound:
+                participant.outage(self.outage_seconds)
+                self.kills[f"{participant.name} outage"] += 1
+        elif what == "pg":
+            self._cut_pg()
+        else:
+            self._kill_server()
+
     # ------------------------------------------------------------------- run
     def run(self):
         work = queue.Queue()
@@ -663,19 +674,11 @@ class Chaos:
         while any(t.is_alive() for t in senders):
             done = 1 - work.qsize() / total
             while plan and done >= plan[0][0]:
-                _at, what = plan.pop(0)
-                if what == "outage":
-                    for participant in self.outbound:
-                        participant.outage(self.outage_seconds)
-                        self.kills[f"{participant.name} outage"] += 1
-                elif what == "pg":
-                    self._cut_pg()
-                else:
-                    self._kill_server()
+                self._happen(plan.pop(0)[1])
             time.sleep(0.2)
         for _at, what in plan:  # a very short stream: what was not reached yet
-            if what == "pg":
-                self._cut_pg()
+            if what != "server":
+                self._happen(what)
         self._stop.set()
         if killer.is_alive():
             killer.join()
