@@ -12,7 +12,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from chaos import CarrierBookings, Chaos, ChaosServer, report  # noqa: E402
+from chaos import CarrierBookings, Chaos, ChaosServer, TmsReleases, report  # noqa: E402
 from test_live_carrier import _simulator_module  # noqa: E402
 
 
@@ -27,6 +27,7 @@ def main():
     parser.add_argument("--restarts", type=int, default=2)
     parser.add_argument("--kill-every", type=float, default=3.0)
     parser.add_argument("--bookings", type=int, default=20)
+    parser.add_argument("--releases", type=int, default=20)
     parser.add_argument("--no-server-kill", action="store_true")
     parser.add_argument("--drain-timeout", type=int, default=900)
     args = parser.parse_args()
@@ -62,7 +63,7 @@ def main():
     code = f"chaos-{uuid.uuid4().hex[:6]}"
     channels = (
         f"root:4,root.logistics_sync:4,root.logistics_sync.{code}:4,"
-        f"root.logistics_sync.{code}-carrier:2"
+        f"root.logistics_sync.{code}-carrier:2,root.logistics_sync.{code}-tms:2"
     )
     workdir = Path(tempfile.mkdtemp(prefix="lsync-chaos-"))
     server = ChaosServer(
@@ -78,6 +79,9 @@ def main():
     )
     server.port, server.url = args.port, f"http://127.0.0.1:{args.port}"
     started = time.monotonic()
+    outbound = [CarrierBookings(server, sim_url, args.bookings, f"{code}-carrier")]
+    if args.releases:
+        outbound.append(TmsReleases(server, args.releases, f"{code}-tms"))
     try:
         server.start()
         chaos = Chaos(
@@ -90,13 +94,18 @@ def main():
             pg_restarts=args.restarts,
             restart_pg=restart_pg,
             whole_server_kill=not args.no_server_kill,
-            outbound=[CarrierBookings(server, sim_url, args.bookings, f"{code}-carrier")],
+            outbound=outbound,
             drain_timeout=args.drain_timeout,
         )
-        print(f"Preparing {args.events} posts and {args.bookings} bookings (endpoint {code})")
+        print(
+            f"Preparing {args.events} posts, {args.bookings} bookings and {args.releases}"
+            f" TMS releases (endpoint {code})"
+        )
         chaos.prepare()
         counts, info = chaos.run()
     finally:
+        for participant in outbound[1:]:
+            participant.close()
         server.stop()
         simulator.terminate()
         simulator.wait(timeout=10)

@@ -16,19 +16,23 @@ Used by tests/test_live_chaos.py (a few hundred events, in setup/test) and bench
   in bench/chaos; in the test Odoo reaches PostgreSQL through a TCP proxy that is cut
   for a few seconds, so the cluster the other tests use stays up);
 - the carrier simulator has an outage (every call 503) while transfers validated
-  just before the stream are being booked through it (``CarrierBookings``);
+  just before the stream are being booked through it (``CarrierBookings``), and the
+  TMS simulator has one while sales orders are confirmed and released to it
+  (``TmsReleases``);
 - optionally the whole server is SIGKILLed (its process group: the master and every
   worker, as systemd or a container runtime kills) mid-stream and started again.
 
-Then it waits until every event is processed and every booking made ("drain") and
-reads the database: acknowledged events lost, stored twice, applied twice (one
-chatter line per applied event), dead letters, transfers not at the in-order final
-state, bookings made twice at the simulator, and the time to drain.
+Then it waits until every event is processed, every booking made and every release
+planned ("drain") and reads the database: acknowledged events lost, stored twice,
+applied twice (one chatter line per applied event), dead letters, transfers not at
+the in-order final state, bookings made twice at the carrier simulator, releases not
+reaching the TMS, stored twice there or not planned, and the time to drain.
 
-Outbound participants (``CarrierBookings``) share a small interface: ``prepare()``,
-``outage(seconds)``, ``pending(cr)``, ``counts()`` -> (counts that must be 0, figures).  TMS releases (logistics_sync_tms
-and its simulator) plug in the same way once that addon is merged: add a participant
-and pass it in ``outbound``.
+Outbound participants share a small interface: ``name``, ``prepare()``,
+``outage(seconds)``, ``pending(cr)``, ``counts()`` -> (counts that must be 0, figures):
+``CarrierBookings`` (bookings at the carrier simulator) and ``TmsReleases`` (sales
+orders confirmed during the stream, released to the TMS simulator, answered by its
+webhooks; ``close()`` stops its simulator).
 """
 
 import base64
@@ -43,6 +47,7 @@ import signal
 import subprocess
 import threading
 import time
+import xmlrpc.client
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -155,6 +160,8 @@ class CarrierBookings:
     through the simulator by queue_job during the chaos.  Counts bookings per
     transfer at the simulator."""
 
+    name = "carrier"
+
     def __init__(self, server, simulator_url, count, code):
         self.server, self.url, self.count, self.code = server, simulator_url, count, code
         self.picking_ids, self.names = [], []
@@ -229,6 +236,231 @@ class CarrierBookings:
             "simulator faults and outage answers": sum(stats["faults"].values()),
         }
         return counts, info
+
+
+class TmsReleases:
+    """Sales orders confirmed during the stream, half of them at once as the TMS
+    simulator's outage starts, the others one by one after it.  Each confirmation
+    releases the order's delivery to the TMS (a ``logistics.tms.route`` of this run,
+    for the run's destination country only), the release job calls the simulator, and
+    the simulator answers by signed webhooks (accepted, carrier_assigned, planned)
+    that go through the same chaos.  Final state: ``planned``.  Counts writes per
+    release at the simulator (/_sim/stats).
+
+    The participant starts its own simulator (it needs the endpoint's signing secret)
+    and ``close()`` stops it and switches the route off."""
+
+    name = "TMS"
+    COUNTRY = "IS"  # the run's orders ship there; no other test's do
+    TOKEN = "chaos-tms-token"  # noqa: S105 (the simulator's, this run only)
+
+    def __init__(self, server, count, code, webhook_url=None, max_lifetime=1800):
+        self.server, self.count, self.code = server, count, code
+        # where the simulator posts its answers (default: the server)
+        self.webhook_url = webhook_url
+        self.max_lifetime = max_lifetime
+        self.order_ids, self.unconfirmed = [], []
+        self.in_outage = 0  # orders confirmed while the TMS was down
+        self._outage_end = None
+        self.process = self.url = self.route_id = self.endpoint_id = None
+        self._confirming = None
+
+    def prepare(self):
+        from test_live_tms import _simulator_module
+
+        server = self.server
+        server.call(
+            "ir.config_parameter", "set_param", "logistics_sync.allow_http_loopback", "True"
+        )
+        self.endpoint_id = server.call(
+            "logistics.endpoint",
+            "create",
+            {
+                "name": f"Chaos TMS {self.code}",
+                "code": self.code,
+                "kind": "tms",
+                "auth_type": "bearer",
+                "auth_token": self.TOKEN,
+                "http_timeout": 3,
+                "retry_base_seconds": 1,
+                "max_attempts": 100,
+                "circuit_threshold": 50,
+                "circuit_cooldown": 2,
+                "channel_capacity": 2,
+                "tms_trigger": "sale_confirm",
+                "tms_carrier_codes": "sim",
+            },
+        )
+        [endpoint] = server.call(
+            "logistics.endpoint", "read", [self.endpoint_id], ["signing_secret"]
+        )
+        webhook_url = self.webhook_url or server.url
+        self.process, self.url = _simulator_module().spawn(
+            [
+                "--token",
+                self.TOKEN,
+                "--webhook-secret",
+                endpoint["signing_secret"],
+                "--webhook-url",
+                f"{webhook_url}/logistics_sync/v1/events/{self.code}",
+                "--webhook-interval",
+                "0.3",
+                "--milestone-interval",
+                "3600",
+                "--error-rate",
+                "0.1",
+                "--timeout-sleep",
+                "4",
+                "--seed",
+                "7",
+                "--max-lifetime",
+                str(self.max_lifetime),
+            ]
+        )
+        server.call("logistics.endpoint", "write", [self.endpoint_id], {"base_url": self.url})
+        country = server.call("res.country", "search", [("code", "=", self.COUNTRY)], limit=1)
+        self.route_id = server.call(
+            "logistics.tms.route",
+            "create",
+            {"endpoint_id": self.endpoint_id, "country_ids": [(6, 0, country)], "sequence": -100},
+        )
+        partner_id = server.call(
+            "res.partner",
+            "create",
+            {
+                "name": f"Chaos consignee {self.code}",
+                "street": "1 Laugavegur",
+                "city": "Reykjavik",
+                "zip": "101",
+                "country_id": country[0],
+            },
+        )
+        product_id = server.call(
+            "product.product",
+            "create",
+            {"name": f"Chaos pallet {self.code}", "is_storable": False, "weight": 80},
+        )
+        self.order_ids = server.call(
+            "sale.order",
+            "create",
+            [
+                {
+                    "partner_id": partner_id,
+                    "commitment_date": f"2031-05-{index % 20 + 1:02d} 10:00:00",
+                    "order_line": [(0, 0, {"product_id": product_id, "product_uom_qty": 2})],
+                }
+                for index in range(self.count)
+            ],
+        )
+
+    def outage(self, seconds):
+        requests.post(
+            f"{self.url}/_sim/config", json={"outage_seconds": seconds}, timeout=5
+        ).raise_for_status()
+        self._outage_end = time.monotonic() + seconds
+        self._confirming = threading.Thread(target=self._confirm_all, args=(seconds,), daemon=True)
+        self._confirming.start()
+
+    def _confirm_all(self, seconds):
+        """Half of the orders confirmed at once as the outage starts (their release
+        jobs meet it), the others one by one after it, while workers keep dying."""
+        half = self.order_ids[: len(self.order_ids) // 2]
+        self._confirm(half)
+        if time.monotonic() < self._outage_end:
+            self.in_outage = len(half)
+        pause = seconds / max(1, len(self.order_ids) - len(half))
+        for order_id in self.order_ids[len(half) :]:
+            time.sleep(pause)
+            self._confirm([order_id])
+
+    def _confirm(self, order_ids):
+        """Confirm orders through XML-RPC (a connection of this thread's own), again
+        after an error (a killed worker, the database away) for those that are
+        still quotations."""
+        models = xmlrpc.client.ServerProxy(f"{self.server.url}/xmlrpc/2/object", allow_none=True)
+
+        def call(method, *args):
+            return models.execute_kw(
+                self.server.db, self.server.uid, "admin", "sale.order", method, list(args)
+            )
+
+        todo, deadline = list(order_ids), time.monotonic() + 180
+        while todo:
+            try:
+                call("action_confirm", todo)
+                return
+            except (OSError, xmlrpc.client.Error):
+                time.sleep(1)
+            try:
+                rows = call("read", todo, ["state"])
+                todo = [row["id"] for row in rows if row["state"] == "draft"]
+            except (OSError, xmlrpc.client.Error):
+                pass
+            if time.monotonic() > deadline:
+                self.unconfirmed.extend(todo)
+                return
+
+    def _releases(self, cr):
+        cr.execute(
+            "SELECT r.name, r.state FROM logistics_tms_release r"
+            " JOIN stock_picking p ON p.id = r.picking_id"
+            " WHERE p.sale_id = ANY(%s) AND r.endpoint_id = %s",
+            (self.order_ids, self.endpoint_id),
+        )
+        return dict(cr.fetchall())
+
+    def pending(self, cr):
+        if self._confirming is None or self._confirming.is_alive():
+            return self.count
+        releases = self._releases(cr)
+        confirmed = self.count - len(self.unconfirmed)
+        return max(0, confirmed - len(releases)) + sum(
+            1 for state in releases.values() if state != "planned"
+        )
+
+    def counts(self):
+        stats = requests.get(f"{self.url}/_sim/stats", timeout=5).json()
+        with _Cursor(Chaos._connect(self.server.db_options)) as cr:
+            releases = self._releases(cr)
+            cr.execute(
+                "SELECT state, count(*) FROM logistics_event WHERE endpoint_id = %s GROUP BY state",
+                (self.endpoint_id,),
+            )
+            answers = dict(cr.fetchall())
+        writes = {}  # release -> [writes per version and operation]
+        for key, by_operation in stats["writes"].items():
+            name = key.rsplit(":v", 1)[0]
+            if name in releases:
+                writes.setdefault(name, []).extend(by_operation.values())
+        counts = {
+            "releases not reaching the TMS": (self.count - len(releases))
+            + sum(1 for name in releases if name not in writes),
+            "releases stored twice at the TMS simulator": sum(
+                1 for made in writes.values() if any(n > 1 for n in made)
+            ),
+            "releases not planned after the drain": (self.count - len(releases))
+            + sum(1 for state in releases.values() if state != "planned"),
+            "TMS answers dead-lettered": answers.get("dead", 0),
+        }
+        info = {
+            "releases": len(releases),
+            "releases confirmed in the TMS outage": self.in_outage,
+            "orders not confirmed (gave up)": len(self.unconfirmed),
+            "TMS answers (events by state)": answers,
+            "TMS simulator faults and outage answers": stats["faults"],
+            "TMS webhooks sent / failed": (stats["webhooks_sent"], stats["webhooks_failed"]),
+        }
+        return counts, info
+
+    def close(self):
+        if self.route_id:
+            try:
+                self.server.call("logistics.tms.route", "write", [self.route_id], {"active": False})
+            except (OSError, xmlrpc.client.Error):
+                pass
+        if self.process:
+            self.process.terminate()
+            self.process.wait(timeout=10)
 
 
 class Chaos:
@@ -407,6 +639,16 @@ class Chaos:
             self.started_jobs_at_server_kill = cr.fetchone()[0]
         self.server.start()
 
+    def _happen(self, what):
+        if what == "outage":
+            for participant in self.outbound:
+                participant.outage(self.outage_seconds)
+                self.kills[f"{participant.name} outage"] += 1
+        elif what == "pg":
+            self._cut_pg()
+        else:
+            self._kill_server()
+
     # ------------------------------------------------------------------- run
     def run(self):
         work = queue.Queue()
@@ -432,19 +674,11 @@ class Chaos:
         while any(t.is_alive() for t in senders):
             done = 1 - work.qsize() / total
             while plan and done >= plan[0][0]:
-                _at, what = plan.pop(0)
-                if what == "outage":
-                    for participant in self.outbound:
-                        participant.outage(self.outage_seconds)
-                        self.kills["carrier outage"] += 1
-                elif what == "pg":
-                    self._cut_pg()
-                else:
-                    self._kill_server()
+                self._happen(plan.pop(0)[1])
             time.sleep(0.2)
         for _at, what in plan:  # a very short stream: what was not reached yet
-            if what == "pg":
-                self._cut_pg()
+            if what != "server":
+                self._happen(what)
         self._stop.set()
         if killer.is_alive():
             killer.join()

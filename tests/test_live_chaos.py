@@ -3,7 +3,8 @@
 hundred events with 30 % duplicates from senders that retry, while Odoo workers, the
 cron worker and the job runner are SIGKILLed, PostgreSQL goes away once (a TCP proxy
 between Odoo and the cluster is cut), the carrier simulator is down while transfers
-are booked through it, and the whole server is SIGKILLed and started again.
+are booked through it, the TMS simulator is down while sales orders are confirmed and
+released to it, and the whole server is SIGKILLed and started again.
 
 Scale-out on Odoo's own engine at the same time: a second Odoo server on the same
 database (a second host behind the reverse proxy of
@@ -17,12 +18,13 @@ import uuid
 from pathlib import Path
 
 import pytest
-from chaos import CarrierBookings, Chaos, ChaosServer, report
+from chaos import CarrierBookings, Chaos, ChaosServer, TmsReleases, report
 from conftest import live_settings
 from tcp_proxy import TcpProxy
 from test_live_carrier import _simulator_module
 
 EVENTS = int(os.environ.get("LS_CHAOS_EVENTS", "300"))
+RELEASES = 4
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +70,8 @@ def test_chaos_counts_are_zero(tmp_path, odoo_server, carrier_simulator):
         python,
         tmp_path,
         Path(os.environ.get("LS_LIVE_LOG") or tmp_path / "odoo.log"),
-        f"root:4,root.logistics_sync:4,root.logistics_sync.{code}:4,root.logistics_sync.{code}-carrier:2",
+        f"root:4,root.logistics_sync:4,root.logistics_sync.{code}:4,"
+        f"root.logistics_sync.{code}-carrier:2,root.logistics_sync.{code}-tms:2",
         direct=pg,
         workers=3,
         max_cron_threads=1,
@@ -96,6 +99,7 @@ def test_chaos_counts_are_zero(tmp_path, odoo_server, carrier_simulator):
         time.sleep(3)
         proxy.restore()
 
+    tms = TmsReleases(server, RELEASES, f"{code}-tms", max_lifetime=600)
     try:
         server.start()
         server_b.start()
@@ -109,7 +113,8 @@ def test_chaos_counts_are_zero(tmp_path, odoo_server, carrier_simulator):
             pg_restarts=1,
             restart_pg=restart_pg,
             whole_server_kill=True,
-            outbound=[CarrierBookings(server, carrier_simulator, 4, f"{code}-carrier")],
+            outbound=[CarrierBookings(server, carrier_simulator, 4, f"{code}-carrier"), tms],
+            outage_seconds=4,
             drain_timeout=240,
             log=lambda line: print(line, file=sys.stderr),
             urls=[server.url, server_b.url],
@@ -118,6 +123,7 @@ def test_chaos_counts_are_zero(tmp_path, odoo_server, carrier_simulator):
         counts, info = chaos.run()
         report(counts, info, out=lambda line: print(line, file=sys.stderr))
     finally:
+        tms.close()
         server.stop()
         server_b.stop()
         proxy.stop()
@@ -125,4 +131,5 @@ def test_chaos_counts_are_zero(tmp_path, odoo_server, carrier_simulator):
     assert counts == dict.fromkeys(counts, 0), (counts, info)
     assert len(chaos.acked) == info["unique events"], info
     assert info["kills"].get("WorkerHTTP") and info["kills"].get("whole server"), info
+    assert info["kills"].get("TMS outage") and info["releases"] == RELEASES, info
     assert set(chaos.served_by) == {server.url, server_b.url}, "both hosts took webhooks"

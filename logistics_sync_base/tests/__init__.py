@@ -6,6 +6,7 @@ from . import (
     test_fastschema,
     test_history,
     test_indexes,
+    test_job_connection,
     test_lib,
     test_mapping,
     test_mapping_lib,
