@@ -26,6 +26,7 @@ import pytest
 import requests
 import zeep
 import zeep.exceptions
+from standalone import addon_module
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -567,6 +568,32 @@ def test_canonical_webhook_follows_standard_webhooks(start_simulator, make_recei
         Webhook("whsec_" + base64.b64encode(b"another secret").decode()).verify(body, headers)
 
 
+def test_webhook_retries_back_off_exponentially():
+    """A failed webhook is tried again 1, 2, 4 ... s later, at most 30 s apart, as
+    real senders do: six retries by default, about a minute for a receiver to come back."""
+    webhooks = addon_module("logistics_sync_base.simulator.webhooks")
+    RETRIES, Delivery = webhooks.RETRIES, webhooks.Delivery  # noqa: N806
+
+    delivery = Delivery("http://127.0.0.1:1/", "evt-1", b"{}", "native", 1)
+    pauses = []
+    for attempts in range(1, 9):
+        delivery.attempts = attempts
+        pauses.append(delivery.retry_pause())
+    assert pauses == [1, 2, 4, 8, 16, 30, 30, 30]
+    assert delivery.retries == RETRIES == 6
+    assert sum(pauses[:RETRIES]) == 61
+
+
+def test_webhook_retries_knob_is_checked(start_simulator):
+    sim = start_simulator()
+    for bad in (-1, 21, 2.5, True, "3"):
+        response = sim.post("/_sim/config", {"webhook_retries": bad})
+        assert response.status_code == 400, bad
+        assert "webhook_retries" in response.json()["fields"]
+    assert sim.get("/_sim/config").json()["webhook_retries"] == 6
+    assert sim.config(webhook_retries=0)["webhook_retries"] == 0
+
+
 def test_canonical_format_needs_a_whsec_secret(start_simulator):
     sim = start_simulator()
     response = sim.post("/_sim/config", {"webhook_format": "canonical"})
@@ -613,7 +640,9 @@ def test_failed_webhooks_are_retried_then_given_up(start_simulator, make_receive
     wait_until(lambda: sim.stats()["webhooks_sent"] == 1, "the retry to succeed")
     assert sim.stats()["webhooks_failed"] == 0
 
-    # Nobody listens on this port any more: 1 attempt + 3 retries, then given up.
+    # Nobody listens on this port any more: 1 attempt + 3 retries (1, 2 and 4 s
+    # later), then given up.
+    sim.config(webhook_retries=3)
     closed = make_receiver()
     closed.close()
     sim.book("key-2", reference="SO002", webhook_url=closed.url)

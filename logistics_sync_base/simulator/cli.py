@@ -18,7 +18,7 @@ import sys
 import threading
 from pathlib import Path
 
-from .knobs import as_non_negative, as_positive, as_rate, check_webhook_url
+from .knobs import as_non_negative, as_positive, as_rate, as_retries, check_webhook_url
 from .server import SimulatorServer, is_loopback_host
 
 _logger = logging.getLogger("simulator")
@@ -38,6 +38,13 @@ def positive_arg(text):
         return as_positive(float(text))
     except ValueError as exc:
         raise argparse.ArgumentTypeError("must be a number > 0") from exc
+
+
+def retries_arg(text):
+    try:
+        return as_retries(int(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError("must be a whole number between 0 and 20") from exc
 
 
 def non_negative_arg(text):
@@ -62,6 +69,12 @@ def add_common_arguments(parser, webhook_formats=None):
     if webhook_formats:
         parser.add_argument("--webhook-format", choices=webhook_formats, default=webhook_formats[0])
     parser.add_argument("--webhook-interval", type=positive_arg, default=1.0)
+    parser.add_argument(
+        "--webhook-retries",
+        type=retries_arg,
+        default=6,
+        help="retries of a failed webhook, 1, 2, 4 ... s apart (at most 30 s)",
+    )
     parser.add_argument("--latency-ms", type=int, default=0)
     parser.add_argument("--error-rate", type=rate_arg, default=0.0)
     parser.add_argument("--seed", type=int)

@@ -23,6 +23,7 @@ class Knobs:
     reorder: bool = False
     webhook_url: str | None = None
     webhook_interval: float = 1.0
+    webhook_retries: int = 6
     timeout_sleep: float = 15.0
 
 
@@ -50,6 +51,12 @@ def as_positive(value):
     if as_non_negative(value) <= 0:
         raise ValueError("must be a number > 0")
     return float(value)
+
+
+def as_retries(value):
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 20:
+        raise ValueError("must be a whole number between 0 and 20")
+    return value
 
 
 def as_bool(value):
@@ -82,6 +89,7 @@ KNOB_PARSERS = {
     "reorder": as_bool,
     "webhook_url": as_webhook_url,
     "webhook_interval": as_positive,
+    "webhook_retries": as_retries,
     "timeout_sleep": lambda v: float(as_non_negative(v)),
 }
 

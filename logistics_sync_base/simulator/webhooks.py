@@ -6,7 +6,10 @@
 HMAC-SHA256 of the body in a header the simulator names) or per Standard
 Webhooks v1 (``webhook-id``, ``webhook-timestamp``, ``webhook-signature``,
 secret ``whsec_<base64>``); a duplicate-rate knob sends some twice; failed
-deliveries are retried ``RETRIES`` times, ``RETRY_PAUSE`` seconds apart.
+deliveries are retried as real webhook senders do, with exponential backoff:
+``retries`` times (the ``webhook_retries`` knob, default ``RETRIES``), 1, 2, 4 ...
+seconds after the failure (at most ``MAX_RETRY_PAUSE``), about a minute in all by
+default, so that a receiver restarting for a few seconds loses nothing.
 Receivers are loopback URLs only; redirects count as failures.
 """
 
@@ -30,8 +33,9 @@ from .server import compact_json
 _logger = logging.getLogger("simulator")
 
 TIMEOUT = 5
-RETRIES = 3
-RETRY_PAUSE = 1.0
+RETRIES = 6
+FIRST_RETRY_PAUSE = 1.0
+MAX_RETRY_PAUSE = 30.0
 FORMATS = ("native", "canonical")
 
 
@@ -115,7 +119,12 @@ class Delivery:
     body: bytes
     webhook_format: str
     generation: int
+    retries: int = RETRIES
     attempts: int = 0
+
+    def retry_pause(self):
+        """Seconds before the next attempt: 1, 2, 4 ... at most ``MAX_RETRY_PAUSE``."""
+        return min(FIRST_RETRY_PAUSE * 2 ** (self.attempts - 1), MAX_RETRY_PAUSE)
 
 
 class WebhookSender:
@@ -145,8 +154,9 @@ class WebhookSender:
             self.generation += 1
             self.counters = {"webhooks_sent": 0, "webhooks_failed": 0, "webhook_attempts": 0}
 
-    def send(self, url, items, webhook_format, duplicate_rate):
-        """Queue one POST per ``(event_id, document)`` of ``items``, some twice."""
+    def send(self, url, items, webhook_format, duplicate_rate, retries=RETRIES):
+        """Queue one POST per ``(event_id, document)`` of ``items``, some twice;
+        each is retried ``retries`` times when it fails."""
         with self._lock:
             generation = self.generation
             for event_id, doc in items:
@@ -155,7 +165,7 @@ class WebhookSender:
                     copies = 2
                 for _copy in range(copies):
                     delivery = Delivery(
-                        url, event_id, compact_json(doc), webhook_format, generation
+                        url, event_id, compact_json(doc), webhook_format, generation, retries
                     )
                     self.scheduler.call_later(0, self._deliver, delivery)
 
@@ -205,11 +215,10 @@ class WebhookSender:
         if error is None:
             self._count("webhooks_sent")
             _logger.info("webhook %s delivered (attempt %d)", delivery.event_id, delivery.attempts)
-        elif delivery.attempts <= RETRIES:
-            _logger.info(
-                "webhook %s failed (%s), retry in %.0f s", delivery.event_id, error, RETRY_PAUSE
-            )
-            self.scheduler.call_later(RETRY_PAUSE, self._deliver, delivery)
+        elif delivery.attempts <= delivery.retries:
+            pause = delivery.retry_pause()
+            _logger.info("webhook %s failed (%s), retry in %.0f s", delivery.event_id, error, pause)
+            self.scheduler.call_later(pause, self._deliver, delivery)
         else:
             self._count("webhooks_failed")
             _logger.warning(

@@ -179,6 +179,7 @@ def main(argv=None):
         webhook_url=args.webhook_url or None,
         webhook_format=args.webhook_format,
         webhook_interval=args.webhook_interval,
+        webhook_retries=args.webhook_retries,
         timeout_sleep=args.timeout_sleep,
     )
     simulator = CarrierSimulator(

@@ -30,8 +30,9 @@ What it offers
   ``webhook_url``, else ``--webhook-url``; loopback http(s) URLs only), POSTed
   there: ``native`` events signed with ``X-Sim-Signature`` (hex HMAC-SHA256 of
   the body), or ``canonical`` events signed per Standard Webhooks v1 (the
-  secret is then ``whsec_<base64>``).  Failed deliveries are retried 3 times,
-  1 s apart, with a 5 s timeout per POST.
+  secret is then ``whsec_<base64>``).  Failed deliveries are retried
+  ``--webhook-retries`` times (default 6) with exponential backoff, 1, 2, 4 ... s
+  apart (at most 30 s), with a 5 s timeout per POST.
 - ``/health`` and the control API under ``/_sim`` (no authentication):
   ``GET /_sim/stats``, ``GET|POST /_sim/config``, ``POST /_sim/reset``,
   ``POST /_sim/advance/<shipment id>``, ``GET /_sim/evil.dtd``.

@@ -256,4 +256,6 @@ class LifecycleMixin:
                 (e["id"], canonical_event(e) if webhook_format == "canonical" else e)
                 for e in events
             ]
-            self.webhooks.send(url, items, webhook_format, self.knobs.duplicate_rate)
+            self.webhooks.send(
+                url, items, webhook_format, self.knobs.duplicate_rate, self.knobs.webhook_retries
+            )

@@ -201,6 +201,7 @@ def main(argv=None):
         reorder=args.reorder,
         webhook_url=args.webhook_url or None,
         webhook_interval=args.webhook_interval,
+        webhook_retries=args.webhook_retries,
         timeout_sleep=args.timeout_sleep,
         milestone_interval=args.milestone_interval,
         unanswered_rate=args.unanswered_rate,

@@ -255,4 +255,6 @@ class PlanningMixin:
             if not url or not events:
                 return
             items = [(e["event_id"], e) for e in events]
-            self.webhooks.send(url, items, "canonical", self.knobs.duplicate_rate)
+            self.webhooks.send(
+                url, items, "canonical", self.knobs.duplicate_rate, self.knobs.webhook_retries
+            )
