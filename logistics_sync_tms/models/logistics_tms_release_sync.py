@@ -388,16 +388,34 @@ class LogisticsTmsRelease(models.Model):
         self.invalidate_recordset(names)
         self.modified(names)
 
+    def _tms_batch_waiting(self, endpoint):
+        """The releases of ``endpoint`` waiting for its window (SQL condition)."""
+        self.flush_model(["endpoint_id", "state", "tms_ref", "pending_op"])
+        return SQL(
+            "endpoint_id = %s AND state IN ('draft', 'queued') AND tms_ref IS NULL"
+            " AND (pending_op IS NULL OR pending_op = 'create')",
+            endpoint.id,
+        )
+
+    def _tms_batch_due_count(self, endpoint):
+        """How many releases of ``endpoint`` wait for its window."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT count(*) FROM logistics_tms_release WHERE %s",
+                self._tms_batch_waiting(endpoint),
+            )
+        )
+        return self.env.cr.fetchone()[0]
+
     def _tms_batch_due(self, endpoint, limit):
-        """Up to ``limit`` releases of ``endpoint`` waiting for its window, locked."""
+        """Up to ``limit`` releases of ``endpoint`` waiting for its window, locked;
+        those another job of the window holds are skipped (it sends them)."""
         rows = locking(
             self.env.cr,
             SQL(
-                "SELECT id FROM logistics_tms_release WHERE endpoint_id = %s"
-                " AND state IN ('draft', 'queued') AND tms_ref IS NULL"
-                " AND (pending_op IS NULL OR pending_op = 'create')"
+                "SELECT id FROM logistics_tms_release WHERE %s"
                 " ORDER BY id LIMIT %s FOR NO KEY UPDATE SKIP LOCKED",
-                endpoint.id,
+                self._tms_batch_waiting(endpoint),
                 limit,
             ),
         )

@@ -118,15 +118,13 @@ class LogisticsSyncBenchRow(models.Model):
 
         ``realtime``: the endpoint releases in real time; the transfers get their
         releases and one job each on the endpoint's channel.  ``batch``: the
-        transfers get their releases, waiting for the window, and the window's
-        job (one call per ``tms_batch_size`` releases, chained) is queued.
+        transfers get their releases, waiting for the window, and the window
+        opens (one job per ``tms_batch_size`` releases, side by side).
         """
         endpoint = self._bench_tms_endpoint()
         endpoint.tms_trigger = "ready" if mode == "realtime" else "batch"
         pickings = self.env["stock.picking"].browse(picking_ids)
         releases = pickings._tms_create_releases(endpoint=endpoint)
         if mode == "batch":
-            endpoint.with_delay(
-                channel=endpoint.channel_name, description="bench TMS batch window"
-            )._job_tms_batch()
+            endpoint._tms_enqueue_batch()  # what the window's cron does
         return len(releases)
