@@ -25,6 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SIMULATOR = ROOT / "logistics_sync_tms" / "simulator" / "tms_simulator.py"
+BUSY = ["pending", "enqueued", "started"]
 TOKEN = "bench-tms-token"  # noqa: S105 (the simulator's, in this run only)
 
 
@@ -93,6 +94,12 @@ def main():
                 raise SystemExit(f"{mode}: {released} of {count} transfers routed to the TMS")
             wait_stored(before + count, mode)
             rates[mode] = count / (time.perf_counter() - started)
+        # not timed: the window's job commits after the TMS stored its call; Odoo
+        # stopped before that would leave its releases queued in the database
+        deadline = time.monotonic() + 60
+        busy = [("channel", "=", setup["channel"]), ("state", "in", BUSY)]
+        while call("queue.job", "search_count", busy) and time.monotonic() < deadline:
+            time.sleep(0.1)
         stats_doc = json.load(urllib.request.urlopen(f"{sim_url}/_sim/stats", timeout=30))  # noqa: S310
     finally:
         sim.terminate()

@@ -6,7 +6,9 @@ the canonical checks.
   final milestone (``milestones.decide``, what processing applies);
 - applying twice equals applying once (every event delivered again, anywhere);
 - mapping and validation never raise on any JSON a sender may post: they answer
-  errors naming the event index and field, or canonical events the schema accepts.
+  errors naming the event index and field, or canonical events the schema accepts;
+- a TMS shipment request: the compiled check (fastjsonschema) and jsonschema give
+  the same answer, on requests the schema accepts and on broken ones.
 """
 
 import json
@@ -14,11 +16,13 @@ from datetime import UTC, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis_jsonschema import from_schema
 from standalone import addon_module
 
 milestones = addon_module("logistics_sync_base.lib.milestones")
 mapping = addon_module("logistics_sync_base.lib.mapping")
 canonical = addon_module("logistics_sync_base.lib.canonical")
+tms_release = addon_module("logistics_sync_tms.lib.release")
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 PROFILE = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -206,3 +210,59 @@ def test_validation_never_raises_and_names_index_and_field(body):
     for error in errors:
         assert 0 <= error["index"] < len(items)
         assert "field" in error and error["message"]
+
+
+TMS_REQUEST = tms_release.inline_refs(tms_release.REQUEST_SCHEMA)
+BROKEN_VALUES = (
+    JSON
+    | st.just(True)
+    | st.just("")
+    | st.just(0)
+    | st.just(-1.5)
+    | st.just("2026-02-30T10:00:00Z")
+    | st.just("2026-01-01 10:00")
+    | st.just("fr")
+    | st.just({})
+    | st.just([])
+)
+
+
+def _break(doc, draw):
+    """``doc`` with one value replaced, or one key removed, anywhere in it."""
+    paths, todo = [], [((), doc)]
+    while todo:
+        path, node = todo.pop()
+        children = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in children:
+            paths.append(path + (key,))
+            if isinstance(value, dict | list):
+                todo.append((path + (key,), value))
+    if not paths:
+        return doc
+    *parents, last = draw(st.sampled_from(sorted(paths, key=str)))
+    node = doc
+    for key in parents:
+        node = node[key]
+    if isinstance(node, dict) and draw(st.booleans()):
+        del node[last]
+    else:
+        node[last] = draw(BROKEN_VALUES)
+    return doc
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(from_schema(TMS_REQUEST), st.data())
+def test_compiled_request_check_answers_as_jsonschema(doc, data):
+    assert tms_release.is_valid_request(doc)
+    assert tms_release._FAST_VALIDATE is not None
+    assert tms_release.validate_request(doc) == []
+    broken = _break(json.loads(json.dumps(doc)), data.draw)
+    expected = tms_release._VALIDATOR.is_valid(broken)
+    try:
+        tms_release._FAST_VALIDATE(broken)
+        fast = True
+    except Exception:  # noqa: BLE001 - JsonSchemaValueException: refused
+        fast = False
+    assert fast == expected, broken
+    assert tms_release.is_valid_request(broken) == expected
+    assert (tms_release.validate_request(broken) == []) == expected

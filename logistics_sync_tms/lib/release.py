@@ -40,6 +40,40 @@ _VALIDATOR = Draft202012Validator(
     inline_refs(REQUEST_SCHEMA), format_checker=Draft202012Validator.FORMAT_CHECKER
 )
 
+
+def _compile_fast(schema):
+    """The same schema compiled to Python code by fastjsonschema (about ten times
+    faster per request): it only says "valid" (batch windows check hundreds of
+    requests per call); any request it refuses goes to ``_VALIDATOR``, which words
+    the problems.  Its date-time check is jsonschema's (``rfc3339_validator``); the
+    schema's keywords are draft-07 ones.  None without fastjsonschema installed."""
+    try:
+        import fastjsonschema
+        from rfc3339_validator import validate_rfc3339
+    except ImportError:  # pragma: no cover - requirements.txt installs both
+        return None
+    schema = {k: v for k, v in schema.items() if k not in ("$schema", "$id")}
+    return fastjsonschema.compile(
+        schema,
+        formats={"date-time": lambda value: validate_rfc3339(value.upper())},
+        use_default=False,
+    )
+
+
+_FAST_VALIDATE = _compile_fast(inline_refs(REQUEST_SCHEMA))
+
+
+def is_valid_request(doc):
+    """Does the request validate?  The compiled check first, else jsonschema."""
+    if _FAST_VALIDATE is not None:
+        try:
+            _FAST_VALIDATE(doc)
+        except Exception:  # noqa: BLE001 - JsonSchemaException; the reason comes below
+            return _VALIDATOR.is_valid(doc)
+        return True
+    return _VALIDATOR.is_valid(doc)
+
+
 # What a user reads for a missing or wrong field (the rest: the schema's message).
 FIELD_HINTS = {
     "total_weight_kg": "no weight (set the products' weight)",
@@ -68,7 +102,7 @@ def _path(error):
 
 def validate_request(doc):
     """Human-readable problems of a shipment request (empty: it may be sent)."""
-    if _VALIDATOR.is_valid(doc):
+    if is_valid_request(doc):
         return []
     problems = []
     for error in sorted(_VALIDATOR.iter_errors(doc), key=lambda e: list(e.absolute_path)):

@@ -105,29 +105,35 @@ class LogisticsEndpoint(models.Model):
         self.env["ir.cron"]._notify_progress(done=len(due), remaining=0)
         return due
 
+    def _tms_batch_size(self):
+        return max(1, min(500, self.tms_batch_size))
+
     def _tms_enqueue_batch(self):
+        """Open this endpoint's window: one job per ``tms_batch_size`` releases
+        waiting (at least one), on its channel, so the calls of a window run side
+        by side as far as the channel's capacity allows.  Each job takes the
+        releases no other job holds (``_tms_batch_due``): each is sent once."""
         self.ensure_one()
-        self.with_delay(
-            channel=self.channel_name,
-            identity_key=f"logistics_sync-tms-batch-{self.id}",
-            description=f"Logistics Sync: TMS batch window ({self.code})",
-        )._job_tms_batch()
+        waiting = self.env["logistics.tms.release"]._tms_batch_due_count(self)
+        for index in range(max(1, -(-waiting // self._tms_batch_size()))):
+            self.with_delay(
+                channel=self.channel_name,
+                identity_key=f"logistics_sync-tms-batch-{self.id}-{index}",
+                description=f"Logistics Sync: TMS batch window ({self.code})",
+            )._job_tms_batch()
 
     def _job_tms_batch(self):
-        """One call with up to ``tms_batch_size`` releases waiting for the window;
-        the next call, when more wait, in a job of its own (chained)."""
+        """One call with up to ``tms_batch_size`` releases waiting for the window
+        that no other job of the window holds; those queued since the window opened
+        wait for the next one."""
         self.ensure_one()
         Release = self.env["logistics.tms.release"]
-        size = max(1, min(500, self.tms_batch_size))
         try:
             with self.env.cr.savepoint():
-                releases = Release._tms_batch_due(self, size + 1)
-                more = len(releases) > size
-                stored = releases[:size]._tms_send_batch(self)
+                releases = Release._tms_batch_due(self, self._tms_batch_size())
+                stored = releases._tms_send_batch(self) if releases else 0
         except SnapshotConflict:
             raise RetryableJobError(
                 "another job held these releases", seconds=CONFLICT_RETRY_SECONDS, ignore_retry=True
             ) from None
-        if more:
-            self._tms_enqueue_batch()
-        return f"{stored} releases stored by the TMS" + (", more queued" if more else "")
+        return f"{stored} releases stored by the TMS"

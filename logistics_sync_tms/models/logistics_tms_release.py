@@ -103,6 +103,28 @@ class LogisticsTmsRelease(models.Model):
         ("picking_unique", "unique(picking_id)", "A transfer has one TMS release."),
     ]
 
+    def _check_company(self, fnames=None):
+        """Odoo's check, set-based: ``company_id`` is the transfer's (related), so
+        the transfer always matches it; any other linked record (the endpoint) is
+        checked once per distinct company and value, not once per release (a batch
+        window creates hundreds of releases of one endpoint at once)."""
+        if fnames is None or {"company_id", "company_ids"} & set(fnames):
+            fnames = self._fields
+        names = [
+            name
+            for name in fnames
+            if name != "picking_id"
+            and self._fields[name].relational
+            and self._fields[name].check_company
+        ]
+        if not names:
+            return
+        firsts = {}
+        for release in self:
+            key = (release.company_id.id, *(tuple(release[name].ids) for name in names))
+            firsts.setdefault(key, release.id)
+        super(LogisticsTmsRelease, self.browse(list(firsts.values())))._check_company(names)
+
     # ------------------------------------------------------------ the request
     def _tms_prefetch_request(self):
         """Read what ``_request`` needs for all of these releases, only those

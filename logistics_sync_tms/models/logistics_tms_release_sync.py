@@ -134,20 +134,19 @@ class LogisticsTmsRelease(models.Model):
         version = (self.version or 0) + 1 if self.sent_version else max(self.version, 1)
         doc["version"] = version
         self._tms_prepare(operation, version, doc, prepared)
+        if prepared is not None:
+            prepared["digest"] = digest  # the version is no part of it
         return operation
 
     def _tms_prepare(self, operation, version, body, prepared=None):
         key = release_lib.idempotency_key(self._tms_key_prefix(), self.name, version, operation)
-        values = {
-            "pending_op": operation,
-            "pending_key": key,
-            "pending_payload": json.dumps(body, sort_keys=True),
-            "version": version,
-        }
+        values = {"pending_op": operation, "pending_key": key, "version": version}
         if prepared is not None:
+            # the body itself: serialised only if it has to be kept for a retry
             prepared.update(values, doc=body)
             return
         values.update(
+            pending_payload=json.dumps(body, sort_keys=True),
             state=self.state if self.state not in ("draft", "blocked") else "queued",
             block_reason=False,
         )
@@ -277,11 +276,12 @@ class LogisticsTmsRelease(models.Model):
         answers are stored with one UPDATE for the batch."""
         self._tms_lock()
         self._tms_prefetch_request()
-        todo, docs, pendings = self.browse(), [], []
+        todo, docs, pendings, digests = [], [], [], []
         for release in self:
             if release.pending_op == "create":
                 pending = release._pending_values()
                 doc = json.loads(release.pending_payload)
+                digest = release_lib.fingerprint(doc)
             elif release.pending_op or release.tms_ref or release.state == "cancelled":
                 continue  # an update or cancel in flight: its own job
             else:
@@ -293,11 +293,14 @@ class LogisticsTmsRelease(models.Model):
                 if operation != "create":
                     continue
                 doc = pending.pop("doc")
-            todo |= release
+                digest = pending.pop("digest")
+            todo.append(release.id)
             docs.append(doc)
             pendings.append(pending)
+            digests.append(digest)
         if not todo:
             return 0
+        todo = self.browse(todo)
         digest = release_lib.fingerprint({"items": [[d["release_id"], d["version"]] for d in docs]})
         key = f"{self._tms_key_prefix()}-batch-{digest[:32]}"
         client = endpoint._tms_client()
@@ -309,21 +312,24 @@ class LogisticsTmsRelease(models.Model):
             self.env.invalidate_all()
             with self.env.registry.cursor() as cr:
                 Release = self.env(cr=cr, su=True)[self._name]
-                for release_id, values in zip(todo.ids, pendings, strict=True):
-                    Release.browse(release_id).write(dict(values, state="queued"))
+                for release_id, values, doc in zip(todo.ids, pendings, docs, strict=True):
+                    values = dict(values, state="queued")
+                    values.setdefault("pending_payload", json.dumps(doc, sort_keys=True))
+                    Release.browse(release_id).write(values)
                 Release.flush_model()
             raise
-        stored, rows = self.browse(), []
-        for release, doc, pending, result in zip(todo, docs, pendings, results, strict=True):
+        stored, rows = [], []
+        answers = zip(todo, docs, digests, pendings, results, strict=True)
+        for release, doc, digest, pending, result in answers:
             if result.get("shipment_id"):
-                stored |= release
+                stored.append(release.id)
                 rows.append(
                     SQL(
                         "(%s, %s, %s, %s, %s, %s)",
                         release.id,
                         result["shipment_id"],
                         doc["version"],
-                        release_lib.fingerprint(doc),
+                        digest,
                         pending.get("pending_key") or release.pending_key,
                         json.dumps(result, sort_keys=True),
                     )
@@ -334,7 +340,7 @@ class LogisticsTmsRelease(models.Model):
                     PermanentTmsError(f"{error.get('code')}: {error.get('message')}")
                 )
         if stored:
-            stored._tms_stored_batch(rows)
+            self.browse(stored)._tms_stored_batch(rows)
         return len(stored)
 
     def _tms_stored_batch(self, rows):
@@ -388,16 +394,34 @@ class LogisticsTmsRelease(models.Model):
         self.invalidate_recordset(names)
         self.modified(names)
 
+    def _tms_batch_waiting(self, endpoint):
+        """The releases of ``endpoint`` waiting for its window (SQL condition)."""
+        self.flush_model(["endpoint_id", "state", "tms_ref", "pending_op"])
+        return SQL(
+            "endpoint_id = %s AND state IN ('draft', 'queued') AND tms_ref IS NULL"
+            " AND (pending_op IS NULL OR pending_op = 'create')",
+            endpoint.id,
+        )
+
+    def _tms_batch_due_count(self, endpoint):
+        """How many releases of ``endpoint`` wait for its window."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT count(*) FROM logistics_tms_release WHERE %s",
+                self._tms_batch_waiting(endpoint),
+            )
+        )
+        return self.env.cr.fetchone()[0]
+
     def _tms_batch_due(self, endpoint, limit):
-        """Up to ``limit`` releases of ``endpoint`` waiting for its window, locked."""
+        """Up to ``limit`` releases of ``endpoint`` waiting for its window, locked;
+        those another job of the window holds are skipped (it sends them)."""
         rows = locking(
             self.env.cr,
             SQL(
-                "SELECT id FROM logistics_tms_release WHERE endpoint_id = %s"
-                " AND state IN ('draft', 'queued') AND tms_ref IS NULL"
-                " AND (pending_op IS NULL OR pending_op = 'create')"
+                "SELECT id FROM logistics_tms_release WHERE %s"
                 " ORDER BY id LIMIT %s FOR NO KEY UPDATE SKIP LOCKED",
-                endpoint.id,
+                self._tms_batch_waiting(endpoint),
                 limit,
             ),
         )

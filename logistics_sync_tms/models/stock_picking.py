@@ -56,11 +56,19 @@ class StockPicking(models.Model):
         or Inventory user in no Logistics Sync group) releases; the release and its
         job are pipeline records."""
         Release = self.env["logistics.tms.release"].sudo()
-        candidates = self.sudo().filtered(
-            lambda p: not p.tms_release_id
-            and p.state not in ("draft", "cancel", "done")
-            and p.picking_type_code == "outgoing"
+        pickings = self.sudo()
+        # one query (a window releases hundreds of transfers), in the given order
+        found = set(
+            pickings.search(
+                [
+                    ("id", "in", pickings.ids),
+                    ("tms_release_ids", "=", False),
+                    ("state", "not in", ("draft", "cancel", "done")),
+                    ("picking_type_code", "=", "outgoing"),
+                ]
+            ).ids
         )
+        candidates = pickings.filtered(lambda p: p.id in found)
         if not candidates:
             return Release
         if endpoint:
