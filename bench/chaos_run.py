@@ -12,8 +12,15 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from chaos import CarrierBookings, Chaos, ChaosServer, TmsReleases, report  # noqa: E402
-from test_live_carrier import _simulator_module  # noqa: E402
+from chaos import (  # noqa: E402
+    CarrierBookings,
+    Chaos,
+    ChaosServer,
+    TmsReleases,
+    chaos_channels,
+    report,
+    spawn_carrier_simulator,
+)
 
 
 def main():
@@ -38,33 +45,8 @@ def main():
     def restart_pg():
         subprocess.run(shlex.split(restart_cmd), check=True, capture_output=True)  # noqa: S603
 
-    simulator, sim_url = _simulator_module().spawn(
-        [
-            "--api-key",
-            "chaos-key",
-            "--username",
-            "chaos",
-            "--password",
-            "chaos-password",
-            "--webhook-secret",
-            "unused-here",
-            "--webhook-interval",
-            "3600",
-            "--error-rate",
-            "0.1",
-            "--timeout-sleep",
-            "3",
-            "--seed",
-            "5",
-            "--max-lifetime",
-            "3600",
-        ]
-    )
+    simulator, sim_url = spawn_carrier_simulator(max_lifetime=3600)
     code = f"chaos-{uuid.uuid4().hex[:6]}"
-    channels = (
-        f"root:4,root.logistics_sync:4,root.logistics_sync.{code}:4,"
-        f"root.logistics_sync.{code}-carrier:2,root.logistics_sync.{code}-tms:2"
-    )
     workdir = Path(tempfile.mkdtemp(prefix="lsync-chaos-"))
     server = ChaosServer(
         args.conf,
@@ -72,7 +54,7 @@ def main():
         sys.executable,
         workdir,
         Path(args.log),
-        channels,
+        chaos_channels(code),
         http_port=args.port,
         workers=3,
         max_cron_threads=1,
@@ -104,7 +86,7 @@ def main():
         chaos.prepare()
         counts, info = chaos.run()
     finally:
-        for participant in outbound[1:]:
+        for participant in outbound:
             participant.close()
         server.stop()
         simulator.terminate()

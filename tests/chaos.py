@@ -155,6 +155,44 @@ def _parent(pid):
         return None
 
 
+def chaos_channels(code):
+    """queue_job channels of a chaos run on endpoint ``code`` (and its carrier and
+    TMS endpoints)."""
+    return (
+        f"root:4,root.logistics_sync:4,root.logistics_sync.{code}:4,"
+        f"root.logistics_sync.{code}-carrier:2,root.logistics_sync.{code}-tms:2"
+    )
+
+
+def spawn_carrier_simulator(max_lifetime):
+    """The carrier simulator of a chaos run (10 % faults, 3 s timeouts, no webhooks):
+    ``(process, url)``; the caller terminates it."""
+    from test_live_carrier import _simulator_module
+
+    return _simulator_module().spawn(
+        [
+            "--api-key",
+            "chaos-key",
+            "--username",
+            "chaos",
+            "--password",
+            "chaos-password",
+            "--webhook-secret",
+            "unused-here",
+            "--webhook-interval",
+            "3600",
+            "--error-rate",
+            "0.1",
+            "--timeout-sleep",
+            "3",
+            "--seed",
+            "5",
+            "--max-lifetime",
+            str(max_lifetime),
+        ]
+    )
+
+
 class CarrierBookings:
     """Transfers validated with the simulated carrier just before the stream: booked
     through the simulator by queue_job during the chaos.  Counts bookings per
@@ -236,6 +274,9 @@ class CarrierBookings:
             "simulator faults and outage answers": sum(stats["faults"].values()),
         }
         return counts, info
+
+    def close(self):
+        """Nothing to undo: the simulator belongs to the caller."""
 
 
 class TmsReleases:

@@ -18,10 +18,17 @@ import uuid
 from pathlib import Path
 
 import pytest
-from chaos import CarrierBookings, Chaos, ChaosServer, TmsReleases, report
+from chaos import (
+    CarrierBookings,
+    Chaos,
+    ChaosServer,
+    TmsReleases,
+    chaos_channels,
+    report,
+    spawn_carrier_simulator,
+)
 from conftest import live_settings
 from tcp_proxy import TcpProxy
-from test_live_carrier import _simulator_module
 
 EVENTS = int(os.environ.get("LS_CHAOS_EVENTS", "300"))
 RELEASES = 4
@@ -29,28 +36,7 @@ RELEASES = 4
 
 @pytest.fixture(scope="module")
 def carrier_simulator():
-    process, url = _simulator_module().spawn(
-        [
-            "--api-key",
-            "chaos-key",
-            "--username",
-            "chaos",
-            "--password",
-            "chaos-password",
-            "--webhook-secret",
-            "unused-here",
-            "--webhook-interval",
-            "3600",
-            "--error-rate",
-            "0.1",
-            "--timeout-sleep",
-            "3",
-            "--seed",
-            "5",
-            "--max-lifetime",
-            "900",
-        ]
-    )
+    process, url = spawn_carrier_simulator(max_lifetime=900)
     try:
         yield url
     finally:
@@ -70,8 +56,7 @@ def test_chaos_counts_are_zero(tmp_path, odoo_server, carrier_simulator):
         python,
         tmp_path,
         Path(os.environ.get("LS_LIVE_LOG") or tmp_path / "odoo.log"),
-        f"root:4,root.logistics_sync:4,root.logistics_sync.{code}:4,"
-        f"root.logistics_sync.{code}-carrier:2,root.logistics_sync.{code}-tms:2",
+        chaos_channels(code),
         direct=pg,
         workers=3,
         max_cron_threads=1,

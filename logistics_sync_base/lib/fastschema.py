@@ -1,8 +1,8 @@
-"""A fast yes for the JSON Schemas of events: ``compile_schema(schema)(event)``.
+"""A fast yes for our JSON Schemas: ``compile_schema(schema)(value)``.
 
 jsonschema walks a schema generically (about a third of a millisecond per
 canonical event here, most of a batch's time).  This compiles the small subset of
-keywords our event schemas use into plain checks that mirror jsonschema's own
+keywords our schemas use (the events', the TMS shipment request's) into plain checks that mirror jsonschema's own
 (``re.search`` for ``pattern``, ``len`` for lengths, rfc3339-validator on the
 upper-cased string for ``date-time``).  The answer is only ever a *yes*: when a
 check returns False, or the schema uses a keyword outside the subset, the caller
@@ -34,21 +34,31 @@ _ANNOTATIONS = frozenset(
 _SUPPORTED = _ANNOTATIONS | {
     "type",
     "properties",
+    "additionalProperties",
     "required",
     "dependentRequired",
     "enum",
+    "const",
     "minLength",
     "maxLength",
     "pattern",
     "format",
     "minimum",
     "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "items",
+    "minItems",
+    "maxItems",
 }
 _TYPES = {
     "string": (str,),
     "integer": (int,),  # not bool, not 1.0: jsonschema decides those
     "number": (int, float),
     "object": (dict,),
+    "array": (list,),
+    "boolean": (bool,),
+    "null": (type(None),),
 }
 
 
@@ -75,9 +85,10 @@ def _compile(schema):
     if not isinstance(schema, dict) or set(schema) - _SUPPORTED:
         raise Unsupported(schema)
     kind = schema.get("type")
-    if kind is not None and kind not in _TYPES:
+    kinds = [kind] if isinstance(kind, str) else kind
+    if kinds is not None and not (isinstance(kinds, list) and set(kinds) <= set(_TYPES)):
         raise Unsupported(kind)
-    types = _TYPES.get(kind)
+    types = None if kinds is None else tuple(t for k in kinds for t in _TYPES[k])
     enum = None
     if "enum" in schema:
         if not all(isinstance(value, str) for value in schema["enum"]):
@@ -91,11 +102,24 @@ def _compile(schema):
             raise Unsupported(schema["format"])
         date_time = True
     low, high = schema.get("minimum"), schema.get("maximum")
+    above, below = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
+    has_const, const = "const" in schema, schema.get("const")
+    if has_const and type(const) not in (str, int):
+        raise Unsupported("const")  # 1 == True == 1.0: jsonschema decides those
+    closed = schema.get("additionalProperties", True)
+    if not isinstance(closed, bool):
+        raise Unsupported("additionalProperties")
+    items = schema.get("items")
+    if items is not None and not isinstance(items, dict):
+        raise Unsupported("items")
+    items = None if items is None else _compile(items)
+    low_items, high_items = schema.get("minItems"), schema.get("maxItems")
     required = tuple(schema.get("required", ()))
     dependent = tuple(
         (key, tuple(needs)) for key, needs in schema.get("dependentRequired", {}).items()
     )
     properties = tuple((key, _compile(sub)) for key, sub in schema.get("properties", {}).items())
+    known = None if closed else frozenset(key for key, _sub in properties)
     validate_rfc3339 = rfc3339_validator.validate_rfc3339
 
     def check(value):
@@ -103,6 +127,8 @@ def _compile(schema):
         if types is not None and value_type not in types:
             return False
         if enum is not None and (value_type is not str or value not in enum):
+            return False
+        if has_const and (value_type is not type(const) or value != const):
             return False
         if value_type is str:
             if low_len is not None and len(value) < low_len:
@@ -118,6 +144,19 @@ def _compile(schema):
                 return False
             if high is not None and value > high:
                 return False
+            if above is not None and value <= above:
+                return False
+            if below is not None and value >= below:
+                return False
+        elif value_type is list:
+            if low_items is not None and len(value) < low_items:
+                return False
+            if high_items is not None and len(value) > high_items:
+                return False
+            if items is not None:
+                for item in value:
+                    if not items(item):
+                        return False
         elif value_type is dict:
             for key in required:
                 if key not in value:
@@ -127,6 +166,8 @@ def _compile(schema):
                     for need in needs:
                         if need not in value:
                             return False
+            if known is not None and not known.issuperset(value):
+                return False
             for key, sub in properties:
                 if key in value and not sub(value[key]):
                     return False

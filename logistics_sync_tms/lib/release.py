@@ -14,6 +14,8 @@ import os
 
 from jsonschema import Draft202012Validator
 
+from ...logistics_sync_base.lib.fastschema import compile_schema
+
 SCHEMA_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "static", "schemas")
 REQUEST_SCHEMA_PATH = os.path.join(SCHEMA_DIR, "tms_shipment_request_v1.json")
 UPDATE_SCHEMA_PATH = os.path.join(SCHEMA_DIR, "tms_update_v1.json")
@@ -41,37 +43,14 @@ _VALIDATOR = Draft202012Validator(
 )
 
 
-def _compile_fast(schema):
-    """The same schema compiled to Python code by fastjsonschema (about ten times
-    faster per request): it only says "valid" (batch windows check hundreds of
-    requests per call); any request it refuses goes to ``_VALIDATOR``, which words
-    the problems.  Its date-time check is jsonschema's (``rfc3339_validator``); the
-    schema's keywords are draft-07 ones.  None without fastjsonschema installed."""
-    try:
-        import fastjsonschema
-        from rfc3339_validator import validate_rfc3339
-    except ImportError:  # pragma: no cover - requirements.txt installs both
-        return None
-    schema = {k: v for k, v in schema.items() if k not in ("$schema", "$id")}
-    return fastjsonschema.compile(
-        schema,
-        formats={"date-time": lambda value: validate_rfc3339(value.upper())},
-        use_default=False,
-    )
-
-
-_FAST_VALIDATE = _compile_fast(inline_refs(REQUEST_SCHEMA))
+# a fast "valid" for the common case; jsonschema answers everything else and words
+# the problems (logistics_sync_base/lib/fastschema.py)
+_FAST = compile_schema(inline_refs(REQUEST_SCHEMA))
 
 
 def is_valid_request(doc):
-    """Does the request validate?  The compiled check first, else jsonschema."""
-    if _FAST_VALIDATE is not None:
-        try:
-            _FAST_VALIDATE(doc)
-        except Exception:  # noqa: BLE001 - JsonSchemaException; the reason comes below
-            return _VALIDATOR.is_valid(doc)
-        return True
-    return _VALIDATOR.is_valid(doc)
+    """Does the request validate?  The compiled check's yes, else jsonschema's answer."""
+    return _FAST(doc) or _VALIDATOR.is_valid(doc)
 
 
 # What a user reads for a missing or wrong field (the rest: the schema's message).

@@ -11,6 +11,9 @@ BENCH_CODE = "bench-tms"
 class LogisticsSyncBenchRow(models.Model):
     _inherit = "logistics.sync.bench.row"
 
+    # sudo throughout: the bench configures endpoints, routes and settings, which only
+    # system administrators may write (the endpoint's token is admin-only), on behalf
+    # of the bench's RPC caller; nothing here runs outside bench/tms.
     def _bench_tms_endpoint(self):
         return (
             self.env["logistics.endpoint"]
