@@ -25,9 +25,13 @@ import json
 import random
 import sys
 import threading
+import time
 from pathlib import Path
 
+import psycopg2.errors
+
 ROOT = Path(__file__).resolve().parent.parent
+CLAIM_ATTEMPTS, CLAIM_PAUSE = 120, 0.5  # seconds: waits a minute at most for the cron
 
 
 def prepare(registry, api, run, transfers, batch, lines_per_bill):
@@ -59,12 +63,27 @@ def settle(registry, db_name):
     with db.cursor() as cron_cr:
         env = odoo.api.Environment(cron_cr, 1, {})
         cron_id = env.ref("logistics_sync_freight.ir_cron_freight_settle").id
-        cron_cr.execute(
-            "UPDATE ir_cron SET nextcall = now() at time zone 'UTC' WHERE id = %s", [cron_id]
-        )
-        job = IrCron._acquire_one_job(cron_cr, cron_id)
-        assert job, "the settlement cron is inactive or taken"
-        IrCron._process_job(db, cron_cr, job)
+        for _attempt in range(CLAIM_ATTEMPTS):
+            # A killed run leaves the cron due: another server's cron thread may be
+            # running it (as a cron worker would pick it up again); wait until it is
+            # done (our UPDATE then meets its commit: a serialization failure, tried again).
+            try:
+                cron_cr.execute(
+                    "UPDATE ir_cron SET nextcall = now() at time zone 'UTC' WHERE id = %s",
+                    [cron_id],
+                    log_exceptions=False,
+                )
+            except psycopg2.errors.SerializationFailure:
+                cron_cr.rollback()
+                time.sleep(CLAIM_PAUSE)
+                continue
+            job = IrCron._acquire_one_job(cron_cr, cron_id)
+            if job:
+                IrCron._process_job(db, cron_cr, job)
+                return
+            cron_cr.rollback()
+            time.sleep(CLAIM_PAUSE)
+        raise AssertionError("the settlement cron is inactive or taken")
 
 
 def main():
