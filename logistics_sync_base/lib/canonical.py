@@ -105,6 +105,8 @@ def validate_events(events, types=None):
             message = error.message
             if error.validator == "format" and error.validator_value == "date-time":
                 message = f"{error.instance!r} is not an RFC 3339 date-time {DATE_TIME_HINT}"
+            elif error.validator == "format" and error.validator_value == "date":
+                message = f"{error.instance!r} is not a calendar date (YYYY-MM-DD)"
             errors.append({"index": index, "field": _field_path(error), "message": message})
         if not isinstance(event, dict):
             continue

@@ -4,13 +4,14 @@ jsonschema walks a schema generically (about a third of a millisecond per
 canonical event here, most of a batch's time).  This compiles the small subset of
 keywords our schemas use (the events', the TMS shipment request's) into plain checks that mirror jsonschema's own
 (``re.search`` for ``pattern``, ``len`` for lengths, rfc3339-validator on the
-upper-cased string for ``date-time``).  The answer is only ever a *yes*: when a
+upper-cased string for ``date-time``, a real calendar date for ``date``).  The answer is only ever a *yes*: when a
 check returns False, or the schema uses a keyword outside the subset, the caller
 asks jsonschema, which gives the errors (and may still find the event valid, e.g.
 ``1.0`` for an integer).  So the answers never change, only their speed.
 """
 
 import re
+from datetime import date
 
 import rfc3339_validator
 
@@ -62,6 +63,30 @@ _TYPES = {
 }
 
 
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+
+
+def _is_date(value):
+    """jsonschema's ``date``: YYYY-MM-DD that is a real calendar date."""
+    if not _DATE.fullmatch(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_date_time(value):
+    """jsonschema's ``date-time`` (with rfc3339-validator installed)."""
+    return rfc3339_validator.validate_rfc3339(value.upper())
+
+
+# the formats checked here exactly as jsonschema's format checker does; any other
+# format makes the schema go to jsonschema (never a "yes" a format forbids)
+_FORMATS = {"date": _is_date, "date-time": _is_date_time}
+
+
 class Unsupported(Exception):
     """The schema uses a keyword the fast check does not compile."""
 
@@ -96,11 +121,10 @@ def _compile(schema):
         enum = frozenset(schema["enum"])
     low_len, high_len = schema.get("minLength"), schema.get("maxLength")
     search = re.compile(schema["pattern"]).search if "pattern" in schema else None
-    date_time = False
-    if "format" in schema:
-        if schema["format"] != "date-time":
-            raise Unsupported(schema["format"])
-        date_time = True
+    fmt = schema.get("format")
+    if fmt is not None and fmt not in _FORMATS:
+        raise Unsupported(fmt)  # jsonschema's format checker decides
+    format_ok = _FORMATS.get(fmt)
     low, high = schema.get("minimum"), schema.get("maximum")
     above, below = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
     has_const, const = "const" in schema, schema.get("const")
@@ -120,7 +144,6 @@ def _compile(schema):
     )
     properties = tuple((key, _compile(sub)) for key, sub in schema.get("properties", {}).items())
     known = None if closed else frozenset(key for key, _sub in properties)
-    validate_rfc3339 = rfc3339_validator.validate_rfc3339
 
     def check(value):
         value_type = type(value)
@@ -137,7 +160,7 @@ def _compile(schema):
                 return False
             if search is not None and search(value) is None:
                 return False
-            if date_time and not validate_rfc3339(value.upper()):
+            if format_ok is not None and not format_ok(value):
                 return False
         elif value_type is int or value_type is float:
             if low is not None and value < low:

@@ -2,6 +2,8 @@
 
 import psycopg2
 
+from odoo.tools import SQL
+
 # serialization failure, deadlock, lock not available
 CONFLICT_CODES = ("40001", "40P01", "55P03")
 
@@ -30,3 +32,40 @@ def locking(cr, query):
         if exc.pgcode in CONFLICT_CODES:
             raise SnapshotConflict(exc.pgcode) from None
         raise
+
+
+def claim(cr, table, ids):
+    """Serialise the jobs of these rows without blocking anyone else's save.
+
+    A transaction-level advisory lock per row (keyed on the table and the id,
+    released at commit or rollback) that no other job holds, else
+    ``SnapshotConflict`` at once (the job tries again shortly); then ``FOR KEY
+    SHARE`` on the rows, which only a concurrent delete waits for, and which raises
+    a serialization failure (-> ``SnapshotConflict``) when another transaction
+    changed them after this job's snapshot.  A user's UPDATE of these rows never
+    waits for the job, even while it waits for an outbound call.
+
+    ``table``: a table name of ours (a constant, never user input).
+    """
+    ids = sorted(set(ids))
+    if not ids:
+        return
+    rows = locking(
+        cr,
+        SQL(
+            "SELECT bool_and(pg_try_advisory_xact_lock(%s::regclass::oid::int, id))"
+            " FROM unnest(%s::int[]) AS id",
+            table,
+            ids,
+        ),
+    )
+    if not rows[0][0]:
+        raise SnapshotConflict("advisory")
+    locking(
+        cr,
+        SQL(
+            "SELECT id FROM %s WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE",
+            SQL.identifier(table),
+            ids,
+        ),
+    )

@@ -29,6 +29,7 @@ from odoo.tools import SQL
 
 from ..adapters import http
 from ..adapters.errors import OutboundError, PermanentOutboundError, TransientOutboundError
+from ..jobs import record_outside
 from ..lib.retry import MAX_WAIT_SECONDS, retry_delay
 from odoo.addons.queue_job.exception import RetryableJobError
 
@@ -117,11 +118,14 @@ class LogisticsEndpoint(models.Model):
 
     def _circuit_transition(self, what, error=None):
         now = fields.Datetime.now()
-        result = (True, 0)
+        # On a second connection (jobs.record_outside, with its lock timeout).
         # FOR NO KEY UPDATE, not FOR UPDATE: the caller's own transaction may hold a
         # key-share lock on this row (it inserted events referencing the endpoint),
         # and FOR UPDATE would then wait for it forever.
-        with self.env.registry.cursor() as cr:
+
+        def transition(env):
+            cr = env.cr
+            result = (True, 0)
             cr.execute(
                 SQL(
                     "SELECT circuit_state, circuit_failures, circuit_opened_at, circuit_threshold,"
@@ -158,7 +162,7 @@ class LogisticsEndpoint(models.Model):
                 if state == "half_open" or failures + 1 >= (threshold or 1):
                     values.update(circuit_state="open", circuit_opened_at=now)
             if values:
-                record = self.env(cr=cr, su=True)[self._name].browse(self.id)
+                record = env[self._name].browse(self.id)
                 record.write(values)
                 new_state = values.get("circuit_state", state)
                 if new_state != state:
@@ -172,6 +176,9 @@ class LogisticsEndpoint(models.Model):
                             error=values.get("circuit_last_error") or "",
                         )
                     )
+            return result
+
+        result = record_outside(self.env, transition, invalidate=False)
         self.invalidate_recordset(
             ["circuit_state", "circuit_failures", "circuit_opened_at", "circuit_last_error"]
         )

@@ -7,6 +7,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..lib import canonical
+from ..lib.errors import PermanentEventError
 
 
 class LogisticsEvent(models.Model):
@@ -103,9 +104,22 @@ class LogisticsEvent(models.Model):
 
     def _typed_payload(self):
         """The stored payload of this typed event, as the dict its schema validated
-        (typed events are sent in the canonical shape, never through a mapping)."""
+        (typed events are sent in the canonical shape, never through a mapping).
+
+        Checked against its schema again (an event stored before a ``format`` was
+        added, or by another path): a value the schema forbids can never be
+        processed, so it is a ``PermanentEventError`` naming the field and why."""
         self.ensure_one()
-        return json.loads(self.payload)
+        payload = json.loads(self.payload)
+        errors = canonical.validate_events([payload], self._event_type_schemas())
+        if errors:
+            raise PermanentEventError(
+                self.env._(
+                    "The payload does not fit its schema: %(errors)s",
+                    errors="; ".join(f"{e['field']}: {e['message']}" for e in errors),
+                )
+            )
+        return payload
 
     @api.model
     def _conflict(self, external_ids):

@@ -19,17 +19,32 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
+from ..jobs import Fail, Retry, run_job
 from ..lib import milestones
 from ..lib.errors import PermanentEventError
 from ..lib.locks import SnapshotConflict, locking
 from ..lib.retry import backoff_seconds
-from odoo.addons.queue_job.exception import FailedJobError, RetryableJobError
 
 _logger = logging.getLogger(__name__)
 
 # Milestones that do more than move the transfer (an attachment, an activity): their
 # transfers are processed event by event (see ``_process``).
 GROUP_EXCLUDED = frozenset(milestones.ALERTING) | {"pod_received"}
+
+# Errors the same event meets again whenever it is processed: a dead letter at once.
+# ValueError / TypeError: a value of the payload that cannot be used (an impossible
+# date that a pattern let through, a wrong type), never a passing trouble.
+PERMANENT_ERRORS = (PermanentEventError, UserError, ValidationError, ValueError, TypeError)
+
+
+class RetryEvent(Exception):
+    """Raised out of an event's own retry job: the event failed transiently (see
+    ``LogisticsEvent._job_process``); its failure is recorded once the job's
+    transaction, and the transfer's lock with it, is rolled back."""
+
+    def __init__(self, event, error, picking, now):
+        super().__init__(str(error) or error.__class__.__name__)
+        self.event, self.error, self.picking, self.now = event, error, picking, now
 
 
 def _forget_notes(notes, picking, kept):
@@ -67,18 +82,45 @@ class LogisticsEvent(models.Model):
     def _job_process(self):
         """Process these events again (retries, replays, released waits).
 
-        A job for one event is that event's retry: a transient failure raises
-        ``RetryableJobError`` (see ``_retry_later``).  A job for many events is a
-        batch: a failing event gets a retry job of its own.
+        A job for one event is that event's retry: a transient failure is recorded
+        outside the job's transaction, then retried or made a dead letter
+        (``jobs.run_job``, ``_retry_outside``).  A job for many events is a batch:
+        a failing event gets a retry job of its own.
         """
         todo = self.filtered(lambda e: e.state in ("received", "waiting", "failed"))
-        try:
-            todo._process(retrying=len(todo) == 1)
-        except SnapshotConflict:
-            # a fresh job at once (bench/pipeline: faster than a 1 s postpone)
-            todo._enqueue_process("Logistics Sync: process events again (conflict)")
-            return f"{len(todo)} events re-queued: another job held their transfers"
-        return f"{len(todo)} events processed"
+
+        def work():
+            try:
+                todo._process(retrying=len(todo) == 1)
+            except SnapshotConflict:
+                # a fresh job at once (bench/pipeline: faster than a 1 s postpone)
+                todo._enqueue_process("Logistics Sync: process events again (conflict)")
+                return f"{len(todo)} events re-queued: another job held their transfers"
+            return f"{len(todo)} events processed"
+
+        return run_job(self.env, work, self._retry_outside)
+
+    @api.model
+    def _retry_outside(self, exc):
+        """``run_job``'s ``on_error``: an event's transient failure in its own retry
+        job is stored (attempts, error, next attempt) on the second connection, then
+        the job retries with the backoff, or, on the last attempt, the event is a
+        dead letter and the job fails.  Other errors go to queue_job unchanged."""
+        if not isinstance(exc, RetryEvent):
+            return None
+
+        def record(env):
+            event = env[self._name].browse(exc.event.id)
+            vals, delay = event._failure_values(exc.error, exc.now, False, exc.picking)
+            event.write(vals)
+            if delay is None:
+                return Fail(
+                    f"event {event.external_id} is a dead letter after {vals['attempts']} "
+                    f"attempts: {vals['last_error']}"
+                )
+            return Retry(vals["last_error"], delay)
+
+        return record
 
     def _process(self, retrying=False):
         """Apply events in source order; one failing event never blocks the others.
@@ -134,8 +176,7 @@ class LogisticsEvent(models.Model):
         retry = single._process_each(pickings, now, notes, retrying)
         if retry:
             event, exc, picking = retry
-            self.env.invalidate_all()  # the failed savepoint's changes are gone
-            event._retry_later(exc, now, picking)
+            raise RetryEvent(event, exc, picking, now)
         self.env["stock.picking"]._logistics_post_batch(notes)
 
     def _groupable(self, pickings):
@@ -175,10 +216,10 @@ class LogisticsEvent(models.Model):
                     )
             except psycopg2.OperationalError:
                 raise  # lock / serialization problems: the whole job is retried
-            except (PermanentEventError, UserError, ValidationError) as exc:
+            except PERMANENT_ERRORS as exc:
                 _forget_notes(notes, picking, kept)
                 event._record_failure(exc, now, permanent=True, picking=picking)
-            except Exception as exc:  # noqa: BLE001 - unknown errors are retried, then dead
+            except Exception as exc:  # noqa: BLE001 - other errors are retried, then dead
                 _forget_notes(notes, picking, kept)
                 _logger.warning("Event %s failed: %s", event.id, exc.__class__.__name__)
                 if retrying:
@@ -340,21 +381,3 @@ class LogisticsEvent(models.Model):
                 max_retries=max(1, endpoint.max_attempts - vals["attempts"]),
                 description=f"Logistics Sync: retry event {self.external_id}",
             )._job_process()
-
-    def _retry_later(self, exc, now, picking=None):
-        """In this event's own retry job: store the failure in a transaction of its
-        own (raising rolls the job's back), then raise ``RetryableJobError`` with the
-        backoff, or, on the last attempt, make the event a dead letter and fail the job."""
-        vals, delay = self._failure_values(exc, now, False, picking)
-        with self.env.registry.cursor() as cr:
-            # superuser: the pipeline's processing state (see logistics.event.write)
-            event = self.env(cr=cr, su=True)[self._name].browse(self.id)
-            event.write(vals)
-            event.flush_recordset()
-        self.invalidate_recordset()
-        if delay is None:
-            raise FailedJobError(
-                f"event {self.external_id} is a dead letter after {vals['attempts']} "
-                f"attempts: {vals['last_error']}"
-            )
-        raise RetryableJobError(vals["last_error"], seconds=delay)

@@ -7,6 +7,7 @@ from . import (
     test_history,
     test_indexes,
     test_job_connection,
+    test_jobs,
     test_lib,
     test_mapping,
     test_mapping_lib,

@@ -128,3 +128,24 @@ class TestFastSchema(BaseCase):
         Draft202012Validator.check_schema(schema)
         self.assertFalse(fastschema.compile_schema(schema)({"a": []}))
         self.assertFalse(fastschema.compile_schema({"type": "object", "allOf": []})({}))
+
+    def test_formats_say_yes_only_to_what_the_format_allows(self):
+        """``date`` and ``date-time`` are checked as jsonschema's format checker does
+        (the issue's ``2026-13-45`` fits a pattern, not the format); any other format
+        is left to jsonschema."""
+        checker = Draft202012Validator.FORMAT_CHECKER
+        for fmt, values in (
+            ("date", ["2026-11-30", "2024-02-29", "2026-13-45", "2026-02-29", "20261130", "x"]),
+            (
+                "date-time",
+                ["2026-11-26T08:00:00Z", "2026-13-45T08:00:00Z", "2026-11-26T08:00:00", "x"],
+            ),
+        ):
+            schema = {"type": "string", "format": fmt}
+            check = fastschema.compile_schema(schema)
+            validator = Draft202012Validator(schema, format_checker=checker)
+            for value in values:
+                self.assertEqual(check(value), validator.is_valid(value), (fmt, value))
+        self.assertFalse(check("2026-13-45T08:00:00Z"))
+        email = fastschema.compile_schema({"type": "string", "format": "email"})
+        self.assertFalse(email("a@example.com"), "left to jsonschema")

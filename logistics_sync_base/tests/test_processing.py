@@ -249,7 +249,7 @@ class TestProcessing(LogisticsCommon, TransactionCase):
 
         def apply_or_fail(picking, evt):
             if evt.external_id == "bad-1":
-                raise ValueError("broken")
+                raise RuntimeError("broken")
             return original(picking, evt)
 
         with patch.object(type(self.env["stock.picking"]), "_logistics_apply", apply_or_fail):

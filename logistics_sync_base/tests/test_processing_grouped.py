@@ -128,7 +128,7 @@ class TestGroupedProcessing(LogisticsCommon, TransactionCase):
 
         def apply_or_fail(picking, evt):
             if evt.external_id == "f-1":
-                raise ValueError("broken")
+                raise RuntimeError("broken")
             return original(picking, evt)
 
         Picking._logistics_apply = apply_or_fail

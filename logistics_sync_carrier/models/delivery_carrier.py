@@ -127,11 +127,14 @@ class DeliveryCarrier(models.Model):
     def logistics_sync_cancel_shipment(self, pickings):
         endpoint = self._logistics_endpoint()
         client = endpoint._carrier_client()
-        for picking in pickings.filtered(lambda p: not p.logistics_carrier_shipment_id):
-            # a booking the carrier stored but whose answer was lost: cancel it too
-            picking._logistics_recover_booking()
-        for picking in pickings.filtered("logistics_carrier_shipment_id"):
-            shipment_id = picking.logistics_carrier_shipment_id
+        for picking in pickings:
+            # a booking the carrier stored but whose answer was lost is cancelled too;
+            # nothing is written on the transfer before the carrier answered (no
+            # lock on it while the carrier is called)
+            booking = picking._logistics_recovered_booking()
+            if not booking:
+                continue
+            shipment_id = booking["shipment_id"]
             try:
                 client.cancel(shipment_id)
             except CarrierError as exc:

@@ -141,6 +141,7 @@ class LogisticsEndpoint(models.Model):
         client = self._carrier_client()
         accepted = 0
         size = max(1, self.poll_batch_size)
+        polled = Picking.browse()
         for start in range(0, len(pickings), size):
             chunk = pickings[start : start + size]
             try:
@@ -150,7 +151,7 @@ class LogisticsEndpoint(models.Model):
                 _logger.warning("Polling %s failed: %s", self.code, exc)
                 break
             self._circuit_record(True)
-            chunk.write({"logistics_polled_at": fields.Datetime.now()})
+            polled |= chunk
             natives = [item for events in results.values() for item in events or []]
             if not natives:
                 continue
@@ -166,4 +167,7 @@ class LogisticsEndpoint(models.Model):
             )
             if status == 202:
                 accepted += sum(1 for item in body["events"] if item["status"] == "accepted")
+        # written after the last call: no transfer's row is locked while the carrier
+        # is asked (a user saving a transfer never waits for the polling)
+        polled.write({"logistics_polled_at": fields.Datetime.now()})
         return accepted

@@ -12,11 +12,14 @@ again) reuses the transfer's key until the carrier confirms a cancellation: a
 carrier that stored a booking whose answer was lost (timeout, 5xx or reset
 after storing, our code failing after the answer) returns that booking again.
 
-queue_job conventions: carrier trouble raises ``RetryableJobError`` with the
-backoff or the carrier's Retry-After; the state kept across the retry (attempts,
-error, next attempt) is written first in a transaction of its own, since raising
-rolls back the job's.  The last attempt marks the transfer failed, schedules an
-activity and fails the job (``max_retries`` = the endpoint's max attempts).
+queue_job conventions, through base's ``jobs.run_job``: carrier trouble raises
+``RetryableJobError`` with the backoff or the carrier's Retry-After; the state
+kept across the retry (attempts, error, next attempt) is written first in a
+transaction of its own, once the attempt's savepoint is rolled back.  The last
+attempt marks the transfer failed, schedules an activity and fails the job
+(``max_retries`` = the endpoint's max attempts).  No row lock is held while the
+carrier is called: jobs of one transfer are serialised by an advisory lock
+(``lib.locks.claim``) and the transfer is written after the last call.
 """
 
 import logging
@@ -28,16 +31,11 @@ import psycopg2
 from markupsafe import Markup
 
 from odoo import _, fields, models
-from odoo.tools import SQL
 
 from ..adapters import PermanentCarrierError, TransientCarrierError
-from odoo.addons.logistics_sync_base.lib.locks import (
-    CONFLICT_RETRY_SECONDS,
-    SnapshotConflict,
-    locking,
-)
+from odoo.addons.logistics_sync_base.jobs import Fail, Retry, record_outside, run_job
+from odoo.addons.logistics_sync_base.lib.locks import SnapshotConflict, claim
 from odoo.addons.logistics_sync_base.lib.retry import retry_delay
-from odoo.addons.queue_job.exception import FailedJobError, RetryableJobError
 
 _logger = logging.getLogger(__name__)
 
@@ -170,59 +168,52 @@ class StockPicking(models.Model):
     def _logistics_book_job(self):
         """Book this transfer at its carrier (a queue_job job).
 
-        Carrier trouble and errors of our own code raise ``RetryableJobError`` after
-        the retry state is stored; a refusal by the carrier marks the transfer failed.
+        Carrier trouble and errors of our own code are recorded on the transfer
+        outside the job's transaction, then retried (``jobs.run_job``); a refusal
+        by the carrier marks the transfer failed.
         """
         self.ensure_one()
         endpoint = self.carrier_id._logistics_endpoint()
-        try:
-            # The row lock and every change of this transaction live in this
-            # savepoint: when the attempt fails, rolling it back releases the lock,
-            # so the retry state can be written in a transaction of its own.
-            with self.env.cr.savepoint():
-                return self._logistics_book(endpoint)
-        except SnapshotConflict:
-            raise RetryableJobError(
-                "another booking job of this transfer ran meanwhile",
-                seconds=CONFLICT_RETRY_SECONDS,
-                ignore_retry=True,
-            ) from None
-        except CarrierUnavailable as exc:
-            self._logistics_booking_later(endpoint, exc.seconds, exc.message, count=False)
-        except TransientCarrierError as exc:
+        return run_job(
+            self.env,
+            lambda: self._logistics_book(endpoint),
+            lambda exc: self._logistics_booking_error(endpoint, exc),
+        )
+
+    def _logistics_booking_error(self, endpoint, exc):
+        """``run_job``'s ``on_error``: how a failed attempt is recorded."""
+        if isinstance(exc, CarrierUnavailable):
+            return self._logistics_booking_later(exc.seconds, exc.message, count=False)
+        if isinstance(exc, TransientCarrierError):
             # counted on the circuit; the carrier's Retry-After or backoff with jitter
             delay = endpoint._outbound_retry_seconds(exc, self.logistics_booking_attempts + 1)
-            self._logistics_booking_later(endpoint, delay, exc.message)
-        except PermanentCarrierError as exc:
+            return self._logistics_booking_later(delay, exc.message)
+        if isinstance(exc, PermanentCarrierError):
             endpoint._circuit_record(True)  # the carrier answered: it is up
-            self.env.invalidate_all()
-            return self._logistics_booking_failed(exc.message)
-        except psycopg2.OperationalError:
-            raise  # queue_job postpones concurrency errors itself
-        except Exception as exc:  # noqa: BLE001 - our own code failed: retried, then failed
-            _logger.warning("Booking %s failed: %s", self.name, exc.__class__.__name__)
-            delay = retry_delay(
-                self.logistics_booking_attempts + 1, base=endpoint.retry_base_seconds or 30
+            return (
+                lambda env: env[self._name].browse(self.id)._logistics_booking_failed(exc.message)
             )
-            self._logistics_booking_later(endpoint, delay, f"{exc.__class__.__name__}: {exc}")
+        if isinstance(exc, SnapshotConflict | psycopg2.Error):
+            return None  # run_job / queue_job retry concurrency and database errors
+        # our own code failed: retried, then failed
+        _logger.warning("Booking %s failed: %s", self.name, exc.__class__.__name__)
+        delay = retry_delay(
+            self.logistics_booking_attempts + 1, base=endpoint.retry_base_seconds or 30
+        )
+        return self._logistics_booking_later(delay, f"{exc.__class__.__name__}: {exc}")
 
     def _logistics_book(self, endpoint):
         # Serialise with another booking job of the same transfer (a retry, a crash
-        # re-run): it waits on the row, then, its snapshot being stale, gets a
-        # SnapshotConflict before calling the carrier.  FOR NO KEY UPDATE lets the
-        # booking record (a row referencing this one) be written by a transaction
-        # of its own meanwhile.
-        locking(
-            self.env.cr,
-            SQL("SELECT id FROM stock_picking WHERE id = %s FOR NO KEY UPDATE", self.id),
-        )
+        # re-run) without a row lock: no user's save of the transfer waits for the
+        # carrier.  The transfer is written only after the last call.
+        claim(self.env.cr, "stock_picking", self.ids)
         if self.logistics_booking_state in ("booked", "cancelled"):
             return f"nothing to do ({self.logistics_booking_state})"
         if self.state == "cancel":
             self.write({"logistics_booking_state": False, "logistics_booking_next_at": False})
             self.message_post(body=_("Transfer cancelled: no carrier booking."))
             return "transfer cancelled"
-        self._logistics_recover_booking()
+        booking = self._logistics_recovered_booking()
         allowed, wait = endpoint._circuit_allows()
         if not allowed:
             raise CarrierUnavailable(
@@ -235,11 +226,11 @@ class StockPicking(models.Model):
             )
         client = endpoint._carrier_client()
         label = None
-        if not self.logistics_carrier_shipment_id:
+        if not booking:
             result = client.book(
                 self._logistics_shipment_payload(endpoint), self.logistics_booking_key
             )
-            self._logistics_persist_booking(result)
+            booking = self._logistics_persist_booking(result)
             label = result.get("label_pdf")
         if label is None:
             if endpoint.carrier_protocol == "soap":
@@ -250,8 +241,9 @@ class StockPicking(models.Model):
                 )
                 label = result.get("label_pdf")
             else:
-                label = client.label(self.logistics_carrier_shipment_id)
+                label = client.label(booking["shipment_id"])
         endpoint._circuit_record(True)
+        self._logistics_apply_booking(booking)
         try:
             with self.env.cr.savepoint():
                 return self._logistics_booking_done(label)
@@ -279,7 +271,8 @@ class StockPicking(models.Model):
 
     def _logistics_persist_booking(self, result):
         """Store the carrier's reference at once, in a transaction of its own, so that
-        nothing failing later (label download, a crash) can lose a booking made."""
+        nothing failing later (label download, a crash) can lose a booking made.
+        Returns the booking's values, applied to the transfer after the last call."""
         values = {
             "picking_id": self.id,
             "idempotency_key": self.logistics_booking_key,
@@ -290,14 +283,21 @@ class StockPicking(models.Model):
             "currency": result.get("currency") or False,
             "replayed": bool(result.get("replayed")),
         }
-        with self.env.registry.cursor() as cr:
-            self.env(cr=cr, su=True)["logistics.carrier.booking"].create(values)
-        self._logistics_apply_booking(values)
+        record_outside(self.env, lambda env: env["logistics.carrier.booking"].create(values))
+        return values
 
-    def _logistics_recover_booking(self):
-        """A previous run booked, then died before committing: take its booking."""
-        if self.logistics_carrier_shipment_id or not self.logistics_booking_key:
-            return
+    def _logistics_recovered_booking(self):
+        """The booking this transfer has (values to apply), or the one a previous run
+        made and stored before dying (see ``_logistics_persist_booking``), or None."""
+        if self.logistics_carrier_shipment_id:
+            return {
+                "shipment_id": self.logistics_carrier_shipment_id,
+                "tracking_number": self.carrier_tracking_ref,
+                "tracking_url": self.logistics_tracking_url,
+                "price": None,
+            }
+        if not self.logistics_booking_key:
+            return None
         booking = (
             self.env["logistics.carrier.booking"]
             .sudo()
@@ -310,12 +310,14 @@ class StockPicking(models.Model):
                 limit=1,
             )
         )
-        if booking:
-            self._logistics_apply_booking(
-                booking.read(["shipment_id", "tracking_number", "tracking_url", "price"])[0]
-            )
+        if not booking:
+            return None
+        return booking.read(["shipment_id", "tracking_number", "tracking_url", "price"])[0]
 
     def _logistics_apply_booking(self, values):
+        """Write a booking's values on the transfer (``price`` None: applied already)."""
+        if values["price"] is None:
+            return
         url = values["tracking_url"] or ""
         self.write(
             {
@@ -365,39 +367,33 @@ class StockPicking(models.Model):
             self._add_delivery_cost_to_so()
         return f"booked {self.logistics_carrier_shipment_id}"
 
-    def _logistics_booking_later(self, endpoint, seconds, reason, count=True):
-        """Carrier trouble: store why and when the next attempt is, in a transaction
-        of its own (raising rolls the job's back), then raise ``RetryableJobError``.
+    def _logistics_booking_later(self, seconds, reason, count=True):
+        """Carrier trouble: ``run_job``'s record of why and when the next attempt is
+        (written outside the job's transaction, once its savepoint is rolled back).
 
         ``count``: an attempt was made (an open circuit is only waited for).  The
         last attempt marks the transfer failed with an activity and fails the job.
         """
         seconds = max(1, math.ceil(seconds))
-        self.env.invalidate_all()
-        with self.env.registry.cursor() as cr:
-            # superuser: the pipeline's own bookkeeping on the transfer, whoever queued it
-            picking = self.env(cr=cr, su=True)[self._name].browse(self.id)
+        endpoint = self.carrier_id._logistics_endpoint()
+
+        def record(env):
+            picking = env[self._name].browse(self.id)
             attempts = picking.logistics_booking_attempts + (1 if count else 0)
-            final = count and attempts >= endpoint.max_attempts
-            if final:
+            if count and attempts >= endpoint.max_attempts:
                 picking._logistics_booking_failed(reason, attempts=attempts)
-            else:
-                picking.write(
-                    {
-                        "logistics_booking_state": "waiting_carrier",
-                        "logistics_booking_attempts": attempts,
-                        "logistics_booking_error": reason,
-                        "logistics_booking_next_at": fields.Datetime.now()
-                        + timedelta(seconds=seconds),
-                    }
-                )
-            picking.env.flush_all()
-        self.invalidate_recordset()
-        if final:
-            raise FailedJobError(
-                f"booking of {self.name} failed after {attempts} attempts: {reason}"
+                return Fail(f"booking of {self.name} failed after {attempts} attempts: {reason}")
+            picking.write(
+                {
+                    "logistics_booking_state": "waiting_carrier",
+                    "logistics_booking_attempts": attempts,
+                    "logistics_booking_error": reason,
+                    "logistics_booking_next_at": fields.Datetime.now() + timedelta(seconds=seconds),
+                }
             )
-        raise RetryableJobError(reason, seconds=seconds, ignore_retry=not count)
+            return Retry(reason, seconds, ignore_retry=not count)
+
+        return record
 
     def _logistics_booking_failed(self, reason, attempts=None):
         self.write(

@@ -13,7 +13,7 @@ from unittest.mock import patch
 from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from ..adapters import RestCarrierClient
+from ..adapters import RestCarrierClient, TransientCarrierError
 from .common import CarrierCommon
 from odoo.addons.logistics_sync_base.lib.locks import CONFLICT_RETRY_SECONDS, SnapshotConflict
 from odoo.addons.queue_job.exception import FailedJobError, RetryableJobError
@@ -177,6 +177,29 @@ class TestLostAnswers(CarrierCommon, TransactionCase):
             self._run_jobs(trap, [job])
         self.assertEqual(picking.logistics_booking_state, "booked")
 
+    @mute_logger(*QUIET)
+    def test_a_failed_attempt_is_recorded_outside_after_the_attempt(self):
+        """Carrier trouble after the carrier stored the booking (the label fails):
+        the transfer is written only after the last call, so the attempt leaves it
+        untouched; the retry state is recorded once the attempt is rolled back, and
+        the retry finds the booking again (same key: booked once)."""
+        with trap_jobs() as trap:
+            picking, job = self._validated_by_clerk(trap)
+            key = picking.logistics_booking_key
+            with patch.object(
+                RestCarrierClient, "label", side_effect=TransientCarrierError("503 label")
+            ):
+                caught = self._perform_raising(job, RetryableJobError)
+            self.assertGreaterEqual(caught.seconds, 1)
+            self.assertFalse(caught.ignore_retry)
+            self.assertEqual(picking.logistics_booking_state, "waiting_carrier")
+            self.assertEqual(picking.logistics_booking_attempts, 1)
+            self.assertEqual(picking.logistics_booking_error, "503 label")
+            self.assertFalse(picking.logistics_carrier_shipment_id, "written after the last call")
+            self.assertFalse(picking.carrier_tracking_ref)
+            self._run_jobs(trap, [job])
+        self._assert_booked_once(picking, key)
+
     def test_open_circuit_waits_without_counting_an_attempt(self):
         self.endpoint.write({"circuit_cooldown": 60})
         self.endpoint.sudo().write({"circuit_state": "open", "circuit_failures": 5})
@@ -198,7 +221,7 @@ class TestLostAnswers(CarrierCommon, TransactionCase):
             def conflict(*_args, **_kwargs):
                 raise SnapshotConflict("40001")
 
-            with patch("odoo.addons.logistics_sync_carrier.models.stock_picking.locking", conflict):
+            with patch("odoo.addons.logistics_sync_carrier.models.stock_picking.claim", conflict):
                 caught = self._perform_raising(job, RetryableJobError)
             self.assertEqual(caught.seconds, CONFLICT_RETRY_SECONDS)
             self.assertTrue(caught.ignore_retry)

@@ -4,6 +4,7 @@
 from odoo.tests import HttpCase, TransactionCase, tagged
 
 from .common import FreightCommon
+from odoo.addons.queue_job.tests.common import trap_jobs
 
 URL = "/logistics_sync/v1/events/%s"
 
@@ -88,6 +89,23 @@ class TestFreightEvent(FreightCommon, TransactionCase):
         self.assertIn("is not the sum of the lines", wrong_total.last_error)
         self.assertEqual(self.Charge.search_count([]), before)
 
+    def test_an_impossible_invoice_date_stored_earlier_is_a_dead_letter_at_once(self):
+        """The issue's event (stored before the schema said ``format: date``, or by
+        another path): processing it can never succeed, so it is a dead letter at
+        once naming the field, never a retry job."""
+        bad = charge_event("fc-13", self.picking.name, "INV-13", [{"type": "base", "amount": 5.0}])
+        bad["invoice_date"] = "2026-13-45"
+        (event,) = self._ingest(bad)
+        before = self.Charge.search_count([])
+        with trap_jobs() as trap:
+            self._process_pending()
+        retries = [job for job in trap.enqueued_jobs if job.method_name == "_job_process"]
+        self.assertEqual(retries, [], "no retry job")
+        self.assertEqual((event.state, event.attempts), ("dead", 1))
+        self.assertIn("invoice_date: '2026-13-45' is not a calendar date", event.last_error)
+        self.assertEqual(self.Charge.search_count([]), before)
+        self.assertEqual(self.picking.logistics_sync_state, "error")
+
 
 @tagged("post_install", "-at_install")
 class TestFreightWebhook(FreightCommon, HttpCase):
@@ -120,6 +138,20 @@ class TestFreightWebhook(FreightCommon, HttpCase):
         self.assertEqual([(d["index"], d["field"]) for d in error["details"]], [(0, "lines.0")])
         self.assertIn("'amount' is a required property", error["details"][0]["message"])
         self.assertEqual(Event.search_count([]), before + 1)
+
+    def test_an_impossible_invoice_date_is_refused_at_the_webhook(self):
+        """2026-13-45 fits the pattern, not the format ``date``: 422, the field named,
+        nothing stored (CONTRACT.md)."""
+        Event = self.env["logistics.event"]
+        before = Event.search_count([])
+        bad = charge_event("fc-h3", self.picking.name, "INV-H3", [{"type": "base", "amount": 1.0}])
+        bad["invoice_date"] = "2026-13-45"
+        response = self._post(bad)
+        self.assertEqual(response.status_code, 422, response.text)
+        details = response.json()["error"]["details"]
+        self.assertEqual([(d["index"], d["field"]) for d in details], [(0, "invoice_date")])
+        self.assertIn("'2026-13-45' is not a calendar date", details[0]["message"])
+        self.assertEqual(Event.search_count([]), before)
 
 
 @tagged("post_install", "-at_install")

@@ -5,8 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..adapters import TmsClient
-from odoo.addons.logistics_sync_base.lib.locks import CONFLICT_RETRY_SECONDS, SnapshotConflict
-from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.logistics_sync_base.jobs import run_job
 
 
 class LogisticsEndpoint(models.Model):
@@ -128,12 +127,11 @@ class LogisticsEndpoint(models.Model):
         wait for the next one."""
         self.ensure_one()
         Release = self.env["logistics.tms.release"]
-        try:
-            with self.env.cr.savepoint():
-                releases = Release._tms_batch_due(self, self._tms_batch_size())
-                stored = releases._tms_send_batch(self) if releases else 0
-        except SnapshotConflict:
-            raise RetryableJobError(
-                "another job held these releases", seconds=CONFLICT_RETRY_SECONDS, ignore_retry=True
-            ) from None
-        return f"{stored} releases stored by the TMS"
+        memo = {}
+
+        def work():
+            releases = Release._tms_batch_due(self, self._tms_batch_size())
+            stored = releases._tms_send_batch(self, memo) if releases else 0
+            return f"{stored} releases stored by the TMS"
+
+        return run_job(self.env, work, lambda exc: Release._tms_batch_error(exc, memo))

@@ -4,25 +4,27 @@ or one call per batch of releases (batch windows, ``logistics.endpoint._job_tms_
 
 queue_job conventions, with base's outbound machinery: the circuit breaker is
 asked before each call, transient failures raise ``RetryableJobError`` with the
-TMS's Retry-After or backoff with jitter.  The request in flight (version,
-idempotency key, body) is stored in a transaction of its own before raising, so
-the retry sends exactly the same request: the TMS stores each version once.
+TMS's Retry-After or backoff with jitter, through base's ``jobs.run_job``.  The
+request in flight (version, idempotency key, body) is stored in a transaction of
+its own before the call (one release) or before the retry (a batch window), so a
+retry sends exactly the same request: the TMS stores each version once.  No
+release is locked while the TMS answers (``lib.locks.claim``: an advisory lock
+serialises the jobs of a release), so a user's change of the transfer never
+waits; the answer is applied in a transaction of its own, if the request is
+still the one in flight.
 """
 
 import json
 import logging
 from datetime import timedelta
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..adapters import PermanentTmsError
 from ..lib import release as release_lib
-from odoo.addons.logistics_sync_base.lib.locks import (
-    CONFLICT_RETRY_SECONDS,
-    SnapshotConflict,
-    locking,
-)
+from odoo.addons.logistics_sync_base.jobs import Retry, record_outside, run_job
+from odoo.addons.logistics_sync_base.lib.locks import claim
 from odoo.addons.queue_job.exception import RetryableJobError
 
 _logger = logging.getLogger(__name__)
@@ -33,43 +35,43 @@ class LogisticsTmsRelease(models.Model):
 
     # ------------------------------------------------------------ one release
     def _job_tms_sync(self):
-        """Bring the TMS up to date with this release's transfer (a queue_job job)."""
+        """Bring the TMS up to date with this release's transfer (a queue_job job).
+
+        Through ``jobs.run_job``: a transient failure stores the request in flight
+        and the error outside the job's transaction, then retries."""
         self.ensure_one()
         memo = {}
-        try:
-            # The row lock and every change live in this savepoint: rolling it back
-            # releases the lock, so the retry state can be written on its own.
-            with self.env.cr.savepoint():
-                return self._tms_sync(memo)
-        except SnapshotConflict:
-            raise RetryableJobError(
-                "another job of this release ran meanwhile",
-                seconds=CONFLICT_RETRY_SECONDS,
-                ignore_retry=True,
-            ) from None
-        except RetryableJobError as exc:
-            self._tms_keep_in_flight(memo.get("pending"), str(exc))
-            raise
+        return run_job(
+            self.env, lambda: self._tms_sync(memo), lambda exc: self._tms_sync_error(exc, memo)
+        )
+
+    def _tms_sync_error(self, exc, memo):
+        """``run_job``'s ``on_error``: TMS trouble (``RetryableJobError`` from the
+        outbound call or the circuit) keeps the request in flight for the retry."""
+        if not isinstance(exc, RetryableJobError):
+            return None
+        pending, error = memo.get("pending"), str(exc)
+
+        def record(env):
+            env[self._name].browse(self.id)._tms_keep_in_flight(pending, error)
+            return Retry(error, exc.seconds, exc.ignore_retry)
+
+        return record
 
     def _tms_lock(self):
-        locking(
-            self.env.cr,
-            SQL(
-                "SELECT id FROM logistics_tms_release WHERE id IN %s ORDER BY id FOR NO KEY UPDATE",
-                tuple(self.ids),
-            ),
-        )
+        """Serialise the jobs of these releases; no row lock: a user's change of the
+        transfer (which bumps the release's ``change_seq``) never waits for the TMS."""
+        claim(self.env.cr, "logistics_tms_release", self.ids)
 
     def _tms_sync(self, memo):
         self._tms_lock()
         if self.pending_op:
             # a previous attempt's request goes out first, unchanged (same key, same body)
             memo["pending"] = self._pending_values()
-            result = self._tms_send_pending()
-            if self._tms_next_op():
-                self._tms_enqueue()  # the next change, in a job of its own, after this one
-            return result
-        operation = self._tms_next_op()
+            return self._tms_send_pending(memo["pending"], then_next=True)
+        self._tms_prefetch_request()
+        prepared = {}
+        operation = self._tms_next_op(prepared=prepared)
         if not operation:
             return "up to date"
         if operation == "cancel_local":
@@ -80,8 +82,22 @@ class LogisticsTmsRelease(models.Model):
             return "cancelled before any call"
         if operation == "blocked":
             return "blocked"
-        memo["pending"] = self._pending_values()
-        return self._tms_send_pending()
+        doc = prepared.pop("doc")
+        prepared.pop("digest", None)
+        memo["pending"] = dict(prepared, pending_payload=json.dumps(doc, sort_keys=True))
+        # the request in flight is stored before the call, in a transaction of its
+        # own: a crash during the call re-sends exactly it (same version, key, body)
+        record_outside(
+            self.env,
+            lambda env: env[self._name].browse(self.id)._tms_store_pending(memo["pending"]),
+        )
+        return self._tms_send_pending(memo["pending"])
+
+    def _tms_store_pending(self, pending):
+        values = dict(pending, block_reason=False)
+        if self.state in ("draft", "blocked"):
+            values["state"] = "queued"
+        self.write(values)
 
     def _pending_values(self):
         return {
@@ -152,23 +168,46 @@ class LogisticsTmsRelease(models.Model):
         )
         self.write(values)
 
-    def _tms_send_pending(self):
+    def _tms_send_pending(self, pending, then_next=False):
+        """Send the stored request in flight, with no lock and nothing written in
+        the job's transaction; its answer is applied outside the job's transaction
+        (the release may have changed meanwhile: a user's change of the transfer),
+        if the request is still the one in flight (else only kept as the last
+        answer).  ``then_next``: a newer change waits, queued after this one."""
         endpoint = self.endpoint_id
         client = endpoint._tms_client()
-        operation, body = self.pending_op, json.loads(self.pending_payload)
+        operation, body = pending["pending_op"], json.loads(pending["pending_payload"])
+        key, tms_ref = pending["pending_key"], self.tms_ref
         try:
             with endpoint._outbound_call(attempt=self.attempts + 1):
                 if operation == "create":
-                    answer = client.create(body, self.pending_key)
+                    answer = client.create(body, key)
                 elif operation == "update":
-                    answer = client.update(self.tms_ref, body, self.pending_key)
+                    answer = client.update(tms_ref, body, key)
                 else:
-                    answer = client.cancel(
-                        self.tms_ref, self.name, body["version"], body["reason"], self.pending_key
-                    )
+                    answer = client.cancel(tms_ref, self.name, body["version"], body["reason"], key)
         except PermanentTmsError as exc:
-            return self._tms_refused(exc)
-        return self._tms_stored(operation, body, answer)
+            refused = exc
+        else:
+            refused = None
+
+        def apply(env):
+            """(what the job returns, whether a newer change waits)"""
+            release = env[self._name].browse(self.id)
+            if release.pending_key != key:
+                # stale: another request is in flight now; keep the answer, apply nothing
+                answer_text = json.dumps(refused and refused.message or answer, sort_keys=True)
+                release.write({"last_answer": answer_text[:2000]})
+                return f"answer to {key} kept, not applied (another request is in flight)", False
+            if refused is not None:
+                return release._tms_refused(refused), False
+            result = release._tms_stored(operation, body, answer)
+            return result, bool(then_next and release._tms_next_op())
+
+        result, more = record_outside(self.env, apply)
+        if more:
+            self._tms_enqueue()  # the next change, in a job of its own, after this one
+        return result
 
     def _tms_stored(self, operation, body, answer):
         """The TMS stored the request: the release moves on."""
@@ -210,7 +249,6 @@ class LogisticsTmsRelease(models.Model):
 
     def _tms_refused(self, exc):
         """The TMS refused the request (a 4xx): stored, shown, an exception."""
-        self.env.invalidate_all()
         reason = self.env._(
             "The TMS refused %(op)s v%(v)s: %(error)s",
             op=self.pending_op,
@@ -253,30 +291,29 @@ class LogisticsTmsRelease(models.Model):
             release._tms_alert(self.env._("TMS release failed: %(ref)s", ref=release.name), reason)
 
     def _tms_keep_in_flight(self, pending, error):
-        """Before retrying: store the request in flight and the error on their own."""
-        self.env.invalidate_all()
-        with self.env.registry.cursor() as cr:
-            # superuser: the pipeline's own bookkeeping, whoever queued the job
-            release = self.env(cr=cr, su=True)[self._name].browse(self.id)
-            values = {"last_error": error[:2000], "attempts": release.attempts + 1}
-            if pending and pending.get("pending_op"):
-                values.update(pending)
-                if release.state in ("draft", "blocked"):
-                    values["state"] = "queued"
-            release.write(values)
-            release.flush_recordset()
-        self.invalidate_recordset()
+        """Before retrying (``run_job``'s record, outside the job's transaction):
+        the request in flight and the error."""
+        values = {"last_error": error[:2000], "attempts": self.attempts + 1}
+        if pending and pending.get("pending_op"):
+            values.update(pending)
+            if self.state in ("draft", "blocked"):
+                values["state"] = "queued"
+        self.write(values)
 
     # ------------------------------------------------------------ batch windows
-    def _tms_send_batch(self, endpoint):
+    def _tms_send_batch(self, endpoint, memo=None):
         """One call for these releases (creates): returns how many the TMS stored.
 
         Built and stored with few queries: the requests are read for the whole
-        batch at once (prefetch), nothing is written before the call, and the
-        answers are stored with one UPDATE for the batch."""
+        batch at once (prefetch), nothing is written before the call (the
+        requests in flight go to ``memo["in_flight"]``, stored by
+        ``_tms_batch_error`` should the call fail), and the answers are stored
+        with one UPDATE for the batch, outside the job's transaction: no release
+        is locked while the TMS answers."""
+        memo = {} if memo is None else memo
         self._tms_lock()
         self._tms_prefetch_request()
-        todo, docs, pendings, digests = [], [], [], []
+        todo, docs, pendings, digests, cancelled = [], [], [], [], []
         for release in self:
             if release.pending_op == "create":
                 pending = release._pending_values()
@@ -288,7 +325,7 @@ class LogisticsTmsRelease(models.Model):
                 pending = {}
                 operation = release._tms_next_op(prepared=pending)
                 if operation == "cancel_local":
-                    release.write({"state": "cancelled", "cancel_requested": True})
+                    cancelled.append(release.id)
                     continue
                 if operation != "create":
                     continue
@@ -299,26 +336,20 @@ class LogisticsTmsRelease(models.Model):
             pendings.append(pending)
             digests.append(digest)
         if not todo:
+            self.browse(cancelled).write({"state": "cancelled", "cancel_requested": True})
             return 0
         todo = self.browse(todo)
         digest = release_lib.fingerprint({"items": [[d["release_id"], d["version"]] for d in docs]})
         key = f"{self._tms_key_prefix()}-batch-{digest[:32]}"
+        # the same requests (versions, keys, bodies) go out again on a retry
+        memo["in_flight"] = [
+            (release_id, dict(values, state="queued"), doc)
+            for release_id, values, doc in zip(todo.ids, pendings, docs, strict=True)
+        ]
         client = endpoint._tms_client()
-        try:
-            with endpoint._outbound_call():
-                results = client.create_batch(docs, key)
-        except RetryableJobError:
-            # the same requests (versions, keys, bodies) go out again on the retry
-            self.env.invalidate_all()
-            with self.env.registry.cursor() as cr:
-                Release = self.env(cr=cr, su=True)[self._name]
-                for release_id, values, doc in zip(todo.ids, pendings, docs, strict=True):
-                    values = dict(values, state="queued")
-                    values.setdefault("pending_payload", json.dumps(doc, sort_keys=True))
-                    Release.browse(release_id).write(values)
-                Release.flush_model()
-            raise
-        stored, rows = [], []
+        with endpoint._outbound_call():
+            results = client.create_batch(docs, key)
+        stored, rows, refused = [], [], []
         answers = zip(todo, docs, digests, pendings, results, strict=True)
         for release, doc, digest, pending, result in answers:
             if result.get("shipment_id"):
@@ -336,12 +367,38 @@ class LogisticsTmsRelease(models.Model):
                 )
             else:
                 error = result.get("error") or {}
-                release._tms_refused(
-                    PermanentTmsError(f"{error.get('code')}: {error.get('message')}")
+                refused.append(
+                    (release.id, PermanentTmsError(f"{error.get('code')}: {error.get('message')}"))
                 )
-        if stored:
-            self.browse(stored)._tms_stored_batch(rows)
+
+        def apply(env):
+            Release = env[self._name]
+            Release.browse(cancelled).write({"state": "cancelled", "cancel_requested": True})
+            for release_id, exc in refused:
+                Release.browse(release_id)._tms_refused(exc)
+            if stored:
+                Release.browse(stored)._tms_stored_batch(rows)
+
+        record_outside(self.env, apply)
         return len(stored)
+
+    @api.model
+    def _tms_batch_error(self, exc, memo):
+        """``run_job``'s ``on_error`` for a batch window's job: TMS trouble keeps the
+        requests in flight (the same versions, keys and bodies go out again)."""
+        if not isinstance(exc, RetryableJobError):
+            return None
+        in_flight = memo.get("in_flight") or []
+
+        def record(env):
+            Release = env[self._name]
+            for release_id, values, doc in in_flight:
+                values = dict(values)
+                values.setdefault("pending_payload", json.dumps(doc, sort_keys=True))
+                Release.browse(release_id).write(values)
+            return Retry(str(exc), exc.seconds, exc.ignore_retry)
+
+        return record
 
     def _tms_stored_batch(self, rows):
         """The TMS stored these releases (one row each: id, shipment id, version,
@@ -414,15 +471,22 @@ class LogisticsTmsRelease(models.Model):
         return self.env.cr.fetchone()[0]
 
     def _tms_batch_due(self, endpoint, limit):
-        """Up to ``limit`` releases of ``endpoint`` waiting for its window, locked;
-        those another job of the window holds are skipped (it sends them)."""
-        rows = locking(
-            self.env.cr,
+        """Up to ``limit`` releases of ``endpoint`` waiting for its window, claimed
+        for this job (advisory locks, ``lib.locks.claim``: no row lock, a user's
+        change of a transfer never waits for the TMS); those another job of the
+        window holds are skipped (it sends them)."""
+        # the subquery is sorted first (ORDER BY ... OFFSET 0 is not flattened), so
+        # the try-lock runs on rows in order and stops at the limit
+        self.env.cr.execute(
             SQL(
-                "SELECT id FROM logistics_tms_release WHERE %s"
-                " ORDER BY id LIMIT %s FOR NO KEY UPDATE SKIP LOCKED",
+                "SELECT id FROM (SELECT id FROM logistics_tms_release WHERE %s"
+                " ORDER BY id OFFSET 0) AS waiting"
+                " WHERE pg_try_advisory_xact_lock('logistics_tms_release'::regclass::oid::int, id)"
+                " LIMIT %s",
                 self._tms_batch_waiting(endpoint),
                 limit,
-            ),
+            )
         )
-        return self.browse([row[0] for row in rows])
+        releases = self.browse([row[0] for row in self.env.cr.fetchall()])
+        releases._tms_lock()  # the same locks again, and the check of the snapshot
+        return releases

@@ -115,6 +115,26 @@ class TestRelease(TmsCommon, TransactionCase):
         self.assertEqual(release.state, "cancelled")
         self.assertEqual(self._writes(), {f"{picking.name}:v1": {"create": 1, "cancel": 1}})
 
+    def test_a_failed_call_keeps_its_request_for_the_retry(self):
+        """The request in flight is stored before the call, the error after the
+        attempt is rolled back; the retry sends the same request (same key)."""
+        picking = self._tms_picking()
+        self.sim.script_faults({"kind": "503", "after": False})
+        with trap_jobs() as trap:
+            release = picking._tms_create_releases()
+            [job] = trap.enqueued_jobs
+            trap.enqueued_jobs = []
+            caught = self._perform_raising(job, RetryableJobError)
+        self.assertGreaterEqual(caught.seconds, 1)
+        self.assertEqual((release.pending_op, release.attempts), ("create", 1))
+        self.assertIn("503", release.last_error)
+        key = release.pending_key
+        with trap_jobs() as trap:
+            job.perform()  # the same request goes out again
+        self.assertEqual(release.last_key, key)
+        self.assertEqual(release.state, "sent")
+        self.assertEqual(self._writes(), {f"{picking.name}:v1": {"create": 1}})
+
     def test_answers_before_the_calls_own_answer_keep_the_lead(self):
         picking = self._tms_picking()
         self.sim.script_faults({"kind": "reset", "after": True})
@@ -272,3 +292,21 @@ class TestBatchWindow(TmsCommon, TransactionCase):
         with trap_jobs() as trap:
             self.env["logistics.endpoint"]._cron_tms_batch()  # the window is not over
             trap.assert_jobs_count(0)
+
+    def test_a_failed_window_keeps_its_requests_for_the_retry(self):
+        pickings = self._tms_picking() | self._tms_picking()
+        self.sim.script_faults({"kind": "503", "after": False})
+        with trap_jobs() as trap:
+            releases = pickings._tms_create_releases()
+            self.env["logistics.endpoint"]._cron_tms_batch()
+            [job] = trap.enqueued_jobs
+            trap.enqueued_jobs = []
+            self._perform_raising(job, RetryableJobError)
+        self.assertEqual(set(releases.mapped("pending_op")), {"create"})
+        self.assertEqual(set(releases.mapped("state")), {"queued"})
+        with trap_jobs() as trap:
+            job.perform()  # the same requests go out again
+        self.assertEqual(set(releases.mapped("state")), {"sent"})
+        self.assertEqual(
+            self.sim.stats()["writes"], {f"{p.name}:v1": {"create": 1} for p in pickings}
+        )
