@@ -6,6 +6,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools import file_path
 
 from ..adapters import CarrierAuth, CarrierError, client_for
+from odoo.addons.logistics_sync_base.jobs import record_outside
 
 _logger = logging.getLogger(__name__)
 
@@ -167,7 +168,16 @@ class LogisticsEndpoint(models.Model):
             )
             if status == 202:
                 accepted += sum(1 for item in body["events"] if item["status"] == "accepted")
-        # written after the last call: no transfer's row is locked while the carrier
-        # is asked (a user saving a transfer never waits for the polling)
-        polled.write({"logistics_polled_at": fields.Datetime.now()})
+        # written after the last call, in a transaction of its own: no transfer's row
+        # is locked while the carrier is asked, and a user who saved one meanwhile is
+        # neither waited for nor a reason to poll again
+        if polled:
+            now = fields.Datetime.now()
+            record_outside(
+                self.env,
+                lambda env: env["stock.picking"]
+                .browse(polled.ids)
+                .write({"logistics_polled_at": now}),
+                invalidate=False,
+            )
         return accepted

@@ -19,7 +19,8 @@ transaction of its own, once the attempt's savepoint is rolled back.  The last
 attempt marks the transfer failed, schedules an activity and fails the job
 (``max_retries`` = the endpoint's max attempts).  No row lock is held while the
 carrier is called: jobs of one transfer are serialised by an advisory lock
-(``lib.locks.claim``) and the transfer is written after the last call.
+(``lib.locks.claim``) and the transfer is written after the last call, in a
+transaction of its own.
 """
 
 import logging
@@ -243,6 +244,15 @@ class StockPicking(models.Model):
             else:
                 label = client.label(booking["shipment_id"])
         endpoint._circuit_record(True)
+        # Applied in a transaction of its own, on the transfer as it is now: a user
+        # who saved it while the carrier answered is neither waited for nor undone.
+        return record_outside(
+            self.env,
+            lambda env: env[self._name].browse(self.id)._logistics_booking_finish(booking, label),
+        )
+
+    def _logistics_booking_finish(self, booking, label):
+        """The carrier's booking and label onto the transfer, after the last call."""
         self._logistics_apply_booking(booking)
         try:
             with self.env.cr.savepoint():

@@ -276,7 +276,8 @@ class LogisticsTmsRelease(models.Model):
         """The transfer changed (or was cancelled): a new version follows, in order."""
         live = self.filtered(lambda r: r.state != "cancelled")
         for release in live:
-            # the serialisation point: a sync job holding this row waits us out
+            # never waits for a sync job in flight (it holds no row lock, see
+            # lib.locks.claim): this change goes out as the next version, after it
             release.write({"change_seq": release.change_seq + 1})
         live._tms_enqueue()
 
