@@ -22,6 +22,7 @@ import logging
 from contextlib import contextmanager
 from datetime import timedelta
 
+import psycopg2
 import requests
 
 from odoo import fields, models
@@ -34,6 +35,8 @@ from ..lib.retry import MAX_WAIT_SECONDS, retry_delay
 from odoo.addons.queue_job.exception import RetryableJobError
 
 _logger = logging.getLogger(__name__)
+
+CIRCUIT_TRIES = 5
 
 TRANSPORT_MESSAGES = {
     "connect_timeout": "could not connect within the timeout",
@@ -131,7 +134,8 @@ class LogisticsEndpoint(models.Model):
                     "SELECT circuit_state, circuit_failures, circuit_opened_at, circuit_threshold,"
                     " circuit_cooldown FROM logistics_endpoint WHERE id = %s FOR NO KEY UPDATE",
                     self.id,
-                )
+                ),
+                log_exceptions=False,  # another caller's transition meanwhile: done again
             )
             state, failures, opened_at, threshold, cooldown = cr.fetchone()
             failures, values = failures or 0, {}
@@ -178,7 +182,15 @@ class LogisticsEndpoint(models.Model):
                     )
             return result
 
-        result = record_outside(self.env, transition, invalidate=False)
+        for attempt in range(CIRCUIT_TRIES):
+            try:
+                result = record_outside(self.env, transition, invalidate=False)
+                break
+            except psycopg2.errors.SerializationFailure:
+                # a concurrent caller changed the row after this transaction's
+                # snapshot (many jobs failing at once): its new state is read again
+                if attempt == CIRCUIT_TRIES - 1:
+                    raise
         self.invalidate_recordset(
             ["circuit_state", "circuit_failures", "circuit_opened_at", "circuit_last_error"]
         )
