@@ -105,7 +105,17 @@ class LogisticsRunJobController(RunJobController):
         try:
             with Registry(env.cr.dbname).cursor() as cr:
                 cr.execute("SET LOCAL lock_timeout = %s", (OUTCOME_LOCK_TIMEOUT,))
-                cr.execute("SELECT state FROM queue_job WHERE uuid = %s FOR UPDATE", (job.uuid,))
+                try:
+                    # wait for the broken transaction to end (it holds the job's row)
+                    cr.execute(
+                        "SELECT 1 FROM queue_job WHERE uuid = %s FOR UPDATE",
+                        (job.uuid,),
+                        log_exceptions=False,
+                    )
+                except psycopg2.errors.SerializationFailure:
+                    pass  # it ended by committing a change of the row: read it below
+                cr.rollback()  # a new snapshot, which sees how it ended
+                cr.execute("SELECT state FROM queue_job WHERE uuid = %s", (job.uuid,))
                 row = cr.fetchone()
         except psycopg2.Error as check_err:
             _logger.warning(
