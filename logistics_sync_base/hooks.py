@@ -5,15 +5,18 @@ Odoo answers an exception raised outside the request's transaction (PostgreSQL g
 away while ``_serve_db`` closes the cursor it matched the route with, or while
 ``_transactioning`` opens the next one) with ``HttpDispatcher.handle_error``: an HTML
 500 that no module can hook.  For the webhook path only, a database error there
-answers the contract's 503 with Retry-After and the JSON body (CONTRACT.md), as
+(classified by SQLSTATE as the job runner does, lib/dberrors.py) answers the
+contract's 503 with Retry-After and the JSON body (CONTRACT.md), as
 ``ir.http._handle_error`` does inside the transaction.  Applied once per process
 (logistics_sync_base is a server-wide module, README "Deployment").
-"""
 
-import psycopg2
+It also gives the queue_job runner a channel per endpoint (jobrunner.py).
+"""
 
 from odoo import http
 
+from .jobrunner import patch_runner
+from .lib.dberrors import transient_db_error
 from .models.ir_http import RETRY_AFTER_SECONDS, WEBHOOK_PREFIX
 
 
@@ -33,14 +36,13 @@ def _webhook_unavailable(request):
 
 
 def post_load():
+    patch_runner()
     original = http.HttpDispatcher.handle_error
     if getattr(original, "logistics_sync_patched", False):
         return
 
     def handle_error(self, exc):
-        if isinstance(
-            exc, psycopg2.OperationalError | psycopg2.InterfaceError
-        ) and self.request.httprequest.path.startswith(WEBHOOK_PREFIX):
+        if transient_db_error(exc) and self.request.httprequest.path.startswith(WEBHOOK_PREFIX):
             return _webhook_unavailable(self.request)
         return original(self, exc)
 

@@ -1,10 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import logging
 
-import psycopg2
-
 from odoo import models
 from odoo.http import request
+
+from ..lib.dberrors import transient_db_error
 
 _logger = logging.getLogger(__name__)
 
@@ -23,14 +23,14 @@ class IrHttp(models.AbstractModel):
         if (
             request
             and request.httprequest.path.startswith(WEBHOOK_PREFIX)
-            # OperationalError: a conflict, or the server went away mid-request;
-            # InterfaceError: the connection was already closed under Odoo
-            and isinstance(exception, psycopg2.OperationalError | psycopg2.InterfaceError)
+            # a conflict, the server going away mid-request, a closed connection...:
+            # by SQLSTATE, as the job runner decides to retry (lib/dberrors.py)
+            and transient_db_error(exception)
         ):
             _logger.warning(
                 "Webhook %s answered 503: %s",
                 request.httprequest.path,
-                exception.__class__.__name__,
+                getattr(exception, "pgcode", None) or exception.__class__.__name__,
             )
             from ..hooks import _webhook_unavailable
 

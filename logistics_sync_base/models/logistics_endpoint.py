@@ -59,8 +59,10 @@ class LogisticsEndpoint(models.Model):
     channel_name = fields.Char(compute="_compute_channel_name", store=True)
     channel_capacity = fields.Integer(
         default=1,
-        help="Jobs of this endpoint run at most this many at a time "
-        "(the queue_job runner reads it at start).",
+        help="Jobs of this endpoint run at most this many at a time, in a queue_job "
+        "channel of its own: a slow or stuck endpoint never holds the jobs of another. "
+        "The runner reads it when it first sees a job of the endpoint, and again every "
+        "30 seconds (no restart), unless the runner's channels option names the channel.",
     )
     max_attempts = fields.Integer(default=5)
     retry_base_seconds = fields.Integer(default=30)
@@ -134,12 +136,17 @@ class LogisticsEndpoint(models.Model):
     # ------------------------------------------------------------------ helpers
     @api.model
     def _runner_channels(self):
-        """The queue_job runner ``channels`` setting for all active endpoints."""
-        parts = ["root:4", f"{CHANNEL_ROOT}:2"]
+        """A queue_job runner ``channels`` setting for these endpoints.
+
+        Only the root's capacity: the runner gives every endpoint its own channel with
+        the endpoint's capacity (jobrunner.py), also for endpoints created later.  The
+        root holds the busiest endpoint with room to spare, so one stuck endpoint never
+        takes every slot.  (Naming ``root.logistics_sync`` or an endpoint's channel
+        there still works, and freezes that capacity until the next restart.)
+        """
         # sudo: the runner's configuration covers every company's endpoints
-        for endpoint in self.sudo().search([]):
-            parts.append(f"{endpoint.channel_name}:{endpoint.channel_capacity}")
-        return ",".join(parts)
+        capacities = self.sudo().search([]).mapped("channel_capacity")
+        return f"root:{max([4] + [capacity + 2 for capacity in capacities])}"
 
     # ------------------------------------------------------------------ actions
     def action_view_events(self):
@@ -218,12 +225,35 @@ class LogisticsEndpoint(models.Model):
             ],
             ["endpoint_id"],
         )
-        endpoints = self.browse([endpoint.id for (endpoint,) in stale])
+        endpoints = self.browse([endpoint.id for (endpoint,) in stale])._without_queued_processing()
         endpoints._enqueue_processing()
         # the rate limit's rows that left the window (every minute keeps the table small)
         self.env["logistics.rate.hit"]._gc_hits()
         self.env["ir.cron"]._notify_progress(done=len(endpoints), remaining=0)
         return endpoints
+
+    def _without_queued_processing(self):
+        """These endpoints minus those that already have a "process events" job waiting
+        to start (pending, possibly postponed, or enqueued): that job will see their
+        received events, so a cron never stacks another one during a backlog."""
+        if not self:
+            return self
+        # sudo: queue.job is technical (administrators only); only its channel is read
+        queued = (
+            self.env["queue.job"]
+            .sudo()
+            ._read_group(
+                [
+                    ("state", "in", ("pending", "enqueued")),
+                    ("model_name", "=", self._name),
+                    ("method_name", "=", "_job_process_pending"),
+                    ("channel", "in", self.mapped("channel_name")),
+                ],
+                ["channel"],
+            )
+        )
+        busy = {channel for (channel,) in queued}
+        return self.filtered(lambda endpoint: endpoint.channel_name not in busy)
 
     def _job_process_pending(self, limit=500):
         """Apply this endpoint's received events, oldest first, in one transaction.

@@ -307,7 +307,9 @@ class LogisticsEvent(models.Model):
             limit=limit,
             order="wait_until",
         )
-        unknown._enqueue_process("Logistics Sync: retry unknown references")
+        unknown._enqueue_process(
+            "Logistics Sync: retry unknown references", identity="logistics_sync-unknown-ref"
+        )
         overdue = self.search(
             [
                 ("state", "=", "waiting"),

@@ -70,9 +70,35 @@ class LogisticsEvent(models.Model):
         )
         return self.browse([row[0] for row in rows])
 
-    def _enqueue_process(self, description, **options):
-        """Queue ``_job_process`` for these events: one job per endpoint, on its channel."""
-        for endpoint, events in self.grouped("endpoint_id").items():
+    def _enqueue_process(self, description, identity=None, **options):
+        """Queue ``_job_process`` for these events: one job per endpoint, on its channel.
+
+        ``identity``: a cron's name for its jobs; an endpoint whose job of that name
+        has not started yet gets no other one (queue_job's ``identity_key``, checked
+        here first), so a cron never stacks jobs during a backlog.
+        """
+        groups = self.grouped("endpoint_id")
+        queued = set()
+        if identity:
+            keys = [f"{identity}-{endpoint.id}" for endpoint in groups]
+            # sudo: queue.job is technical (administrators only); only keys are read
+            queued = set(
+                self.env["queue.job"]
+                .sudo()
+                .search(
+                    [
+                        ("identity_key", "in", keys),
+                        ("state", "in", ("wait_dependencies", "pending", "enqueued")),
+                    ]
+                )
+                .mapped("identity_key")
+            )
+        for endpoint, events in groups.items():
+            if identity:
+                key = f"{identity}-{endpoint.id}"
+                if key in queued:
+                    continue
+                options["identity_key"] = key
             events.with_delay(
                 channel=endpoint.channel_name,
                 description=f"{description} ({endpoint.code})",

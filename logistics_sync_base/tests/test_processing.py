@@ -317,6 +317,59 @@ class TestProcessing(LogisticsCommon, TransactionCase):
             trap.perform_enqueued_jobs()
         self.assertEqual(stranded.state, "applied")
 
+    def test_stale_cron_never_stacks_jobs_during_a_backlog(self):
+        stranded = self._ingest(event("st-2", self.ref, "booked", 1))
+        Job = self.env["queue.job"]
+        domain = [("channel", "=", self.endpoint.channel_name)]
+        Job.search(domain).write({"state": "done"})  # ran without seeing the event
+        later = fields.Datetime.now() + timedelta(minutes=2)
+        with freeze_time(later):
+            self.assertEqual(self.env["logistics.endpoint"]._cron_process_stale(), self.endpoint)
+        self.assertEqual(Job.search_count(domain + [("state", "=", "pending")]), 1)
+        # the runner is busy: that job has not started when the cron runs again
+        with freeze_time(later + timedelta(minutes=1)), trap_jobs() as trap:
+            self.assertFalse(self.env["logistics.endpoint"]._cron_process_stale())
+            trap.assert_jobs_count(0)
+        # postponed (a retry later) counts too; enqueued as well
+        job = Job.search(domain + [("state", "=", "pending")])
+        for state in ("enqueued", "pending"):
+            job.write({"state": state, "eta": later + timedelta(minutes=5)})
+            with freeze_time(later + timedelta(minutes=1)), trap_jobs() as trap:
+                self.env["logistics.endpoint"]._cron_process_stale()
+                trap.assert_jobs_count(0)
+        # once it started (or failed), a stale event gets a job again
+        job.write({"state": "failed"})
+        with freeze_time(later + timedelta(minutes=1)), trap_jobs() as trap:
+            self.env["logistics.endpoint"]._cron_process_stale()
+            trap.assert_jobs_count(1)
+            trap.perform_enqueued_jobs()
+        self.assertEqual(stranded.state, "applied")
+
+    def test_waiting_cron_never_stacks_jobs_during_a_backlog(self):
+        ghost = self._ingest(event("u-2", "WH/OUT/GHOST2", "picked_up", 1))
+        self._process_pending()
+        self.assertEqual(ghost.wait_reason, "unknown_ref")
+        Job = self.env["queue.job"]
+        domain = [
+            ("method_name", "=", "_job_process"),
+            ("channel", "=", self.endpoint.channel_name),
+        ]
+        self.env["logistics.event"]._cron_check_waiting()
+        job = Job.search(domain)
+        self.assertEqual(len(job), 1)
+        self.assertEqual(job.identity_key, f"logistics_sync-unknown-ref-{self.endpoint.id}")
+        # a backlog: the job has not started when the cron runs again
+        with trap_jobs() as trap:
+            self.env["logistics.event"]._cron_check_waiting()
+            trap.assert_jobs_count(0)
+        self.assertEqual(Job.search_count(domain), 1)
+        # once it ran, the next run queues the next try
+        job.write({"state": "done"})
+        with trap_jobs() as trap:
+            self.env["logistics.event"]._cron_check_waiting()
+            trap.assert_jobs_count(1)
+            self.assertEqual(trap.enqueued_jobs[0].recordset, ghost)
+
     def test_events_are_immutable_but_state_moves(self):
         stored = self._ingest(event("im-1", self.ref, "booked", 1))
         with self.assertRaisesRegex(Exception, "immutable"):

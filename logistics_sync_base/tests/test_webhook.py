@@ -1,8 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Every answer of the inbound contract, each proving what was (not) stored."""
 
+import base64
 import json
 import time
+from datetime import UTC, datetime
+
+from standardwebhooks.webhooks import Webhook
 
 from odoo.tests import HttpCase, tagged
 
@@ -135,6 +139,36 @@ class TestWebhook(LogisticsCommon, HttpCase):
         before = self._counts()
         error = self.assertError(self.post(b"{not json"), 400, "invalid_json", before)
         self.assertIn("not JSON", error["message"])
+
+    def test_400_signed_body_not_utf8_is_not_a_signature_error(self):
+        """CONTRACT: a body that is not JSON answers 400; the signature covers the raw
+        bytes, so a correctly signed UTF-16 body (BOM FF FE) is never told its secret is
+        wrong."""
+        before = self._counts()
+        raw = json.dumps(event("u-1", self.picking.name, "booked")).encode("utf-16")
+        self.assertEqual(raw[:2], b"\xff\xfe")
+        stamp = int(time.time())
+        # the reference implementation signs the same bytes the same way
+        expected = Webhook(self.secret).sign("msg-u", datetime.fromtimestamp(stamp, UTC), raw)
+        raw, headers = self._signed(raw, msg_id="msg-u", timestamp=stamp)
+        self.assertEqual(headers["webhook-signature"], expected)
+        error = self.assertError(
+            self.url_open(URL % "test-carrier", data=raw, headers=headers),
+            400,
+            "invalid_json",
+            before,
+        )
+        self.assertEqual(error["message"], "Body is not UTF-8 encoded JSON.")
+        # the same bytes signed with another secret are still a signature error
+        other = "whsec_" + base64.b64encode(b"another secret, 32 bytes long!!!").decode()
+        raw, headers = self._signed(raw, secret=other, msg_id="msg-u", timestamp=stamp)
+        error = self.assertError(
+            self.url_open(URL % "test-carrier", data=raw, headers=headers),
+            401,
+            "invalid_signature",
+            before,
+        )
+        self.assertIn("does not match", error["message"])
 
     def test_401_missing_signature(self):
         before = self._counts()

@@ -5,7 +5,7 @@
 Standard library only, no Odoo import: run it as a script (the Odoo addon never
 imports it)::
 
-    python tms_simulator.py --port 8072 --token TOKEN --webhook-secret whsec_... \\
+    python tms_simulator.py --port 8074 --token TOKEN --webhook-secret whsec_... \\
         --webhook-url http://127.0.0.1:8069/logistics_sync/v1/events/demo-tms
 
 It binds loopback addresses only, writes the port it got to ``--port-file``
