@@ -307,7 +307,6 @@ class LogisticsEvent(models.Model):
             limit=limit,
             order="wait_until",
         )
-        unknown._enqueue_process("Logistics Sync: retry unknown references")
         overdue = self.search(
             [
                 ("state", "=", "waiting"),
@@ -317,18 +316,29 @@ class LogisticsEvent(models.Model):
             ],
             limit=limit,
         )
-        for event in overdue:
-            event.picking_id._logistics_alert(
-                event,
-                self.env._(
-                    "%(milestone)s from %(endpoint)s has waited since %(since)s for this "
-                    "transfer to be validated.",
-                    milestone=dict(milestones.SELECTION)[event.milestone],
-                    endpoint=event.endpoint_id.name,
-                    since=event.processed_at or event.received_at,
-                ),
+
+        def check(endpoint):
+            unknown.filtered(lambda e: e.endpoint_id == endpoint)._enqueue_process(
+                "Logistics Sync: retry unknown references"
             )
-        overdue._set_processing({"wait_alerted": True})
+            late = overdue.filtered(lambda e: e.endpoint_id == endpoint)
+            for event in late:
+                event.picking_id._logistics_alert(
+                    event,
+                    self.env._(
+                        "%(milestone)s from %(endpoint)s has waited since %(since)s for this "
+                        "transfer to be validated.",
+                        milestone=dict(milestones.SELECTION)[event.milestone],
+                        endpoint=event.endpoint_id.name,
+                        since=event.processed_at or event.received_at,
+                    ),
+                )
+            late._set_processing({"wait_alerted": True})
+
+        # one endpoint at a time: a failing one never stops the others
+        (unknown | overdue).endpoint_id._cron_each(
+            "check_waiting", self.env._("Check waiting events"), check
+        )
         self.env["ir.cron"]._notify_progress(done=len(unknown) + len(overdue), remaining=0)
 
     @api.autovacuum

@@ -2,6 +2,7 @@ from . import (
     test_abuse,
     test_access,
     test_dead_letters,
+    test_endpoint_duties,
     test_endpoint_secret,
     test_fastschema,
     test_history,
