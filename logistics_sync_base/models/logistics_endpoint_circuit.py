@@ -189,6 +189,7 @@ class LogisticsEndpoint(models.Model):
             )
         for endpoint in self:
             endpoint._circuit_transition("success")
+        return True
 
     # ------------------------------------------------------- outbound helpers
     def _outbound_guard(self):

@@ -362,6 +362,7 @@ class LogisticsEndpoint(models.Model):
         # sudo: the field is for system admins only; clearing it reveals nothing
         self.sudo().previous_signing_secret = False
         self.message_post(body=self.env._("Previous signing secret removed."))
+        return True
 
     def action_try_mapping(self):
         self.ensure_one()

@@ -345,9 +345,8 @@ class LogisticsEvent(models.Model):
     def _gc_expired_events(self):
         """Purge processed events past their endpoint's retention; dead letters stay."""
         now = fields.Datetime.now()
-        for endpoint in self.env["logistics.endpoint"].with_context(active_test=False).search([]):
-            if endpoint.retention_days <= 0:
-                continue
+
+        def purge(endpoint):
             old = self.search(
                 [
                     ("endpoint_id", "=", endpoint.id),
@@ -357,6 +356,11 @@ class LogisticsEvent(models.Model):
                 limit=10000,
             )
             old.unlink()
+
+        endpoints = self.env["logistics.endpoint"].with_context(active_test=False).search([])
+        endpoints.filtered(lambda e: e.retention_days > 0)._cron_each(
+            "purge_events", self.env._("Purge processed events"), purge
+        )
 
     # --------------------------------------------------------------- helpers
     def _pod_document(self):

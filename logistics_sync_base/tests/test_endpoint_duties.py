@@ -2,11 +2,12 @@
 """Who is responsible for an endpoint, and the buttons the form shows only to some:
 refused on the server too (over RPC) to the others."""
 
+import xmlrpc.client
 from datetime import timedelta
 
 from odoo import fields
 from odoo.exceptions import AccessError
-from odoo.tests import TransactionCase, freeze_time, new_test_user, tagged
+from odoo.tests import HttpCase, TransactionCase, freeze_time, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from ..adapters.errors import TransientOutboundError
@@ -99,6 +100,7 @@ class TestEndpointDuties(LogisticsCommon, TransactionCase):
 
     def _open_circuit(self):
         self.endpoint.write({"circuit_threshold": 2, "circuit_cooldown": 60})
+        self.endpoint.flush_recordset()  # the circuit counts in a transaction of its own
         for _attempt in range(2):
             try:
                 self.endpoint._outbound_failed(TransientOutboundError("HTTP 502", 502), 1)
@@ -123,3 +125,60 @@ class TestEndpointDuties(LogisticsCommon, TransactionCase):
         self.endpoint.invalidate_recordset()
         self.assertEqual(self.endpoint.circuit_state, "closed")
         self.assertEqual(self.endpoint.circuit_failures, 0)
+
+
+@tagged("post_install", "-at_install")
+class TestEndpointButtonsOverRpc(LogisticsCommon, HttpCase):
+    """The same refusals through Odoo's XML-RPC, as a script of the user would call."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_logistics()
+        for login, groups in (
+            ("ls_rpc_admin", "base.group_system,logistics_sync_base.group_logistics_sync_manager"),
+            ("ls_rpc_duty_manager", "logistics_sync_base.group_logistics_sync_manager"),
+            ("ls_rpc_duty_user", "logistics_sync_base.group_logistics_sync_user"),
+        ):
+            new_test_user(cls.env, login=login, groups=groups)
+        cls.endpoint.sudo().previous_signing_secret = "whsec_cHJldmlvdXMtc2VjcmV0LTEyMzQ1Njc4"
+        cls.endpoint.write({"circuit_threshold": 2, "circuit_cooldown": 60})
+        cls.env.flush_all()  # the circuit and the requests read it from the database
+
+    def _rpc(self, login, method):
+        uid = self.xmlrpc_common.authenticate(self.env.cr.dbname, login, login, {})
+        return self.xmlrpc_object.execute_kw(
+            self.env.cr.dbname, uid, login, "logistics.endpoint", method, [[self.endpoint.id]]
+        )
+
+    def _refused(self, login, method):
+        with self.assertRaises(xmlrpc.client.Fault) as caught, mute_logger("odoo.http"):
+            self._rpc(login, method)
+        # xmlrpc/2 sends an AccessError as fault code 4 (RPC_FAULT_CODE_ACCESS_ERROR)
+        self.assertEqual(caught.exception.faultCode, 4)
+        self.assertIn("Only", caught.exception.faultString)
+
+    def test_revoking_the_previous_secret_over_rpc(self):
+        for login in ("ls_rpc_duty_manager", "ls_rpc_duty_user"):
+            self._refused(login, "action_clear_previous_secret")
+            self.endpoint.invalidate_recordset()
+            self.assertTrue(self.endpoint.sudo().previous_signing_secret)
+        self._rpc("ls_rpc_admin", "action_clear_previous_secret")
+        self.endpoint.invalidate_recordset()
+        self.assertFalse(self.endpoint.sudo().previous_signing_secret)
+
+    @mute_logger(CIRCUIT_LOG)
+    def test_closing_the_circuit_over_rpc(self):
+        for _attempt in range(2):
+            try:
+                self.endpoint._outbound_failed(TransientOutboundError("HTTP 502", 502), 1)
+            except RetryableJobError:
+                pass
+        self.endpoint.invalidate_recordset()
+        self.assertEqual(self.endpoint.circuit_state, "open")
+        self._refused("ls_rpc_duty_user", "action_reset_circuit")
+        self.endpoint.invalidate_recordset()
+        self.assertEqual(self.endpoint.circuit_state, "open")
+        self._rpc("ls_rpc_duty_manager", "action_reset_circuit")
+        self.endpoint.invalidate_recordset()
+        self.assertEqual(self.endpoint.circuit_state, "closed")

@@ -364,6 +364,8 @@ class LogisticsTmsRelease(models.Model):
                 release.write(
                     {"ack_alerted": True, "exception": True, "exception_reason": reason[:250]}
                 )
+                # stored before anyone is told: a write that fails notifies nobody
+                release.flush_recordset()
                 release.picking_id.message_post(body=reason)
                 release._tms_alert(
                     self.env._("TMS did not answer: %(ref)s", ref=release.name), reason

@@ -180,6 +180,7 @@ class TestDeadlineCronIsolation(TmsCommon, TransactionCase):
         picking, release = self._late(self.second)
         # the database refuses to mark the first endpoint's releases (as a full disk,
         # a broken trigger or a bad row would): a real failure, for this endpoint only
+        self.env.flush_all()
         self.env.cr.execute(
             SQL(
                 "ALTER TABLE logistics_tms_release ADD CONSTRAINT lsync_test_broken"
