@@ -4,10 +4,15 @@
 A cron that works endpoint by endpoint runs each one through ``_cron_each``: in a
 savepoint of its own, so a failure rolls back that endpoint's part only; the error
 is kept on the endpoint (``cron_errors``, shown on its form, and a chatter note when
-it appears or changes) until the same task succeeds there again.
+it appears or changes) until the same task succeeds there again.  A concurrency
+error (serialization failure, deadlock, lock timeout) is no fault of the endpoint:
+it is skipped until the next run, without a note.
 """
 
 import logging
+
+from psycopg2 import errors
+from psycopg2.extensions import TransactionRollbackError
 
 from odoo import api, fields, models
 
@@ -57,6 +62,15 @@ class LogisticsEndpoint(models.Model):
             try:
                 with self.env.cr.savepoint():
                     func(endpoint)
+            except (TransactionRollbackError, errors.LockNotAvailable) as exc:
+                # another transaction had its rows (serialization, deadlock, lock
+                # timeout): nothing wrong with the endpoint, the next run does it
+                _logger.info(
+                    "Scheduled task %s skipped endpoint %s for now: %s",
+                    task,
+                    endpoint.code,
+                    exc.__class__.__name__,
+                )
             except Exception as exc:  # noqa: BLE001 - one endpoint never stops the others
                 _logger.warning(
                     "Scheduled task %s failed for endpoint %s: %s",
