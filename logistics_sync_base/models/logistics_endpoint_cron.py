@@ -11,7 +11,7 @@ it is skipped until the next run, without a note.
 
 import logging
 
-from psycopg2 import errors
+from psycopg2 import errors as pg_errors
 from psycopg2.extensions import TransactionRollbackError
 
 from odoo import api, fields, models
@@ -62,7 +62,7 @@ class LogisticsEndpoint(models.Model):
             try:
                 with self.env.cr.savepoint():
                     func(endpoint)
-            except (TransactionRollbackError, errors.LockNotAvailable) as exc:
+            except (TransactionRollbackError, pg_errors.LockNotAvailable) as exc:
                 # another transaction had its rows (serialization, deadlock, lock
                 # timeout): nothing wrong with the endpoint, the next run does it
                 _logger.info(
