@@ -2,6 +2,7 @@ from . import (
     ir_http,
     logistics_endpoint,
     logistics_endpoint_circuit,
+    logistics_endpoint_cron,
     logistics_endpoint_inbound,
     logistics_endpoint_outbound,
     logistics_event,

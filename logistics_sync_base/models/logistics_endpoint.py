@@ -82,7 +82,9 @@ class LogisticsEndpoint(models.Model):
     )
     responsible_user_id = fields.Many2one("res.users", string="Responsible", tracking=True)
     responsible_group_id = fields.Many2one(
-        "res.groups", help="Exception activities go to its first user when no responsible is set."
+        "res.groups",
+        help="Exception activities go to its first active internal user (by name) when no "
+        "responsible is set.",
     )
     event_ids = fields.One2many("logistics.event", "endpoint_id")
     event_count = fields.Integer(compute="_compute_counts")
@@ -147,6 +149,31 @@ class LogisticsEndpoint(models.Model):
         # sudo: the runner's configuration covers every company's endpoints
         capacities = self.sudo().search([]).mapped("channel_capacity")
         return f"root:{max([4] + [capacity + 2 for capacity in capacities])}"
+
+    def _responsible_users(self):
+        """Who is responsible for this endpoint (exception activities go to the first):
+
+        1. its *Responsible* user, when active;
+        2. else the active internal users of its *Responsible group*, by name;
+        3. else the administrator (``base.user_admin``), when active;
+        4. else the current user.
+
+        No endpoint (a carrier without one): from 3 on.
+        """
+        # sudo: who is responsible is configuration; whoever triggers an exception
+        # (a stock user validating, a job) may not read groups or users
+        endpoint = self[:1].sudo()
+        users = endpoint.responsible_user_id.filtered("active")
+        if not users:
+            users = endpoint.responsible_group_id.users.filtered(
+                lambda user: user.active and not user.share
+            )
+        if not users:
+            admin = self.env.ref("base.user_admin", raise_if_not_found=False)
+            users = admin.sudo().filtered("active") if admin else self.env["res.users"]
+        if not users:
+            users = self.env.user
+        return self.env["res.users"].browse(users.ids)
 
     # ------------------------------------------------------------------ actions
     def action_view_events(self):
@@ -225,8 +252,15 @@ class LogisticsEndpoint(models.Model):
             ],
             ["endpoint_id"],
         )
-        endpoints = self.browse([endpoint.id for (endpoint,) in stale])._without_queued_processing()
-        endpoints._enqueue_processing()
+        endpoints = (
+            self.browse([endpoint.id for (endpoint,) in stale])
+            ._without_queued_processing()
+            ._cron_each(
+                "process_stale",
+                self.env._("Process stale events"),
+                lambda endpoint: endpoint._enqueue_processing(),
+            )
+        )
         # the rate limit's rows that left the window (every minute keeps the table small)
         self.env["logistics.rate.hit"]._gc_hits()
         self.env["ir.cron"]._notify_progress(done=len(endpoints), remaining=0)

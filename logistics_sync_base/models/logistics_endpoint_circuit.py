@@ -26,6 +26,7 @@ import psycopg2
 import requests
 
 from odoo import fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from ..adapters import http
@@ -197,8 +198,17 @@ class LogisticsEndpoint(models.Model):
         return result
 
     def action_reset_circuit(self):
+        """Button (managers): close the circuit now; refused to others, over RPC too."""
+        if not (
+            self.env.su
+            or self.env.user.has_group("logistics_sync_base.group_logistics_sync_manager")
+        ):
+            raise AccessError(
+                self.env._("Only Logistics Sync managers may close an endpoint's circuit.")
+            )
         for endpoint in self:
             endpoint._circuit_transition("success")
+        return True
 
     # ------------------------------------------------------- outbound helpers
     def _outbound_guard(self):

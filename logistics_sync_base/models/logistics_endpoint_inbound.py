@@ -5,7 +5,7 @@ signature, limits, mapping) and the per-worker snapshot the webhook reads."""
 import ipaddress
 
 from odoo import Command, api, fields, models, tools
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 from ..lib import mapping, presets, signature, timeparse
 from ..lib.webhook_snapshot import WebhookSnapshot
@@ -354,9 +354,15 @@ class LogisticsEndpoint(models.Model):
 
     def action_clear_previous_secret(self):
         self.ensure_one()
+        if not self.env.is_system():
+            # the button is for system administrators: so is the method, over RPC too
+            raise AccessError(
+                self.env._("Only system administrators may revoke a previous signing secret.")
+            )
         # sudo: the field is for system admins only; clearing it reveals nothing
         self.sudo().previous_signing_secret = False
         self.message_post(body=self.env._("Previous signing secret removed."))
+        return True
 
     def action_try_mapping(self):
         self.ensure_one()

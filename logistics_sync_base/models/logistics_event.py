@@ -307,9 +307,6 @@ class LogisticsEvent(models.Model):
             limit=limit,
             order="wait_until",
         )
-        unknown._enqueue_process(
-            "Logistics Sync: retry unknown references", identity="logistics_sync-unknown-ref"
-        )
         overdue = self.search(
             [
                 ("state", "=", "waiting"),
@@ -319,27 +316,37 @@ class LogisticsEvent(models.Model):
             ],
             limit=limit,
         )
-        for event in overdue:
-            event.picking_id._logistics_alert(
-                event,
-                self.env._(
-                    "%(milestone)s from %(endpoint)s has waited since %(since)s for this "
-                    "transfer to be validated.",
-                    milestone=dict(milestones.SELECTION)[event.milestone],
-                    endpoint=event.endpoint_id.name,
-                    since=event.processed_at or event.received_at,
-                ),
+
+        def check(endpoint):
+            unknown.filtered(lambda e: e.endpoint_id == endpoint)._enqueue_process(
+                "Logistics Sync: retry unknown references", identity="logistics_sync-unknown-ref"
             )
-        overdue._set_processing({"wait_alerted": True})
+            late = overdue.filtered(lambda e: e.endpoint_id == endpoint)
+            for event in late:
+                event.picking_id._logistics_alert(
+                    event,
+                    self.env._(
+                        "%(milestone)s from %(endpoint)s has waited since %(since)s for this "
+                        "transfer to be validated.",
+                        milestone=dict(milestones.SELECTION)[event.milestone],
+                        endpoint=event.endpoint_id.name,
+                        since=event.processed_at or event.received_at,
+                    ),
+                )
+            late._set_processing({"wait_alerted": True})
+
+        # one endpoint at a time: a failing one never stops the others
+        (unknown | overdue).endpoint_id._cron_each(
+            "check_waiting", self.env._("Check waiting events"), check
+        )
         self.env["ir.cron"]._notify_progress(done=len(unknown) + len(overdue), remaining=0)
 
     @api.autovacuum
     def _gc_expired_events(self):
         """Purge processed events past their endpoint's retention; dead letters stay."""
         now = fields.Datetime.now()
-        for endpoint in self.env["logistics.endpoint"].with_context(active_test=False).search([]):
-            if endpoint.retention_days <= 0:
-                continue
+
+        def purge(endpoint):
             old = self.search(
                 [
                     ("endpoint_id", "=", endpoint.id),
@@ -349,6 +356,11 @@ class LogisticsEvent(models.Model):
                 limit=10000,
             )
             old.unlink()
+
+        endpoints = self.env["logistics.endpoint"].with_context(active_test=False).search([])
+        endpoints.filtered(lambda e: e.retention_days > 0)._cron_each(
+            "purge_events", self.env._("Purge processed events"), purge
+        )
 
     # --------------------------------------------------------------- helpers
     def _pod_document(self):

@@ -245,7 +245,6 @@ class StockPicking(models.Model):
         """Schedule an exception activity for the endpoint's responsible people."""
         self.ensure_one()
         endpoint = event.endpoint_id
-        user = endpoint.responsible_user_id or endpoint.responsible_group_id.user_ids[:1]
         self.activity_schedule(
             "logistics_sync_base.mail_activity_logistics_exception",
             summary=self.env._(
@@ -254,9 +253,7 @@ class StockPicking(models.Model):
                 ref=self.name,
             ),
             note=note,
-            user_id=(
-                user or self.env.ref("base.user_admin", raise_if_not_found=False) or self.env.user
-            ).id,
+            user_id=endpoint._responsible_users()[:1].id,
         )
 
     # ------------------------------------------------------------- hooks

@@ -4,6 +4,7 @@ from . import (
     test_channels,
     test_dberrors,
     test_dead_letters,
+    test_endpoint_duties,
     test_endpoint_secret,
     test_fastschema,
     test_history,

@@ -100,12 +100,15 @@ class LogisticsEndpoint(models.Model):
         endpoints = self.search(
             [("kind", "=", "carrier"), ("tracking_mode", "=", "poll"), ("active", "=", True)]
         )
-        for endpoint in endpoints:
+
+        def queue(endpoint):
             endpoint.with_delay(
                 channel=endpoint.channel_name,
                 identity_key=f"logistics_sync-poll-{endpoint.id}",
                 description=f"Logistics Sync: poll tracking of {endpoint.code}",
             )._job_poll_tracking()
+
+        endpoints = endpoints._cron_each("poll_tracking", self.env._("Poll tracking"), queue)
         self.env["ir.cron"]._notify_progress(done=len(endpoints), remaining=0)
         return endpoints
 

@@ -425,10 +425,9 @@ class StockPicking(models.Model):
 
     def _logistics_booking_activity(self, note):
         endpoint = self.carrier_id._logistics_endpoint()  # sudo: whoever ran the booking
-        user = endpoint.responsible_user_id or endpoint.responsible_group_id.user_ids[:1]
         self.activity_schedule(
             "logistics_sync_base.mail_activity_logistics_exception",
             note=note,
             summary=_("Carrier booking"),
-            user_id=(user or self.env.user).id,
+            user_id=endpoint._responsible_users()[:1].id,
         )

@@ -3,5 +3,6 @@ from . import (
     test_booking,
     test_booking_retry,
     test_delivery_carrier,
+    test_responsible,
     test_tracking,
 )

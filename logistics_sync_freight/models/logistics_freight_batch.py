@@ -107,7 +107,9 @@ class LogisticsFreightBatch(models.Model):
             self.env["logistics.endpoint"].sudo().search([("freight_import_folder", "!=", False)])
         )
         queued = 0
-        for endpoint in endpoints:
+
+        def queue(endpoint):
+            nonlocal queued
             for name in _waiting_files(endpoint.freight_import_folder):
                 endpoint.with_delay(
                     channel=endpoint.channel_name,
@@ -115,6 +117,9 @@ class LogisticsFreightBatch(models.Model):
                     description=f"Logistics Sync: import carrier invoice file {name}",
                 )._job_import_freight_file(name)
                 queued += 1
+
+        # endpoint by endpoint: an unreadable folder never stops the others
+        endpoints._cron_each("freight_import", self.env._("Import carrier invoice files"), queue)
         self.env["ir.cron"]._notify_progress(done=queued, remaining=0)
         return queued
 

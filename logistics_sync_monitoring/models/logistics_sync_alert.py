@@ -104,7 +104,7 @@ class LogisticsSyncAlert(models.Model):
                 ),
             )
 
-    def _close(self, value):
+    def _close(self, value, feedback=None):
         now = fields.Datetime.now()
         for alert in self:
             alert.write(
@@ -116,5 +116,18 @@ class LogisticsSyncAlert(models.Model):
                 }
             )
             alert.activity_ids.action_feedback(
-                feedback=self.env._("Back to normal (%(value).2f).", value=value)
+                feedback=feedback or self.env._("Back to normal (%(value).2f).", value=value)
             )
+
+    def _stop_watching(self):
+        """The rule no longer watches these alerts' endpoints (archived, or taken off
+        the rule): they close, saying why."""
+        for alert in self:
+            note = self.env._(
+                "Closed: %(rule)s no longer watches %(endpoint)s (archived, or taken off the rule).",
+                rule=alert.rule_id.name,
+                endpoint=alert.endpoint_id.name,
+            )
+            if not alert.activity_ids:
+                alert.message_post(body=note)  # else the activity's feedback says it
+            alert._close(alert.last_value, feedback=note)

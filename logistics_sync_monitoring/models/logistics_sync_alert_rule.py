@@ -50,7 +50,14 @@ class LogisticsSyncAlertRule(models.Model):
         "logistics.endpoint",
         string="Endpoints",
         check_company=True,
-        help="Empty: every active endpoint of the company.",
+        # archived ones too: the form shows what the rule names (and that it watches nothing)
+        context={"active_test": False},
+        help="Empty: every active endpoint of the company. Archived endpoints are not "
+        "watched: a rule whose endpoints are all archived watches nothing.",
+    )
+    watches_nothing = fields.Boolean(
+        compute="_compute_watches_nothing",
+        help="All the rule's endpoints are archived: it watches nothing.",
     )
     user_id = fields.Many2one(
         "res.users", string="Responsible", required=True, default=lambda self: self.env.user
@@ -69,6 +76,12 @@ class LogisticsSyncAlertRule(models.Model):
         ("window_positive", "CHECK(window_minutes > 0)", "The window must be positive."),
         ("escalation_positive", "CHECK(escalation_minutes >= 0)", "The delay can't be negative."),
     ]
+
+    @api.depends("endpoint_ids")
+    def _compute_watches_nothing(self):
+        for rule in self:
+            chosen = rule.endpoint_ids
+            rule.watches_nothing = bool(chosen) and not chosen.filtered("active")
 
     def _compute_open_alert_count(self):
         groups = dict(
@@ -89,10 +102,13 @@ class LogisticsSyncAlertRule(models.Model):
 
     # --------------------------------------------------------------- figures
     def _endpoints(self):
+        """The endpoints the rule watches: its active endpoints (none when all are
+        archived), or every active endpoint of its company when it names none."""
         self.ensure_one()
-        return self.endpoint_ids.filtered("active") or self.env["logistics.endpoint"].search(
-            [("company_id", "=", self.company_id.id)]
-        )
+        chosen = self.endpoint_ids
+        if chosen:
+            return self.env["logistics.endpoint"].browse(chosen.filtered("active").ids)
+        return self.env["logistics.endpoint"].search([("company_id", "=", self.company_id.id)])
 
     @api.model
     def _figures(self, endpoints, window_minutes):
@@ -143,17 +159,20 @@ class LogisticsSyncAlertRule(models.Model):
     # ------------------------------------------------------------------ cron
     @api.model
     def _cron_evaluate(self):
-        """Open, escalate and close alerts (one open alert per rule and endpoint)."""
+        """Open, escalate and close alerts (one open alert per rule and endpoint);
+        the alerts of endpoints the rule no longer watches close.  Endpoint by
+        endpoint: one that fails never stops the others (``_cron_each``)."""
         rules = self.search([])
         Alert = self.env["logistics.sync.alert"]
         for rule in rules:
             endpoints = rule._endpoints()
-            figures = self._figures(endpoints, rule.window_minutes)
+            figures = self._figures(endpoints, rule.window_minutes) if endpoints else {}
             open_alerts = {
                 a.endpoint_id.id: a
                 for a in Alert.search([("rule_id", "=", rule.id), ("state", "=", "open")])
             }
-            for endpoint in endpoints:
+
+            def evaluate(endpoint, rule=rule, figures=figures, open_alerts=open_alerts):
                 value = figures[endpoint.id][rule.figure]
                 alert = open_alerts.get(endpoint.id)
                 if breached(value, rule.operator, rule.threshold):
@@ -163,4 +182,12 @@ class LogisticsSyncAlertRule(models.Model):
                         Alert._raise(rule, endpoint, value)
                 elif alert:
                     alert._close(value)
+
+            endpoints._cron_each(
+                f"alert_rule_{rule.id}",
+                self.env._("Alert rule %(rule)s", rule=rule.name),
+                evaluate,
+            )
+            unwatched = [a for eid, a in open_alerts.items() if eid not in endpoints.ids]
+            Alert.browse([a.id for a in unwatched])._stop_watching()
         self.env["ir.cron"]._notify_progress(done=len(rules), remaining=0)

@@ -62,7 +62,13 @@ class StockPicking(models.Model):
         search="_search_mon_released_unanswered",
         help="Sent to the TMS longer ago than the answer limit, and no answer yet.",
     )
-    mon_trace = fields.Html(string="Trace", compute="_compute_mon_trace", sanitize=False)
+    mon_trace = fields.Html(
+        string="Trace",
+        compute="_compute_mon_trace",
+        sanitize=False,
+        # as its page on the transfer: the pipeline's events are for Logistics Sync users
+        groups="logistics_sync_base.group_logistics_sync_user",
+    )
 
     # ------------------------------------------------------------ completeness
     def _mon_param(self, key):

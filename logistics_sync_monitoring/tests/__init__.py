@@ -7,4 +7,5 @@ from . import (
     test_overview,
     test_tms_freight,
     test_tour,
+    test_watched,
 )

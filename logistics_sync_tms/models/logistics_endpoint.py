@@ -98,9 +98,12 @@ class LogisticsEndpoint(models.Model):
             lambda e: not e.tms_batch_last_at
             or e.tms_batch_last_at + timedelta(minutes=max(1, e.tms_batch_minutes)) <= now
         )
-        for endpoint in due:
+
+        def open_window(endpoint):
             endpoint.tms_batch_last_at = now
             endpoint._tms_enqueue_batch()
+
+        due = due._cron_each("tms_batch", self.env._("TMS batch window"), open_window)
         self.env["ir.cron"]._notify_progress(done=len(due), remaining=0)
         return due
 

@@ -13,6 +13,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import html2plaintext
 
+from odoo.addons.logistics_sync_base.fields import BigInteger
+
 STATES = [
     ("draft", "Draft"),
     ("blocked", "Release blocked"),
@@ -86,6 +88,11 @@ class LogisticsTmsRelease(models.Model):
     planned_delivery_end = fields.Datetime(string="Planned delivery", readonly=True)
     answer_version = fields.Integer(readonly=True)
     answer_rank = fields.Integer(readonly=True)
+    answer_sequence = BigInteger(
+        readonly=True,
+        help="The TMS's sequence number of the last answer applied: a later planned "
+        "answer for the same version is a re-plan.",
+    )
     block_reason = fields.Text(readonly=True)
     rejection_reason = fields.Text(readonly=True)
     last_answer = fields.Text(readonly=True)
@@ -321,43 +328,52 @@ class LogisticsTmsRelease(models.Model):
     def _tms_alert(self, summary, note):
         """An exception activity on the transfer for the endpoint's responsible."""
         for release in self:
-            endpoint = release.endpoint_id
-            user = endpoint.responsible_user_id or endpoint.responsible_group_id.user_ids[:1]
             release.picking_id.activity_schedule(
                 "logistics_sync_base.mail_activity_logistics_exception",
                 summary=summary,
                 note=note,
-                user_id=(
-                    user
-                    or self.env.ref("base.user_admin", raise_if_not_found=False)
-                    or self.env.user
-                ).id,
+                user_id=release.endpoint_id._responsible_users()[:1].id,
             )
 
     @api.model
     def _cron_tms_ack_timeout(self, limit=200):
         """Releases the TMS did not answer within the endpoint's deadline: one
-        exception activity each (once)."""
-        late = self.search(
-            [
-                ("state", "=", "sent"),
-                ("ack_alerted", "=", False),
-                ("ack_deadline", "<", fields.Datetime.now()),
-            ],
-            limit=limit,
-            order="ack_deadline",
+        exception activity each (once).  Endpoint by endpoint (up to ``limit``
+        releases each): one that fails never stops the others (``_cron_each``)."""
+        domain = [
+            ("state", "=", "sent"),
+            ("ack_alerted", "=", False),
+            ("ack_deadline", "<", fields.Datetime.now()),
+        ]
+        endpoints = self.env["logistics.endpoint"].browse(
+            [endpoint.id for (endpoint,) in self._read_group(domain, ["endpoint_id"])]
         )
-        for release in late:
-            reason = self.env._(
-                "No answer from %(tms)s since %(sent)s (deadline %(deadline)s).",
-                tms=release.endpoint_id.name,
-                sent=release.sent_at,
-                deadline=release.ack_deadline,
+        alerted = self.browse()
+
+        def alert(endpoint):
+            nonlocal alerted
+            late = self.search(
+                domain + [("endpoint_id", "=", endpoint.id)], limit=limit, order="ack_deadline"
             )
-            release.write(
-                {"ack_alerted": True, "exception": True, "exception_reason": reason[:250]}
-            )
-            release.picking_id.message_post(body=reason)
-            release._tms_alert(self.env._("TMS did not answer: %(ref)s", ref=release.name), reason)
-        self.env["ir.cron"]._notify_progress(done=len(late), remaining=0)
-        return len(late)
+            for release in late:
+                reason = self.env._(
+                    "No answer from %(tms)s since %(sent)s (deadline %(deadline)s).",
+                    tms=endpoint.name,
+                    sent=release.sent_at,
+                    deadline=release.ack_deadline,
+                )
+                release.write(
+                    {"ack_alerted": True, "exception": True, "exception_reason": reason[:250]}
+                )
+                # stored before anyone is told: a write that fails notifies nobody
+                release.flush_recordset()
+                release.picking_id.message_post(body=reason)
+                release._tms_alert(
+                    self.env._("TMS did not answer: %(ref)s", ref=release.name), reason
+                )
+            alerted |= late
+
+        done = endpoints._cron_each("tms_ack_timeout", self.env._("TMS answer deadline"), alert)
+        alerted = alerted.filtered(lambda r: r.endpoint_id in done)
+        self.env["ir.cron"]._notify_progress(done=len(alerted), remaining=0)
+        return len(alerted)

@@ -452,11 +452,13 @@ class LogisticsTmsRelease(models.Model):
         self.modified(names)
 
     def _tms_batch_waiting(self, endpoint):
-        """The releases of ``endpoint`` waiting for its window (SQL condition)."""
-        self.flush_model(["endpoint_id", "state", "tms_ref", "pending_op"])
+        """The releases of ``endpoint`` waiting for its window (SQL condition).
+        An exception (the TMS refused it in a batch, its job gave up) waits for
+        someone to send it again (*Send again*, or a change of its transfer)."""
+        self.flush_model(["endpoint_id", "state", "tms_ref", "pending_op", "exception"])
         return SQL(
             "endpoint_id = %s AND state IN ('draft', 'queued') AND tms_ref IS NULL"
-            " AND (pending_op IS NULL OR pending_op = 'create')",
+            " AND (pending_op IS NULL OR pending_op = 'create') AND exception IS NOT TRUE",
             endpoint.id,
         )
 

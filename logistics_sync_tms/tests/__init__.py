@@ -1,1 +1,8 @@
-from . import test_access, test_job_failed, test_release, test_sale_order, test_sale_release
+from . import (
+    test_access,
+    test_answers,
+    test_job_failed,
+    test_release,
+    test_sale_order,
+    test_sale_release,
+)
