@@ -5,6 +5,7 @@ from . import (
     test_kpi,
     test_metrics,
     test_overview,
+    test_role_tours,
     test_tms_freight,
     test_tour,
 )
