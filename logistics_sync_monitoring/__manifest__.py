@@ -26,6 +26,7 @@
         "views/stock_picking_views.xml",
     ],
     "assets": {
+        "web.assets_backend": ["logistics_sync_monitoring/static/src/scss/overview.scss"],
         "web.assets_tests": ["logistics_sync_monitoring/static/tests/tours/*.js"],
     },
 }

@@ -2,7 +2,7 @@
 {
     "name": "Logistics Sync - TMS",
     "summary": "Transfers released to a TMS in real time or batch windows; its answers back",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Inventory/Delivery",
     "website": "https://github.com/logistics-sync/logistics-sync",
     "author": "Logistics Sync",
