@@ -1,2 +1,2 @@
 from . import controllers, lib, models, wizards
-from .hooks import post_load
+from .hooks import post_load, pre_init_hook

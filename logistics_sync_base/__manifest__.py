@@ -8,9 +8,10 @@
     "website": "https://github.com/logistics-sync/logistics-sync",
     "author": "Logistics Sync",
     "license": "LGPL-3",
-    "application": True,
+    "development_status": "Beta",
+    "maintainers": ["logistics-sync"],
     "installable": True,
-    "depends": ["queue_job", "stock_delivery", "mail"],
+    "depends": ["queue_job", "stock_delivery"],
     "external_dependencies": {
         "python": [
             "standardwebhooks",
@@ -38,4 +39,5 @@
     ],
     "demo": ["demo/logistics_endpoint_demo.xml"],
     "post_load": "post_load",
+    "pre_init_hook": "pre_init_hook",
 }

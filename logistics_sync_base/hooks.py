@@ -14,6 +14,7 @@ It also gives the queue_job runner a channel per endpoint (jobrunner.py).
 """
 
 from odoo import http
+from odoo.tools import SQL
 
 from .jobrunner import patch_runner
 from .lib.dberrors import transient_db_error
@@ -48,3 +49,18 @@ def post_load():
 
     handle_error.logistics_sync_patched = True
     http.HttpDispatcher.handle_error = handle_error
+
+
+def pre_init_hook(env):
+    """Install on a database with many transfers: the stored computed column
+    ``stock_picking.logistics_sync_state`` is added here with its value for a transfer
+    without events ("none": nothing has been received before the install), in one
+    statement that rewrites no row (a default, then dropped), so Odoo finds the column
+    and does not compute it transfer by transfer."""
+    env.cr.execute(
+        SQL(
+            "ALTER TABLE stock_picking ADD COLUMN IF NOT EXISTS logistics_sync_state varchar"
+            " DEFAULT 'none'; ALTER TABLE stock_picking ALTER COLUMN logistics_sync_state"
+            " DROP DEFAULT"
+        )
+    )

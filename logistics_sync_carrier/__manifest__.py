@@ -8,8 +8,10 @@
     "website": "https://github.com/logistics-sync/logistics-sync",
     "author": "Logistics Sync",
     "license": "LGPL-3",
+    "development_status": "Beta",
+    "maintainers": ["logistics-sync"],
     "installable": True,
-    "depends": ["logistics_sync_base", "stock_delivery"],
+    "depends": ["logistics_sync_base"],
     "external_dependencies": {"python": ["requests", "zeep"]},
     "data": [
         "security/ir.model.access.csv",

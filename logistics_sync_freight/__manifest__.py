@@ -8,8 +8,10 @@
     "website": "https://github.com/logistics-sync/logistics-sync",
     "author": "Logistics Sync",
     "license": "LGPL-3",
+    "development_status": "Beta",
+    "maintainers": ["logistics-sync"],
     "installable": True,
-    "depends": ["logistics_sync_carrier", "account"],
+    "depends": ["logistics_sync_carrier"],
     "data": [
         "security/ir.model.access.csv",
         "security/logistics_freight_security.xml",

@@ -7,9 +7,12 @@
     "website": "https://github.com/logistics-sync/logistics-sync",
     "author": "Logistics Sync",
     "license": "LGPL-3",
+    "development_status": "Beta",
+    "maintainers": ["logistics-sync"],
+    "application": True,
     "installable": True,
     "external_dependencies": {"python": ["prometheus_client"]},
-    "depends": ["logistics_sync_base", "logistics_sync_carrier", "mail", "spreadsheet_dashboard"],
+    "depends": ["logistics_sync_carrier", "spreadsheet_dashboard"],
     "data": [
         "security/ir.model.access.csv",
         "security/logistics_sync_kpi_security.xml",
@@ -23,6 +26,7 @@
         "views/stock_picking_views.xml",
     ],
     "assets": {
+        "web.assets_backend": ["logistics_sync_monitoring/static/src/scss/overview.scss"],
         "web.assets_tests": ["logistics_sync_monitoring/static/tests/tours/*.js"],
     },
 }

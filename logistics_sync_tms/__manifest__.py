@@ -2,13 +2,15 @@
 {
     "name": "Logistics Sync - TMS",
     "summary": "Transfers released to a TMS in real time or batch windows; its answers back",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Inventory/Delivery",
     "website": "https://github.com/logistics-sync/logistics-sync",
     "author": "Logistics Sync",
     "license": "LGPL-3",
+    "development_status": "Beta",
+    "maintainers": ["logistics-sync"],
     "installable": True,
-    "depends": ["logistics_sync_base", "sale_stock"],
+    "depends": ["logistics_sync_base"],
     "external_dependencies": {"python": ["jsonschema", "requests"]},
     "data": [
         "security/ir.model.access.csv",
@@ -19,4 +21,6 @@
         "views/sale_order_views.xml",
     ],
     "demo": ["demo/logistics_tms_demo.xml"],
+    "pre_init_hook": "pre_init_hook",
+    "post_init_hook": "post_init_hook",
 }

@@ -46,6 +46,7 @@ class LogisticsEndpoint(models.Model):
             ("edi", "EDI gateway"),
             ("other", "Other"),
         ],
+        string="Kind",
         required=True,
         default="carrier",
         tracking=True,
@@ -54,28 +55,49 @@ class LogisticsEndpoint(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
-    webhook_url = fields.Char(compute="_compute_webhook_url")
+    webhook_url = fields.Char(
+        string="Webhook URL",
+        help="The address the sender posts its events to: give it to the carrier, TMS or tracking provider.",
+        compute="_compute_webhook_url",
+    )
     # ---- processing
-    channel_name = fields.Char(compute="_compute_channel_name", store=True)
+    channel_name = fields.Char(
+        string="Job channel",
+        help="The queue_job channel every job of this endpoint runs on.",
+        compute="_compute_channel_name",
+        store=True,
+    )
     channel_capacity = fields.Integer(
+        string="Jobs at a time",
         default=1,
         help="Jobs of this endpoint run at most this many at a time, in a queue_job "
         "channel of its own: a slow or stuck endpoint never holds the jobs of another. "
         "The runner reads it when it first sees a job of the endpoint, and again every "
         "30 seconds (no restart), unless the runner's channels option names the channel.",
     )
-    max_attempts = fields.Integer(default=5)
-    retry_base_seconds = fields.Integer(default=30)
+    max_attempts = fields.Integer(
+        string="Max attempts",
+        help="Tries of an event or a call before it becomes a dead letter or a failure.",
+        default=5,
+    )
+    retry_base_seconds = fields.Integer(
+        string="First retry after (s)",
+        help="Seconds before the first retry; each next retry waits about twice as long, with jitter.",
+        default=30,
+    )
     unknown_ref_wait_minutes = fields.Integer(
+        string="Wait for unknown shipments (min)",
         default=60,
         help="How long an event for an unknown shipment waits for the transfer "
         "to appear before it becomes a dead letter.",
     )
     waiting_alert_minutes = fields.Integer(
+        string="Alert on waiting events after (min)",
         default=240,
         help="An event waiting for the dispatch longer than this raises an exception activity.",
     )
     retention_days = fields.Integer(
+        string="Keep events (days)",
         default=90,
         help="Applied, superseded and discarded events older than this are purged "
         "(raw payloads can hold personal data). Dead letters are kept until resolved.",
@@ -83,12 +105,13 @@ class LogisticsEndpoint(models.Model):
     responsible_user_id = fields.Many2one("res.users", string="Responsible", tracking=True)
     responsible_group_id = fields.Many2one(
         "res.groups",
+        string="Responsible group",
         help="Exception activities go to its first active internal user (by name) when no "
         "responsible is set.",
     )
-    event_ids = fields.One2many("logistics.event", "endpoint_id")
-    event_count = fields.Integer(compute="_compute_counts")
-    dead_count = fields.Integer(compute="_compute_counts")
+    event_ids = fields.One2many("logistics.event", "endpoint_id", string="Events")
+    event_count = fields.Integer(string="Event count", compute="_compute_counts")
+    dead_count = fields.Integer(string="Dead letter count", compute="_compute_counts")
 
     _sql_constraints = [
         ("code_unique", "unique(code)", "The endpoint code must be unique."),

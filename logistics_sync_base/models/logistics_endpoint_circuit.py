@@ -59,13 +59,15 @@ def as_outbound_error(exc):
 
 
 class LogisticsEndpoint(models.Model):
-    _inherit = "logistics.endpoint"
+    _inherit = "logistics.endpoint"  # pylint: disable=consider-merging-classes-inherited
 
     http_timeout = fields.Float(
         string="Timeout (s)", default=10.0, help="Connect and read timeout of every call."
     )
     circuit_threshold = fields.Integer(
-        default=5, help="Consecutive failed calls after which the circuit opens."
+        string="Failures before pausing",
+        default=5,
+        help="Consecutive failed calls after which the circuit opens.",
     )
     circuit_cooldown = fields.Integer(
         string="Cooldown (s)",
@@ -74,18 +76,22 @@ class LogisticsEndpoint(models.Model):
     )
     circuit_state = fields.Selection(
         [
-            ("closed", "Closed (calls flow)"),
-            ("open", "Open (system down)"),
-            ("half_open", "Half-open (probing)"),
+            ("closed", "Healthy"),
+            ("open", "Calls paused"),
+            ("half_open", "Testing"),
         ],
+        string="Circuit breaker",
+        help="Healthy: calls flow. Calls paused: the circuit opened after repeated "
+        "failures; no call is made until the cooldown ends. Testing: one probe call is "
+        "let through; its answer closes or reopens the circuit.",
         default="closed",
         required=True,
         readonly=True,
         copy=False,
     )
-    circuit_failures = fields.Integer(readonly=True, copy=False)
-    circuit_opened_at = fields.Datetime(readonly=True, copy=False)
-    circuit_last_error = fields.Char(readonly=True, copy=False)
+    circuit_failures = fields.Integer(string="Consecutive failures", readonly=True, copy=False)
+    circuit_opened_at = fields.Datetime(string="Calls paused since", readonly=True, copy=False)
+    circuit_last_error = fields.Char(string="Last call error", readonly=True, copy=False)
 
     _sql_constraints = [
         (

@@ -48,44 +48,61 @@ WEBHOOK_FIELDS = frozenset(
 
 
 class LogisticsEndpoint(models.Model):
-    _inherit = "logistics.endpoint"
+    _inherit = "logistics.endpoint"  # pylint: disable=consider-merging-classes-inherited
 
     # ---- inbound: how the external system calls Odoo
-    signing_secret = fields.Char(groups="base.group_system", copy=False)
+    signing_secret = fields.Char(string="Signing secret", groups="base.group_system", copy=False)
     previous_signing_secret = fields.Char(
+        string="Previous signing secret",
         groups="base.group_system",
         copy=False,
         help="Still accepted during a secret rotation; clear it once senders moved on.",
     )
-    has_previous_secret = fields.Boolean(compute="_compute_has_previous_secret")
+    has_previous_secret = fields.Boolean(
+        string="Previous secret still accepted", compute="_compute_has_previous_secret"
+    )
     timestamp_tolerance = fields.Integer(
-        default=300, help="Seconds a webhook-timestamp may differ from the server clock (1-300)."
+        string="Timestamp tolerance (s)",
+        default=300,
+        help="Seconds a webhook-timestamp may differ from the server clock (1-300).",
     )
     allowed_networks = fields.Char(
-        help="Optional comma-separated networks (CIDR) allowed to post, e.g. 203.0.113.0/24."
+        string="Allowed networks",
+        help="Optional comma-separated networks (CIDR) allowed to post, e.g. 203.0.113.0/24.",
     )
     rate_limit_per_minute = fields.Integer(
+        string="Rate limit per minute",
         default=0,
         help="Requests admitted in any 60 seconds, across all Odoo workers and hosts; 0 means no limit.",
     )
     max_body_kb = fields.Integer(string="Max body (KiB)", default=10240)
     signature_scheme = fields.Selection(
         list(signature.SCHEMES.items()),
+        string="Signature scheme",
         default="standard_webhooks",
         required=True,
         tracking=True,
     )
     signature_header = fields.Char(
-        default="X-Signature", help="Header holding the signature (or the shared secret)."
+        string="Signature header",
+        default="X-Signature",
+        help="Header holding the signature (or the shared secret).",
     )
     signature_algorithm = fields.Selection(
-        list(signature.ALGORITHMS.items()), default="sha256", required=True
+        list(signature.ALGORITHMS.items()),
+        string="Signature algorithm",
+        default="sha256",
+        required=True,
     )
     signature_encoding = fields.Selection(
-        [("hex", "Hexadecimal"), ("base64", "Base64")], default="hex", required=True
+        [("hex", "Hexadecimal"), ("base64", "Base64")],
+        string="Signature encoding",
+        default="hex",
+        required=True,
     )
     signature_prefix = fields.Char(
-        help="Text before the signature in the header value, e.g. sha256= or hmac-sha256-hex=."
+        string="Signature prefix",
+        help="Text before the signature in the header value, e.g. sha256= or hmac-sha256-hex=.",
     )
     signature_timestamp = fields.Selection(
         list(signature.TIMESTAMPS.items()),
@@ -102,7 +119,10 @@ class LogisticsEndpoint(models.Model):
         help="What the sender signs: {timestamp} and {body} are replaced by the values.",
     )
     signature_separator = fields.Char(
-        default="/", help="Between the body and the secret (17TRACK: /).", trim=False
+        string="Signature separator",
+        default="/",
+        help="Between the body and the secret (17TRACK: /).",
+        trim=False,
     )
     inbound_preset = fields.Selection(
         presets.SELECTION,
@@ -112,6 +132,7 @@ class LogisticsEndpoint(models.Model):
     )
     inbound_format = fields.Selection(
         [("canonical", "Canonical events (contract v1)"), ("mapped", "Sender's own JSON, mapped")],
+        string="Inbound format",
         default="canonical",
         required=True,
         tracking=True,

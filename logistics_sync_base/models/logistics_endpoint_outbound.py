@@ -12,8 +12,9 @@ from ..lib.urlsafety import UnsafeURLError, check_url
 OUTBOUND_FIELDS = frozenset({"base_url", "oauth_token_url", "auth_type", "api_key_header"})
 
 
+# one file per concern of the model (inbound, outbound, circuit), on purpose
 class LogisticsEndpoint(models.Model):
-    _inherit = "logistics.endpoint"
+    _inherit = "logistics.endpoint"  # pylint: disable=consider-merging-classes-inherited
 
     base_url = fields.Char(string="Base URL", tracking=True)
     auth_type = fields.Selection(
@@ -24,14 +25,15 @@ class LogisticsEndpoint(models.Model):
             ("api_key", "API key header"),
             ("oauth2", "OAuth2 client credentials"),
         ],
+        string="Authentication",
         default="none",
         required=True,
     )
-    auth_username = fields.Char(groups="base.group_system", copy=False)
-    auth_password = fields.Char(groups="base.group_system", copy=False)
-    auth_token = fields.Char(groups="base.group_system", copy=False)
-    api_key_header = fields.Char(default="X-Api-Key")
-    auth_api_key = fields.Char(groups="base.group_system", copy=False)
+    auth_username = fields.Char(string="Username", groups="base.group_system", copy=False)
+    auth_password = fields.Char(string="Password", groups="base.group_system", copy=False)
+    auth_token = fields.Char(string="Bearer token", groups="base.group_system", copy=False)
+    api_key_header = fields.Char(string="API key header", default="X-Api-Key")
+    auth_api_key = fields.Char(string="API key", groups="base.group_system", copy=False)
     oauth_token_url = fields.Char(string="OAuth2 token URL")
     oauth_client_id = fields.Char(string="OAuth2 client id", groups="base.group_system", copy=False)
     oauth_client_secret = fields.Char(

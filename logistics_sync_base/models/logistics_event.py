@@ -86,7 +86,7 @@ class LogisticsEvent(models.Model):
     )
     company_id = fields.Many2one("res.company", related="endpoint_id.company_id", store=True)
     external_id = fields.Char(string="Event ID", required=True)
-    shipment_ref = fields.Char(required=True)
+    shipment_ref = fields.Char(string="Shipment reference", required=True)
     event_type = fields.Selection(
         [("milestone", "Milestone")],
         string="Type",
@@ -97,9 +97,9 @@ class LogisticsEvent(models.Model):
     )
     # required by the milestone schema, absent from typed events
     milestone = fields.Selection(milestones.SELECTION)
-    occurred_at = fields.Datetime(required=True)
+    occurred_at = fields.Datetime(string="Occurred", required=True)
     sequence = BigInteger(string="Source sequence")
-    tracking_ref = fields.Char()
+    tracking_ref = fields.Char(string="Tracking number")
     carrier_code = fields.Char(string="Carrier")
     reason = fields.Char()
     description = fields.Text()
@@ -110,12 +110,17 @@ class LogisticsEvent(models.Model):
     location_lon = fields.Float(string="Longitude", digits=(10, 6))
     eta = fields.Datetime(string="ETA")
     pod_signed_by = fields.Char(string="POD signed by")
-    source_status = fields.Char()
+    source_status = fields.Char(string="Sender's status")
     payload = fields.Text(string="Raw payload", required=True)
-    payload_hash = fields.Char(required=True)
-    received_at = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
+    payload_hash = fields.Char(string="Payload hash", required=True)
+    received_at = fields.Datetime(
+        string="Received", required=True, default=fields.Datetime.now, index=True
+    )
     lag_seconds = fields.Float(
-        compute="_compute_lag", store=True, help="Received minus occurred, in seconds."
+        string="Sender delay (s)",
+        compute="_compute_lag",
+        store=True,
+        help="Received minus occurred, in seconds.",
     )
     # ---- processing state (the only part that changes)
     state = fields.Selection(
@@ -134,26 +139,27 @@ class LogisticsEvent(models.Model):
     picking_id = fields.Many2one(
         "stock.picking", string="Transfer", index="btree_not_null", check_company=True
     )
-    processed_at = fields.Datetime()
-    applied_at = fields.Datetime()
+    processed_at = fields.Datetime(string="Processed")
+    applied_at = fields.Datetime(string="Applied")
     attempts = fields.Integer(default=0)
-    last_error = fields.Text()
-    error_class = fields.Char()
-    error_traceback = fields.Text(groups="base.group_system")
-    first_failure_at = fields.Datetime()
-    last_failure_at = fields.Datetime()
-    next_attempt_at = fields.Datetime()
+    last_error = fields.Text(string="Last error")
+    error_class = fields.Char(string="Error type")
+    error_traceback = fields.Text(string="Traceback", groups="base.group_system")
+    first_failure_at = fields.Datetime(string="First failure")
+    last_failure_at = fields.Datetime(string="Last failure")
+    next_attempt_at = fields.Datetime(string="Next attempt")
     wait_reason = fields.Selection(
-        [("unknown_ref", "Unknown shipment reference"), ("needs_dispatch", "Waiting for dispatch")]
+        [("unknown_ref", "Unknown shipment reference"), ("needs_dispatch", "Waiting for dispatch")],
+        string="Waiting for",
     )
-    wait_until = fields.Datetime()
-    wait_alerted = fields.Boolean()
-    replay_count = fields.Integer(default=0)
+    wait_until = fields.Datetime(string="Waits until")
+    wait_alerted = fields.Boolean(string="Waiting alert sent")
+    replay_count = fields.Integer(string="Replays", default=0)
     replayed_by_id = fields.Many2one("res.users", string="Replayed by")
-    replayed_at = fields.Datetime()
+    replayed_at = fields.Datetime(string="Last replayed")
     discarded_by_id = fields.Many2one("res.users", string="Discarded by")
-    discarded_at = fields.Datetime()
-    discard_reason = fields.Text()
+    discarded_at = fields.Datetime(string="Discarded")
+    discard_reason = fields.Text(string="Discard reason")
 
     _sql_constraints = [
         (
@@ -165,13 +171,14 @@ class LogisticsEvent(models.Model):
 
     def init(self):
         """The indexes the queries need, and no more: every index is written by each
-        ingested row (see README "Indexes of logistics_event").  The unique
+        ingested row (see docs/benchmarks.md, "Indexes of logistics_event").  The unique
         (endpoint_id, external_id) index serves lookups by endpoint and id,
         ``received_at`` the lists, time windows and retention, ``picking_id`` the
         transfer's events; the partial ones below are written only for open events."""
-        super().init()
+        res = super().init()
         for name, expressions, where in EVENT_INDEXES:
             tools.create_index(self.env.cr, name, self._table, expressions, where=where)
+        return res
 
     @api.depends("received_at", "occurred_at")
     def _compute_lag(self):

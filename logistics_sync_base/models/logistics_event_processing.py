@@ -11,7 +11,7 @@ attempt the event becomes a dead letter and the job fails.
 
 import logging
 import traceback
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import psycopg2
 
@@ -53,8 +53,9 @@ def _forget_notes(notes, picking, kept):
         del notes.setdefault(picking.id, [])[kept:]
 
 
+# one file per concern of the model (ingestion, processing), on purpose
 class LogisticsEvent(models.Model):
-    _inherit = "logistics.event"
+    _inherit = "logistics.event"  # pylint: disable=consider-merging-classes-inherited
 
     @api.model
     def _claim_received(self, endpoint, limit):
@@ -225,8 +226,21 @@ class LogisticsEvent(models.Model):
             event.with_context(logistics_event_writes=writes)._process_one(
                 picking.with_context(logistics_notes=notes), now
             )
+        applied_at = datetime.now()  # one time for the group, to the microsecond
         for frozen, ids in writes.items():
-            self.browse(ids)._set_processing(dict(frozen))
+            vals = dict(frozen)
+            if "applied_at" in vals:
+                vals["applied_at"] = applied_at
+            self.browse(ids)._set_processing(vals)
+
+    def _applied_now(self):
+        """When an event is applied, to the microsecond (latency is read in ms;
+        fields.Datetime.now() drops them).  In grouped processing the values are
+        collected per set and written at the end of the group with one time for the
+        group (``_process_grouped``), so they must not differ per event here."""
+        if self.env.context.get("logistics_event_writes") is not None:
+            return fields.Datetime.now()
+        return datetime.now()
 
     def _process_each(self, pickings, now, notes, retrying):
         """Event by event, each in a savepoint: a failing event is stored failed (or
@@ -323,7 +337,7 @@ class LogisticsEvent(models.Model):
                         "state": "applied",
                         "picking_id": picking.id,
                         "processed_at": now,
-                        "applied_at": fields.Datetime.now(),
+                        "applied_at": self._applied_now(),
                         "wait_reason": False,
                         "wait_until": False,
                     }
@@ -364,7 +378,7 @@ class LogisticsEvent(models.Model):
                 "state": "applied",
                 "picking_id": picking.id,
                 "processed_at": now,
-                "applied_at": fields.Datetime.now(),
+                "applied_at": self._applied_now(),
                 "wait_reason": False,
                 "wait_until": False,
             }

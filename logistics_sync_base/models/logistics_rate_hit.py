@@ -27,7 +27,7 @@ class LogisticsRateHit(models.Model):
     endpoint_id = fields.Many2one(
         "logistics.endpoint", required=True, ondelete="cascade", readonly=True
     )
-    at = fields.Datetime(required=True, readonly=True)
+    at = fields.Datetime(string="Time", required=True, readonly=True)
 
     def init(self):
         self.env.cr.execute(

@@ -54,7 +54,7 @@ class StockPicking(models.Model):
     logistics_exception = fields.Boolean(
         string="Logistics exception", copy=False, readonly=True, index=True
     )
-    logistics_exception_reason = fields.Char(copy=False, readonly=True)
+    logistics_exception_reason = fields.Char(string="Exception reason", copy=False, readonly=True)
     logistics_eta = fields.Datetime(string="Carrier ETA", copy=False, readonly=True)
     logistics_pod_signed_by = fields.Char(string="POD signed by", copy=False, readonly=True)
     logistics_event_ids = fields.One2many(
@@ -67,6 +67,7 @@ class StockPicking(models.Model):
         groups="logistics_sync_base.group_logistics_sync_user",
     )
     logistics_event_count = fields.Integer(
+        string="Sync events",
         compute="_compute_logistics_event_count",
         # a number, no content: counted as the superuser so that reading every field
         # of a transfer (an export, read() without field names) works for anyone

@@ -18,6 +18,7 @@ from . import (
     test_processing,
     test_processing_grouped,
     test_security,
+    test_settings,
     test_signature_schemes,
     test_webhook,
 )

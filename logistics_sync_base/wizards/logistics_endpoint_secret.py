@@ -19,13 +19,14 @@ class LogisticsEndpointSecret(models.TransientModel):
         required=True,
     )
     keep_previous = fields.Boolean(
+        string="Keep accepting the previous secret",
         default=True,
         help="Keep accepting the current secret as the previous one while senders switch.",
     )
     # Write-only: cleared from the wizard as soon as it is stored on the endpoint,
     # and never read back into any view.
-    pasted_secret = fields.Char(groups="base.group_system", copy=False)
-    new_secret = fields.Char(readonly=True, groups="base.group_system")
+    pasted_secret = fields.Char(string="Provider's secret", groups="base.group_system", copy=False)
+    new_secret = fields.Char(string="New secret", readonly=True, groups="base.group_system")
     done = fields.Boolean(readonly=True)
 
     def action_generate(self):

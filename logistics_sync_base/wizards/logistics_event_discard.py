@@ -8,6 +8,7 @@ class LogisticsEventDiscard(models.TransientModel):
 
     event_ids = fields.Many2many(
         "logistics.event",
+        string="Events",
         default=lambda self: self.env.context.get("active_ids"),
         required=True,
     )

@@ -15,7 +15,7 @@ class LogisticsMappingTry(models.TransientModel):
         string="Sample payload", help="Paste a webhook body exactly as the sender posts it."
     )
     result = fields.Text(readonly=True)
-    ok = fields.Boolean(readonly=True)
+    ok = fields.Boolean(string="Fits the mapping", readonly=True)
 
     def action_try(self):
         self.ensure_one()

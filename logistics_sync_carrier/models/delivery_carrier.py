@@ -27,6 +27,7 @@ class DeliveryCarrier(models.Model):
     logistics_event_count = fields.Integer(
         # a number, no content: counted as the superuser so that reading every field
         # of a carrier works for anyone who may read the carrier
+        string="Sync events",
         compute="_compute_logistics_event_count",
         compute_sudo=True,
     )

@@ -15,12 +15,19 @@ class LogisticsCarrierBooking(models.Model):
     _order = "id desc"
     _rec_name = "shipment_id"
 
-    picking_id = fields.Many2one("stock.picking", required=True, ondelete="cascade", index=True)
+    picking_id = fields.Many2one(
+        "stock.picking", string="Transfer", required=True, ondelete="cascade", index=True
+    )
     company_id = fields.Many2one(related="picking_id.company_id", store=True)
-    idempotency_key = fields.Char(required=True, index=True)
+    idempotency_key = fields.Char(
+        string="Idempotency key",
+        help="Sent with every try of this booking: the carrier returns the same booking instead of a second one.",
+        required=True,
+        index=True,
+    )
     shipment_id = fields.Char(string="Carrier shipment", required=True)
-    tracking_number = fields.Char()
-    tracking_url = fields.Char()
+    tracking_number = fields.Char(string="Tracking number")
+    tracking_url = fields.Char(string="Tracking link")
     price = fields.Float()
     currency = fields.Char()
     replayed = fields.Boolean(

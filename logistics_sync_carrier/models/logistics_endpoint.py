@@ -17,19 +17,31 @@ class LogisticsEndpoint(models.Model):
     _inherit = "logistics.endpoint"
 
     carrier_protocol = fields.Selection(
-        [("rest", "REST / JSON"), ("soap", "SOAP")], default="rest", required=True
+        [("rest", "REST / JSON"), ("soap", "SOAP")],
+        string="Carrier API",
+        default="rest",
+        required=True,
     )
-    carrier_service = fields.Char(default="standard", help="Service level sent with bookings.")
+    carrier_service = fields.Char(
+        string="Carrier service", default="standard", help="Service level sent with bookings."
+    )
     tracking_mode = fields.Selection(
         [("webhook", "The carrier pushes webhooks"), ("poll", "Odoo polls the carrier")],
+        string="Tracking updates",
         default="webhook",
         required=True,
     )
-    poll_batch_size = fields.Integer(default=50, help="Tracking numbers per polling request.")
-    poll_max_requests = fields.Integer(
-        default=10, help="Polling requests per cron run at most (the carrier's rate limit)."
+    poll_batch_size = fields.Integer(
+        string="Transfers per poll", default=50, help="Tracking numbers per polling request."
     )
-    booking_waiting_count = fields.Integer(compute="_compute_booking_waiting_count")
+    poll_max_requests = fields.Integer(
+        string="Requests per poll",
+        default=10,
+        help="Polling requests per cron run at most (the carrier's rate limit).",
+    )
+    booking_waiting_count = fields.Integer(
+        string="Bookings waiting", compute="_compute_booking_waiting_count"
+    )
 
     def _compute_booking_waiting_count(self):
         counts = dict(

@@ -72,15 +72,17 @@ class StockPicking(models.Model):
         readonly=True,
         help="Sent with every booking attempt: the carrier returns the same booking for it.",
     )
-    logistics_booking_attempts = fields.Integer(copy=False, readonly=True)
-    logistics_booking_error = fields.Text(copy=False, readonly=True)
+    logistics_booking_attempts = fields.Integer(
+        string="Booking attempts", copy=False, readonly=True
+    )
+    logistics_booking_error = fields.Text(string="Booking error", copy=False, readonly=True)
     logistics_booking_next_at = fields.Datetime(string="Next attempt", copy=False, readonly=True)
     logistics_carrier_shipment_id = fields.Char(
         string="Carrier shipment", copy=False, readonly=True
     )
     logistics_tracking_url = fields.Char(string="Tracking link", copy=False, readonly=True)
     logistics_label_id = fields.Many2one("ir.attachment", string="Label", copy=False, readonly=True)
-    logistics_polled_at = fields.Datetime(copy=False, readonly=True)
+    logistics_polled_at = fields.Datetime(string="Last polled", copy=False, readonly=True)
 
     def _logistics_is_async_carrier(self):
         return self.carrier_id.delivery_type == "logistics_sync"

@@ -62,13 +62,14 @@ class CarrierSimulator(LifecycleMixin, RestMixin, SoapMixin, SimulatorApp):
     # ------------------------------------------------------------- state and stats
     def reset_state(self):
         with self._lock:
-            super().reset_state()
+            res = super().reset_state()
             self.webhooks.reset()
             self.bookings = {}
             self.by_tracking = {}
             self.idempotency = {}
             self.generation += 1
             self.counters.update(soap_requests=0, events=0, evil_dtd_fetches=0)
+        return res
 
     def stats(self):
         with self._lock:

@@ -62,7 +62,8 @@ def parse(data, charge_types, currencies):
         row = {key: (value or "").strip() for key, value in raw.items() if key}
         line_errors = []
 
-        def err(column, message, _line=line_no, _errors=line_errors):
+        # the defaults bind this line's number and list (not a shared default)
+        def err(column, message, _line=line_no, _errors=line_errors):  # pylint: disable=dangerous-default-value
             _errors.append({"line": _line, "column": column, "message": message})
 
         for name in REQUIRED:

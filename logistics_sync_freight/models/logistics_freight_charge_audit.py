@@ -10,7 +10,7 @@ from ..lib import audit
 
 
 class LogisticsFreightCharge(models.Model):
-    _inherit = "logistics.freight.charge"
+    _inherit = "logistics.freight.charge"  # pylint: disable=consider-merging-classes-inherited
 
     def _freight_audit(self):
         """Audit pending or waiting charges of known transfers.

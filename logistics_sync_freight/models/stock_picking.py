@@ -29,7 +29,7 @@ class StockPicking(models.Model):
             sources.insert(0, "_freight_expected_from_tms")
         return sources
 
-    # TMS charge types (logistics_sync_tms/readme/TMS_API.md) -> our charge type codes;
+    # TMS charge types (logistics_sync_tms/docs/TMS_API.md) -> our charge type codes;
     # another TMS code is looked up as a code of ours, else counted as base freight
     TMS_CHARGE_CODES = {"base_freight": "base", "fuel_surcharge": "fuel"}
 

@@ -14,5 +14,5 @@ class LogisticsCircuitOpening(models.Model):
         "logistics.endpoint", required=True, ondelete="cascade", index=True, readonly=True
     )
     company_id = fields.Many2one(related="endpoint_id.company_id", store=True)
-    opened_at = fields.Datetime(required=True, index=True, readonly=True)
+    opened_at = fields.Datetime(string="Opened", required=True, index=True, readonly=True)
     error = fields.Char(readonly=True)

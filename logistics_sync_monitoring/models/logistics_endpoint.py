@@ -1,8 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import json
 from datetime import timedelta
 
 from odoo import fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 
 class LogisticsEndpoint(models.Model):
@@ -10,22 +11,37 @@ class LogisticsEndpoint(models.Model):
 
     mon_events_last_hour = fields.Integer(string="Events (last hour)", compute="_compute_mon")
     mon_p95_last_hour = fields.Float(
-        string="p95 latency (s)",
+        string="p95 processing time (s)",
         compute="_compute_mon",
-        help="95th percentile of received->applied over the events received in the last hour.",
+        digits=(16, 3),
+        help="95th percentile of the time from received to applied, over the events "
+        "received in the last hour (to the millisecond).",
     )
     mon_failed_rate = fields.Float(
         string="Failed rate (%)",
         compute="_compute_mon",
         help="Failed or dead among the events received in the last hour.",
     )
-    mon_failed_last_hour = fields.Integer(compute="_compute_mon")
-    mon_waiting_count = fields.Integer(string="Waiting", compute="_compute_mon")
-    mon_dead_count = fields.Integer(string="Dead letters", compute="_compute_mon")
+    mon_failed_last_hour = fields.Integer(string="Failed (last hour)", compute="_compute_mon")
+    mon_waiting_count = fields.Integer(
+        string="Waiting",
+        compute="_compute_mon",
+        help="Events waiting for their transfer or for its validation.",
+    )
+    mon_dead_count = fields.Integer(
+        string="Dead letters",
+        compute="_compute_mon",
+        help="Events that could not be applied: fix the cause, then replay them.",
+    )
     mon_circuit_openings_24h = fields.Integer(
         string="Circuit openings (24 h)",
         compute="_compute_mon",
         help="Times the endpoint's circuit breaker opened in the last 24 hours.",
+    )
+    mon_trend = fields.Text(
+        string="Events received (7 days)",
+        compute="_compute_mon_trend",
+        help="Events received per day over the last 7 days, from the KPI history.",
     )
 
     def write(self, vals):
@@ -102,6 +118,42 @@ class LogisticsEndpoint(models.Model):
             endpoint.mon_waiting_count = waiting
             endpoint.mon_dead_count = dead
             endpoint.mon_circuit_openings_24h = openings.get(endpoint, 0)
+
+    def _compute_mon_trend(self):
+        """Daily received events of the last 7 days (KPI history, the company's
+        days), in the format of the ``dashboard_graph`` widget of Odoo's own cards."""
+        today = fields.Date.context_today(self)
+        days = [today - timedelta(days=n) for n in range(6, -1, -1)]
+        counts = {}
+        if self.ids:
+            rows = (
+                self.env["logistics.sync.kpi"]
+                .sudo()
+                ._read_group(
+                    [("endpoint_id", "in", self.ids), ("day", ">=", days[0])],
+                    ["endpoint_id", "day:day"],
+                    ["received_count:sum"],
+                )
+            )
+            counts = {(endpoint.id, day): total for endpoint, day, total in rows}
+        for endpoint in self:
+            values = [
+                {
+                    "label": format_date(self.env, day, date_format="EEE d"),
+                    "value": counts.get((endpoint.id, day), 0),
+                    "type": "past",
+                }
+                for day in days
+            ]
+            endpoint.mon_trend = json.dumps(
+                [
+                    {
+                        "key": self.env._("Events received"),
+                        "values": values,
+                        "is_sample_data": False,
+                    }
+                ]
+            )
 
     def _mon_events_action(self, domain, name):
         action = self.action_view_events()

@@ -22,10 +22,12 @@ class LogisticsMetricsToken(models.Model):
 
     name = fields.Char(required=True, help="Who scrapes with it, e.g. Prometheus production.")
     active = fields.Boolean(default=True)
-    token_hash = fields.Char(required=True, readonly=True, copy=False, index=True)
+    token_hash = fields.Char(
+        string="Token hash", required=True, readonly=True, copy=False, index=True
+    )
     hint = fields.Char(readonly=True, copy=False, help="The first characters, to recognise it.")
-    revoked_at = fields.Datetime(readonly=True, copy=False)
-    revoked_by_id = fields.Many2one("res.users", readonly=True, copy=False)
+    revoked_at = fields.Datetime(string="Revoked", readonly=True, copy=False)
+    revoked_by_id = fields.Many2one("res.users", string="Revoked by", readonly=True, copy=False)
 
     _sql_constraints = [("token_hash_unique", "unique(token_hash)", "Tokens are unique.")]
 

@@ -18,7 +18,12 @@ class LogisticsSyncAlert(models.Model):
 
     name = fields.Char(compute="_compute_name", store=True)
     rule_id = fields.Many2one(
-        "logistics.sync.alert.rule", required=True, ondelete="cascade", index=True, readonly=True
+        "logistics.sync.alert.rule",
+        string="Alert rule",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        readonly=True,
     )
     endpoint_id = fields.Many2one(
         "logistics.endpoint", required=True, ondelete="cascade", index=True, readonly=True
@@ -28,11 +33,13 @@ class LogisticsSyncAlert(models.Model):
     state = fields.Selection(
         [("open", "Open"), ("closed", "Closed")], default="open", required=True, index=True
     )
-    opened_at = fields.Datetime(required=True, readonly=True, default=fields.Datetime.now)
-    closed_at = fields.Datetime(readonly=True)
-    escalated_at = fields.Datetime(readonly=True)
+    opened_at = fields.Datetime(
+        string="Opened", required=True, readonly=True, default=fields.Datetime.now
+    )
+    closed_at = fields.Datetime(string="Closed", readonly=True)
+    escalated_at = fields.Datetime(string="Escalated", readonly=True)
     value = fields.Float(string="Value when raised", readonly=True)
-    last_value = fields.Float(readonly=True)
+    last_value = fields.Float(string="Last value", readonly=True)
     resolution_hours = fields.Float(
         string="Resolution time (h)",
         readonly=True,

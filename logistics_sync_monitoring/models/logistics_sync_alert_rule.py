@@ -9,7 +9,7 @@ _logger = logging.getLogger(__name__)
 
 FIGURES = [
     ("failed_rate", "Failed message rate (%)"),
-    ("p95_latency", "p95 latency received->applied (s)"),
+    ("p95_latency", "p95 processing time, received to applied (s)"),
     ("events", "Events received"),
     ("dead_letters", "Dead letters"),
     ("oldest_dead_age", "Age of the oldest dead letter (h)"),
@@ -69,8 +69,8 @@ class LogisticsSyncAlertRule(models.Model):
     send_email = fields.Boolean(
         string="Email", help="Also email the responsible (and the escalation user)."
     )
-    alert_ids = fields.One2many("logistics.sync.alert", "rule_id")
-    open_alert_count = fields.Integer(compute="_compute_open_alert_count")
+    alert_ids = fields.One2many("logistics.sync.alert", "rule_id", string="Alerts")
+    open_alert_count = fields.Integer(string="Open alerts", compute="_compute_open_alert_count")
 
     _sql_constraints = [
         ("window_positive", "CHECK(window_minutes > 0)", "The window must be positive."),

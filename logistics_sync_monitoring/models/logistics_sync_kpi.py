@@ -50,6 +50,21 @@ FLOW_COLUMNS = (
 )
 
 
+_LAG = "From the time the event occurred to the time Odoo received it."
+_SYNC = "From the time Odoo received the event to the time it was applied."
+_TOTAL = "From the time the event occurred to the time it was applied."
+
+
+def _latency(label, help_text):
+    return {
+        "string": label,
+        "readonly": True,
+        "aggregator": "max",
+        "digits": (16, 3),
+        "help": help_text + " Grouped: the highest of the hours.",
+    }
+
+
 class LogisticsSyncKpi(models.Model):
     """KPIs per endpoint and hour (the company's time zone), kept longer than events.
 
@@ -67,11 +82,13 @@ class LogisticsSyncKpi(models.Model):
 
     hour = fields.Datetime(required=True, readonly=True, index=True, help="Start of the hour.")
     day = fields.Date(readonly=True, index=True, help="The day in the company's time zone.")
-    hour_of_day = fields.Integer(readonly=True, aggregator=False)
+    hour_of_day = fields.Integer(string="Hour of the day", readonly=True, aggregator=False)
     endpoint_id = fields.Many2one(
         "logistics.endpoint", required=True, readonly=True, ondelete="cascade", index=True
     )
-    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    company_id = fields.Many2one(
+        "res.company", string="Company", required=True, readonly=True, index=True
+    )
     received_count = fields.Integer(string="Received", readonly=True)
     applied_count = fields.Integer(string="Applied", readonly=True)
     superseded_count = fields.Integer(string="Superseded", readonly=True)
@@ -86,33 +103,51 @@ class LogisticsSyncKpi(models.Model):
         help="Failed or dead among the events received; grouped, it is the rate of the "
         "group (a sum over a sum), not an average of rates.",
     )
-    lag_p50 = fields.Float(string="Occurred->received p50 (s)", readonly=True, aggregator="max")
-    lag_p95 = fields.Float(string="Occurred->received p95 (s)", readonly=True, aggregator="max")
-    lag_p99 = fields.Float(string="Occurred->received p99 (s)", readonly=True, aggregator="max")
-    sync_p50 = fields.Float(string="Received->applied p50 (s)", readonly=True, aggregator="max")
-    sync_p95 = fields.Float(string="Received->applied p95 (s)", readonly=True, aggregator="max")
-    sync_p99 = fields.Float(string="Received->applied p99 (s)", readonly=True, aggregator="max")
-    total_p50 = fields.Float(string="Occurred->applied p50 (s)", readonly=True, aggregator="max")
-    total_p95 = fields.Float(string="Occurred->applied p95 (s)", readonly=True, aggregator="max")
-    total_p99 = fields.Float(string="Occurred->applied p99 (s)", readonly=True, aggregator="max")
+    # Latency percentiles in seconds, to the millisecond (events keep their times to
+    # the microsecond); grouped, the highest of the hours.
+    lag_p50 = fields.Float(**_latency("Sender delay p50 (s)", _LAG))
+    lag_p95 = fields.Float(**_latency("Sender delay p95 (s)", _LAG))
+    lag_p99 = fields.Float(**_latency("Sender delay p99 (s)", _LAG))
+    sync_p50 = fields.Float(**_latency("Processing p50 (s)", _SYNC))
+    sync_p95 = fields.Float(**_latency("Processing p95 (s)", _SYNC))
+    sync_p99 = fields.Float(**_latency("Processing p99 (s)", _SYNC))
+    total_p50 = fields.Float(**_latency("End-to-end p50 (s)", _TOTAL))
+    total_p95 = fields.Float(**_latency("End-to-end p95 (s)", _TOTAL))
+    total_p99 = fields.Float(**_latency("End-to-end p99 (s)", _TOTAL))
     dead_letter_count = fields.Integer(
         string="Dead letters", readonly=True, aggregator="max", help="Open at the end of the hour."
     )
     oldest_dead_age = fields.Float(string="Oldest dead letter (h)", readonly=True, aggregator="max")
     booking_backlog = fields.Integer(
-        readonly=True, aggregator="max", help="Carrier bookings queued or waiting for the carrier."
+        string="Booking backlog",
+        readonly=True,
+        aggregator="max",
+        help="Carrier bookings queued or waiting for the carrier.",
     )
     release_backlog = fields.Integer(
-        readonly=True, aggregator="max", help="TMS releases without an answer (with the TMS addon)."
+        string="Release backlog",
+        readonly=True,
+        aggregator="max",
+        help="TMS releases without an answer (with the TMS addon).",
     )
-    circuit_openings = fields.Integer(readonly=True)
+    circuit_openings = fields.Integer(
+        string="Circuit openings",
+        readonly=True,
+        help="Times the endpoint's circuit breaker opened in the hour.",
+    )
     exceptions_resolved = fields.Integer(
+        string="Exceptions resolved",
         readonly=True,
         help="Exceptions resolved in the hour: alerts closed, rejected TMS tenders "
         "answered again (with the TMS addon), freight disputes settled (with the "
         "freight addon).",
     )
-    resolution_seconds = fields.Float(readonly=True, help="Their time from raised to resolved.")
+    resolution_seconds = fields.Float(
+        string="Resolution time (s)",
+        readonly=True,
+        aggregator=False,  # internal: only the mean (resolution_hours) is a measure
+        help="Their time from raised to resolved, added up.",
+    )
     resolution_hours = fields.Float(
         string="Exception resolution (h)",
         readonly=True,
@@ -122,11 +157,20 @@ class LogisticsSyncKpi(models.Model):
     )
     # Running totals since the endpoint's first row (for Prometheus counters: the
     # scrape reads the latest row per endpoint instead of summing the history).
-    received_total = fields.Integer(readonly=True, aggregator="max")
-    applied_total = fields.Integer(readonly=True, aggregator="max")
-    superseded_total = fields.Integer(readonly=True, aggregator="max")
-    retry_total = fields.Integer(readonly=True, aggregator="max")
-    circuit_openings_total = fields.Integer(readonly=True, aggregator="max")
+    # Not measures (aggregator=False): a running total means nothing summed or charted.
+    received_total = fields.Integer(
+        string="Received (running total)", readonly=True, aggregator=False
+    )
+    applied_total = fields.Integer(
+        string="Applied (running total)", readonly=True, aggregator=False
+    )
+    superseded_total = fields.Integer(
+        string="Superseded (running total)", readonly=True, aggregator=False
+    )
+    retry_total = fields.Integer(string="Retries (running total)", readonly=True, aggregator=False)
+    circuit_openings_total = fields.Integer(
+        string="Circuit openings (running total)", readonly=True, aggregator=False
+    )
 
     _sql_constraints = [
         ("endpoint_hour_unique", "unique(endpoint_id, hour)", "One row per endpoint and hour."),

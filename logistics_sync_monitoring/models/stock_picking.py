@@ -5,6 +5,7 @@ from markupsafe import Markup, escape
 
 from odoo import fields, models
 from odoo.osv import expression
+from odoo.tools import format_datetime
 
 from odoo.addons.logistics_sync_base.lib import milestones
 
@@ -187,7 +188,12 @@ class StockPicking(models.Model):
         if booking:
             hops.append((booking.create_date, self.env._("Booked at the carrier")))
         if self.logistics_label_id:
-            hops.append((self.logistics_label_id.sudo().create_date, self.env._("Label created")))
+            # The booking is stored in a transaction of its own, which starts after the
+            # job's (where the label is created): the label is never before the booking.
+            label_at = self.logistics_label_id.sudo().create_date
+            if booking:
+                label_at = max(label_at, booking.create_date)
+            hops.append((label_at, self.env._("Label created")))
         labels = dict(milestones.SELECTION)
         events = (
             self.env["logistics.event"]
@@ -203,7 +209,16 @@ class StockPicking(models.Model):
         )
         for event in events:
             label = labels.get(event.milestone) or event.event_type
-            hops.append((event.occurred_at, f"{label} ({event.endpoint_id.name})"))
+            hops.append(
+                (
+                    event.occurred_at,
+                    self.env._(
+                        "%(milestone)s, reported by %(endpoint)s",
+                        milestone=label,
+                        endpoint=event.endpoint_id.name,
+                    ),
+                )
+            )
         hops.extend(self._mon_extra_hops())
         return sorted(hops, key=lambda hop: hop[0])
 
@@ -264,14 +279,14 @@ class StockPicking(models.Model):
                 took = _seconds(when - previous) if previous else ""
                 rows.append(
                     Markup("<tr><td>%s</td><td>%s</td><td class='text-end'>%s</td></tr>")
-                    % (fields.Datetime.to_string(when), escape(label), took)
+                    % (format_datetime(self.env, when, dt_format=False), escape(label), took)
                 )
                 previous = when
             picking.mon_trace = Markup(
                 "<table class='table table-sm o_mon_trace'><thead><tr><th>%s</th><th>%s</th>"
                 "<th class='text-end'>%s</th></tr></thead><tbody>%s</tbody></table>"
             ) % (
-                self.env._("When (UTC)"),
+                self.env._("When"),
                 self.env._("Hop"),
                 self.env._("Took"),
                 Markup("").join(rows),

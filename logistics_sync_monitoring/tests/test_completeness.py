@@ -66,13 +66,18 @@ class TestCompleteness(MonitoringCommon, TransactionCase):
             labels,
             [
                 "Transfer validated",
-                "Picked up (Test carrier)",
-                "In transit (Test carrier)",
+                "Picked up, reported by Test carrier",
+                "In transit, reported by Test carrier",
             ],
         )
+        self.clerk.tz = "Europe/Paris"
         trace = picking.with_user(self.clerk).mon_trace
-        self.assertIn("In transit (Test carrier)", trace)
+        self.assertIn("In transit, reported by Test carrier", trace)
         self.assertIn("1 h 00 min", trace)  # picked up 10:00, in transit 11:00
+        # in the user's time zone (validated 09:30 UTC: 10:30 in Paris in November)
+        self.assertIn("10:30:00", trace)
+        self.assertNotIn("09:30:00", trace)
+        self.assertNotIn("UTC", trace)
 
     def test_trace_durations_read_at_their_scale(self):
         self.assertEqual(_seconds(timedelta(seconds=15)), "15 s")

@@ -1,9 +1,11 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import json
 from datetime import timedelta
 
 from odoo.tests import TransactionCase, freeze_time, new_test_user, tagged
 
 from .common import T0, MonitoringCommon
+from odoo.addons.logistics_sync_base.tests.common import event
 
 
 @tagged("post_install", "-at_install")
@@ -41,6 +43,36 @@ class TestOverview(MonitoringCommon, TransactionCase):
             # the hour has passed: no event, no rate; the dead letters stay
             self.assertEqual((card.mon_events_last_hour, card.mon_failed_rate), (0, 0.0))
             self.assertEqual(card.mon_dead_count, 2)
+
+    def test_latency_is_kept_to_the_millisecond(self):
+        """Received and applied times keep their microseconds: a card reads 250 ms,
+        not 0 s (Odoo's own clock, fields.Datetime.now(), drops them)."""
+        picking = self._make_picking()
+        with freeze_time(T0 + timedelta(microseconds=100_000)):
+            events = self._ingest(event("ms-1", picking.name, "booked", 1))
+        with freeze_time(T0 + timedelta(microseconds=350_000)):
+            self._process_pending()
+        self.assertEqual(events.state, "applied")
+        self.assertEqual(events.received_at.microsecond, 100_000)
+        self.assertEqual((events.applied_at - events.received_at).total_seconds(), 0.25)
+        with freeze_time(T0 + timedelta(minutes=5)):
+            card = self.endpoint.with_user(self.viewer)
+            card.invalidate_recordset()
+            self.assertAlmostEqual(card.mon_p95_last_hour, 0.25)
+            self.Kpi._cron_compute()
+        self.assertAlmostEqual(self._row(T0.replace(minute=0)).sync_p95, 0.25)
+
+    def test_trend_counts_the_received_events_of_each_of_the_last_7_days(self):
+        self._feed(dead=0)  # 2 events at T0
+        self._feed(prefix="y", at=T0 - timedelta(days=1), dead=1)  # 3 the day before
+        with freeze_time(T0 + timedelta(minutes=5)):
+            self.Kpi._cron_compute(lookback_hours=30)
+            card = self.endpoint.with_user(self.viewer)
+            card.invalidate_recordset()
+            trend = json.loads(card.mon_trend)
+        values = [point["value"] for point in trend[0]["values"]]
+        self.assertEqual(values, [0, 0, 0, 0, 0, 3, 2])
+        self.assertFalse(trend[0]["is_sample_data"])
 
     def test_history_button_opens_the_endpoint_rows(self):
         self._feed()

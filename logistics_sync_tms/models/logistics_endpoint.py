@@ -33,6 +33,7 @@ class LogisticsEndpoint(models.Model):
     )
     tms_service_level = fields.Selection(
         [("express", "Express"), ("standard", "Standard"), ("economy", "Economy")],
+        string="Service level",
         default="standard",
         required=True,
     )
@@ -42,7 +43,7 @@ class LogisticsEndpoint(models.Model):
         "is refused (dead letter). Empty: any.",
     )
     tms_route_ids = fields.One2many("logistics.tms.route", "endpoint_id", string="Routing rules")
-    tms_release_count = fields.Integer(compute="_compute_tms_release_count")
+    tms_release_count = fields.Integer(string="TMS releases", compute="_compute_tms_release_count")
 
     _sql_constraints = [
         (

@@ -62,16 +62,16 @@ class LogisticsTmsRelease(models.Model):
         readonly=True, help="The last version of the request sent or in flight."
     )
     sent_version = fields.Integer(readonly=True, help="The last version the TMS stored.")
-    sent_hash = fields.Char(readonly=True)
+    sent_hash = fields.Char(string="Sent request hash", readonly=True)
     change_seq = fields.Integer(readonly=True, help="Bumped by each change of the transfer.")
-    cancel_requested = fields.Boolean(readonly=True)
+    cancel_requested = fields.Boolean(string="Cancel requested", readonly=True)
     pending_op = fields.Selection(
         [("create", "Create"), ("update", "Update"), ("cancel", "Cancel")],
         string="Call in flight",
         readonly=True,
     )
     pending_key = fields.Char(string="Idempotency key", readonly=True)
-    pending_payload = fields.Text(readonly=True)
+    pending_payload = fields.Text(string="Request in flight", readonly=True)
     last_key = fields.Char(string="Last idempotency key", readonly=True)
     tms_ref = fields.Char(string="TMS shipment", readonly=True, index="btree_not_null")
     load_ref = fields.Char(string="Load", readonly=True)
@@ -82,29 +82,30 @@ class LogisticsTmsRelease(models.Model):
     )
     tracking_ref = fields.Char(string="Tracking number", readonly=True)
     carrier_code = fields.Char(string="Carrier", readonly=True)
-    planned_pickup_start = fields.Datetime(readonly=True)
-    planned_pickup_end = fields.Datetime(readonly=True)
-    planned_delivery_start = fields.Datetime(readonly=True)
+    planned_pickup_start = fields.Datetime(string="Planned pickup from", readonly=True)
+    planned_pickup_end = fields.Datetime(string="Planned pickup until", readonly=True)
+    planned_delivery_start = fields.Datetime(string="Planned delivery from", readonly=True)
     planned_delivery_end = fields.Datetime(string="Planned delivery", readonly=True)
-    answer_version = fields.Integer(readonly=True)
-    answer_rank = fields.Integer(readonly=True)
+    answer_version = fields.Integer(string="Answered version", readonly=True)
+    answer_rank = fields.Integer(string="Answer rank", readonly=True)
     answer_sequence = BigInteger(
+        string="Answer sequence",
         readonly=True,
         help="The TMS's sequence number of the last answer applied: a later planned "
         "answer for the same version is a re-plan.",
     )
-    block_reason = fields.Text(readonly=True)
-    rejection_reason = fields.Text(readonly=True)
-    last_answer = fields.Text(readonly=True)
-    last_error = fields.Text(readonly=True)
+    block_reason = fields.Text(string="Blocked because", readonly=True)
+    rejection_reason = fields.Text(string="Rejection reason", readonly=True)
+    last_answer = fields.Text(string="Last answer", readonly=True)
+    last_error = fields.Text(string="Last error", readonly=True)
     attempts = fields.Integer(readonly=True)
-    sent_at = fields.Datetime(readonly=True)
+    sent_at = fields.Datetime(string="Sent", readonly=True)
     ack_deadline = fields.Datetime(
         string="Answer expected by", readonly=True, index="btree_not_null"
     )
-    ack_alerted = fields.Boolean(readonly=True)
+    ack_alerted = fields.Boolean(string="No-answer alert sent", readonly=True)
     exception = fields.Boolean(readonly=True, index=True)
-    exception_reason = fields.Char(readonly=True)
+    exception_reason = fields.Char(string="Exception reason", readonly=True)
 
     _sql_constraints = [
         ("picking_unique", "unique(picking_id)", "A transfer has one TMS release."),

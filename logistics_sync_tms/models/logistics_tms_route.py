@@ -23,7 +23,7 @@ class LogisticsTmsRoute(models.Model):
         index=True,
     )
     company_id = fields.Many2one(related="endpoint_id.company_id", store=True)
-    warehouse_id = fields.Many2one("stock.warehouse", check_company=True)
+    warehouse_id = fields.Many2one("stock.warehouse", string="Warehouse", check_company=True)
     picking_type_id = fields.Many2one(
         "stock.picking.type", string="Operation type", check_company=True
     )

@@ -29,8 +29,10 @@ class SaleOrder(models.Model):
         # from the order's own transfers: computed as the superuser so that a
         # salesperson who may read the order reads its shipment status too
         compute_sudo=True,
-        help="The least advanced milestone of the order's outgoing transfers: the order "
-        "is only as far as its slowest shipment.",
+        help="The least advanced milestone the carrier or TMS reported for the order's "
+        "outgoing transfers, once all of them are shipped (done): the order is only as "
+        "far as its slowest shipment, and an order whose delivery is not validated yet "
+        "shows no shipment status, whatever a carrier or TMS reports for it.",
     )
     logistics_exception = fields.Boolean(
         string="Shipment exception",
@@ -73,7 +75,13 @@ class SaleOrder(models.Model):
             shipments = order.picking_ids.filtered(
                 lambda p: p.picking_type_code == "outgoing" and p.state != "cancel"
             )
-            reported = [p.logistics_milestone for p in shipments if p.logistics_milestone]
+            # only shipped transfers: a TMS may report progress of a delivery Odoo
+            # has not validated, which the order must not claim
+            reported = [
+                p.logistics_milestone
+                for p in shipments
+                if p.logistics_milestone and p.state == "done"
+            ]
             if reported and len(reported) == len(shipments):
                 order.logistics_milestone = min(reported, key=milestones.rank)
             else:

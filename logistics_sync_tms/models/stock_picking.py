@@ -34,8 +34,10 @@ class StockPicking(models.Model):
     tms_planned_delivery = fields.Datetime(
         related="tms_release_id.planned_delivery_end", string="Planned delivery"
     )
-    tms_exception = fields.Boolean(related="tms_release_id.exception")
-    tms_block_reason = fields.Text(related="tms_release_id.block_reason")
+    tms_exception = fields.Boolean(string="TMS exception", related="tms_release_id.exception")
+    tms_block_reason = fields.Text(
+        string="TMS release blocked because", related="tms_release_id.block_reason"
+    )
     tms_load_ref = fields.Char(related="tms_release_id.load_ref", string="TMS load")
 
     @api.depends("tms_release_ids")

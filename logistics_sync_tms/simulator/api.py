@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-"""The TMS REST/JSON API under ``/tms/v1`` (see logistics_sync_tms/readme/TMS_API.md, the
+"""The TMS REST/JSON API under ``/tms/v1`` (see logistics_sync_tms/docs/TMS_API.md, the
 interface shared with ``logistics_sync_tms``).
 
 Every write needs an ``Idempotency-Key``: the same key with the same body

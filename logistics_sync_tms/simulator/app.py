@@ -69,7 +69,7 @@ class TmsSimulator(ApiMixin, PlanningMixin, SimulatorApp):
     # ------------------------------------------------------------- state and stats
     def reset_state(self):
         with self._lock:
-            super().reset_state()
+            res = super().reset_state()
             self.webhooks.reset()
             self.rng = random.Random(None if self.seed is None else f"tms-{self.seed}")
             self.shipments = {}
@@ -80,6 +80,7 @@ class TmsSimulator(ApiMixin, PlanningMixin, SimulatorApp):
             self.load_members = {}
             self.generation += 1
             self.counters.update(events=0, replays=0, batches=0)
+        return res
 
     def stats(self):
         with self._lock:

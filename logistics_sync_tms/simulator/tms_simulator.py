@@ -14,7 +14,7 @@ stops by itself after ``--max-lifetime`` seconds, when ``--parent-pid`` is gone
 (set by the launcher), or on SIGTERM / SIGINT.  One line per request goes to
 stderr; bodies, secrets and Authorization headers never do.
 
-What it offers (the interface is logistics_sync_tms/readme/TMS_API.md)
+What it offers (the interface is logistics_sync_tms/docs/TMS_API.md)
 --------------------------------------------------------
 - REST/JSON under ``/tms/v1`` (``Authorization: Bearer <token>``, 401 JSON
   otherwise): create a shipment request (tender) with an ``Idempotency-Key``,

@@ -27,6 +27,10 @@ class TestSaleOrderStatus(LogisticsCommon, TransactionCase):
         self.assertFalse(order.logistics_milestone)
         self._ingest(event("so-1", picking.name, "in_transit", 1))
         self._process_pending()
+        # reported for a delivery not validated yet: the order claims nothing
+        self.assertEqual(picking.logistics_milestone, "in_transit")
+        self.assertFalse(order.logistics_milestone)
+        self._validate(picking)
         self.assertEqual(order.logistics_milestone, "in_transit")
         self.assertFalse(order.logistics_exception)
         self._ingest(event("so-2", picking.name, "exception", 2, reason="Damaged"))

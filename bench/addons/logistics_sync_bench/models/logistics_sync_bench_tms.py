@@ -1,6 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """bench/tms: public (RPC) wrappers around the TMS release hooks of
-logistics_sync_tms (logistics_sync_tms/readme/TMS_API.md, "Bench hooks").  Needs logistics_sync_tms in the
+logistics_sync_tms (logistics_sync_tms/docs/TMS_API.md, "Bench hooks").  Needs logistics_sync_tms in the
 benchmark database; the bench addon itself depends on base only."""
 
 from odoo import api, fields, models
