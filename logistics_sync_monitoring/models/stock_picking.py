@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import json
 from datetime import timedelta
 
 from markupsafe import Markup, escape
@@ -265,7 +266,8 @@ class StockPicking(models.Model):
             )
         )
         for answer in answers:
-            status = answer._typed_payload().get("status")
+            # shown, not processed: the stored payload as it is (no schema check)
+            status = json.loads(answer.payload or "{}").get("status")
             hops.append((answer.applied_at or answer.occurred_at, labels.get(status, status)))
         return hops
 

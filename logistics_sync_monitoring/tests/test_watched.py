@@ -103,7 +103,9 @@ class TestTraceRights(MonitoringCommon, TransactionCase):
             self._process_pending()
         field = self.env["stock.picking"]._fields["mon_trace"]
         self.assertEqual(field.groups, "logistics_sync_base.group_logistics_sync_user")
-        self.assertIn("Picked up (Test carrier)", picking.with_user(self.reader).mon_trace)
+        self.assertIn(
+            "Picked up, reported by Test carrier", picking.with_user(self.reader).mon_trace
+        )
         # an Inventory / User in no Logistics Sync group: refused over RPC, and the
         # form opens without the trace
         with self.assertRaises(AccessError):

@@ -102,7 +102,7 @@ registry.category("web_tour.tours").add("logistics_sync_role_settings", {
     steps: () => [
         {
             content: "The channels line is filled in",
-            trigger: ".o_field_widget[name='logistics_sync_runner_channels']:contains('root.logistics_sync')",
+            trigger: ".o_field_widget[name='logistics_sync_runner_channels']:contains('root:')",
         },
     ],
 });
