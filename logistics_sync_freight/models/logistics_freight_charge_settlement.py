@@ -70,7 +70,7 @@ class LogisticsFreightCharge(models.Model):
         return sum(
             row[-1]
             for row in self.env.cr.fetchall()
-            if row[:-1] not in blocked and ("company", row[0]) not in blocked
+            if row[:-1] not in blocked and ("endpoint", row[1]) not in blocked
         )
 
     @api.model
@@ -97,12 +97,12 @@ class LogisticsFreightCharge(models.Model):
             if done >= limit:
                 break
             company_id, endpoint_id, partner_id, currency_id, month, negative = group
-            if ("company", company_id) in blocked:
+            if ("endpoint", endpoint_id) in blocked:
                 continue
             endpoint = Endpoint.browse(endpoint_id)
             journal = endpoint._freight_journal()
             if not journal:
-                blocked.add(("company", company_id))
+                blocked.add(("endpoint", endpoint_id))
                 endpoint._freight_settle_failed(
                     self.env._(
                         "Freight charges of company %(company)s cannot be billed: choose a "

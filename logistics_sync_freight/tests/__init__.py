@@ -7,6 +7,7 @@ from . import (
     test_guard,
     test_import,
     test_lib,
+    test_migration,
     test_settlement,
     test_settlement_books,
     test_tms,
