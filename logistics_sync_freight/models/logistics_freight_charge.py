@@ -342,8 +342,9 @@ class LogisticsFreightCharge(models.Model):
         today, or the first open date when today's period is locked).
 
         The charge is locked first (``FOR NO KEY UPDATE``: a second credit, from
-        another user or request, waits for this one), then its credits are summed:
-        together they never exceed what was billed."""
+        another user or request, waits for this one, then is run again by Odoo on the
+        serialization failure) and its credits are summed: together they never exceed
+        what was billed."""
         self.ensure_one()
         if self.state != "billed":
             raise UserError(self.env._("Only a billed charge can be credited."))
@@ -353,8 +354,22 @@ class LogisticsFreightCharge(models.Model):
             raise UserError(self.env._("A credit must be more than 0."))
         self.env.flush_all()
         self.env.cr.execute(
-            SQL("SELECT id FROM logistics_freight_charge WHERE id = %s FOR NO KEY UPDATE", self.id)
+            SQL("SELECT id FROM logistics_freight_charge WHERE id = %s FOR NO KEY UPDATE", self.id),
+            log_exceptions=False,  # a concurrent credit's serialization failure: run again
         )
+        # and touched: Odoo's transactions are REPEATABLE READ, so a second credit that
+        # waited for this lock would still sum the credits of its older snapshot; the
+        # row changed, it gets a serialization failure instead, and Odoo runs the
+        # request again (then it sees this credit)
+        self.env.cr.execute(
+            SQL(
+                "UPDATE logistics_freight_charge SET write_date = now() at time zone 'UTC',"
+                " write_uid = %s WHERE id = %s",
+                self.env.uid,
+                self.id,
+            )
+        )
+        self.invalidate_recordset(["write_date", "write_uid"])
         self.env.cr.execute(
             SQL(
                 """SELECT coalesce(sum(-approved_amount), 0) FROM logistics_freight_charge
