@@ -134,6 +134,9 @@ def make_carrier(env, run, tag):
             "code": f"bench-freight-{tag.lower()}-{run}",
             "kind": "carrier",
             "freight_partner_id": partner.id,
+            "freight_journal_id": env["account.journal"]
+            .search([("type", "=", "purchase"), ("company_id", "=", env.company.id)], limit=1)
+            .id,
             "unknown_ref_wait_minutes": 60,
         }
     )
@@ -169,7 +172,8 @@ def ours(registry, api, endpoint_ids, files, args):
             cr.commit()
         imported = time.perf_counter()
         bills = 0
-        Charge = env["logistics.freight.charge"]
+        # as the cron worker runs it (cron_id in the context): one batch a call
+        Charge = env["logistics.freight.charge"].with_context(cron_id=False)
         while True:
             moves = Charge._cron_settle(limit=args.batch, lines_per_bill=args.lines_per_bill)
             cr.commit()

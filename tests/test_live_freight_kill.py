@@ -10,7 +10,7 @@ committed and while its open transaction writes the next batch's bills (PostgreS
 says so: its backend holds a RowExclusiveLock on ``account_move``; the process is
 frozen by SIGSTOP while this is checked, so it cannot commit in between). The second
 runs the cron to the end. Then, from PostgreSQL: every approved charge on exactly
-one line of a posted bill, bill totals equal to their charges, the killed batch's
+one line of a posted bill, bill totals (untaxed) equal to their charges, the killed batch's
 bills gone with it, the ``ir.cron.progress`` rows adding up, nothing left in
 progress, and no WARNING or ERROR in either process's log (a SIGKILL writes none)."""
 
@@ -216,9 +216,10 @@ def test_settlement_killed_mid_batch_bills_nothing_twice(tmp_path, freight_db):
         partner,
         list(approved),
     )[0]
-    # the carrier's bills: one line per charge (no other product line), totals = charges
+    # the carrier's bills: one line per charge (no other product line), untaxed totals =
+    # charges (the charge types' products carry the company's purchase tax: bills have taxes)
     cur.execute(
-        """SELECT m.id, m.move_type, m.amount_total, count(l.id), count(c.id),
+        """SELECT m.id, m.move_type, m.amount_untaxed, count(l.id), count(c.id),
                   coalesce(sum(c.approved_amount), 0)
              FROM account_move m
              JOIN account_move_line l ON l.move_id = m.id AND l.display_type = 'product'

@@ -39,27 +39,42 @@ def decide(amount, expected, rule, accessorial, rounding=0.01):
 
     ``expected``: the expected cost of the charge's type for its transfer, in the
     same currency, or None when the expected cost has no line of that type.
-    ``rule``: the tolerance rule dict (``amount``, ``percent``,
-    ``allow_accessorial``) or None (no tolerance: exact within ``rounding``).
-    A charge at or below the expected cost is approved; above it, the variance
-    must be within every limit the rule sets (amount and percent of the expected
-    cost; a limit of 0 is not set); with neither set, only the rounding.
+    ``rule``: the tolerance rule dict (``charge_type_id``, ``amount``, ``percent``,
+    ``allow_accessorial``) that applies (``best_rule``) or None (no tolerance: exact
+    within ``rounding``, the currency's smallest unit).
+
+    A credit (zero or negative) is approved whatever the expected cost. With an
+    expected cost, a charge at or below it is approved; above it, the variance must
+    be within every limit the rule sets (amount and percent of the expected cost; a
+    limit of 0 is not set). With none (no line of the charge's type), the rule of
+    rule decides: an accessorial it allows is approved, and a charge within the
+    amount of a rule naming its type (e.g. fuel up to 2.00); otherwise disputed.
     """
+    half = rounding / 2
+    if amount <= half:
+        return "approved", "a credit or nothing to pay"
     if expected is None:
         if accessorial and rule and rule.get("allow_accessorial"):
             return "approved", "accessorial allowed by rule"
+        own = rule if rule and rule.get("charge_type_id") else None
+        if own and own.get("amount"):
+            if amount <= own["amount"] + half:
+                return "approved", "no expected line: within the charge type's tolerance"
+            return "disputed", (
+                f"no expected line: over the charge type's tolerance ({own['amount']:.2f})"
+            )
         if accessorial:
             return "disputed", "accessorial not in the expected cost"
         return "disputed", "no expected cost for this charge type"
     variance = amount - expected
-    if variance <= rounding / 2:
+    if variance <= half:
         return "approved", "at or below the expected cost"
     limits = []
     if rule and rule.get("amount"):
         limits.append(rule["amount"])
     if rule and rule.get("percent"):
         limits.append(abs(expected) * rule["percent"] / 100.0)
-    if limits and variance <= min(limits) + rounding / 2:
+    if limits and variance <= min(limits) + half:
         return "approved", "within tolerance"
     allowed = min(limits) if limits else 0.0
     return "disputed", f"over the expected cost by {variance:.2f} (tolerance {allowed:.2f})"

@@ -3,6 +3,7 @@ from . import (
     logistics_endpoint,
     logistics_event,
     logistics_freight_accrual,
+    logistics_freight_accrual_line,
     logistics_freight_batch,
     logistics_freight_charge,
     logistics_freight_charge_audit,
@@ -12,5 +13,7 @@ from . import (
     logistics_freight_expected_line,
     logistics_freight_invoice,
     logistics_freight_tolerance,
+    res_company,
+    res_config_settings,
     stock_picking,
 )

@@ -1,9 +1,14 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-import os
+import time
 
 from odoo import api, fields, models
 
-from ..lib import invoice_csv
+from ..lib import import_file, invoice_csv
+
+MAX_BYTES_PARAM = "logistics_sync_freight.import_max_bytes"
+MIN_AGE_PARAM = "logistics_sync_freight.import_min_age_seconds"
+DEFAULT_MAX_BYTES = 50_000_000
+DEFAULT_MIN_AGE = 60
 
 
 class LogisticsFreightBatch(models.Model):
@@ -98,19 +103,50 @@ class LogisticsFreightBatch(models.Model):
         return (self.errors or "").splitlines()
 
     @api.model
+    def _freight_refuse(self, endpoint, filename, reason, digest=None):
+        """A refused batch for a file that could not be imported at all."""
+        return self.create(
+            {
+                "name": filename,
+                "endpoint_id": endpoint.id,
+                "company_id": endpoint.company_id.id,
+                "file_hash": digest or "-",
+                "state": "refused",
+                "error_count": 1,
+                "errors": reason,
+            }
+        )
+
+    @api.model
+    def _freight_import_limits(self):
+        """(largest file in bytes, seconds a file must be left unmodified), from the
+        system parameters."""
+        params = self.env["ir.config_parameter"].sudo()  # system settings, read only
+        return (
+            int(params.get_param(MAX_BYTES_PARAM, DEFAULT_MAX_BYTES)),
+            int(params.get_param(MIN_AGE_PARAM, DEFAULT_MIN_AGE)),
+        )
+
+    @api.model
     def _cron_import_files(self):
         """Queue one import job per carrier invoice file waiting in an endpoint's
         folder, on the endpoint's channel (a file whose job is still pending or
-        running is not queued twice). Returns the number of jobs queued."""
+        running is not queued twice; a file modified in the last seconds, still
+        being uploaded, waits for the next run). Every job moves its file away
+        (``processed/`` or ``failed/``), so a file is queued until imported once,
+        never again. Returns the number of jobs queued."""
         # sudo: the folder is a system setting; the cron reads it, users never do
         endpoints = (
             self.env["logistics.endpoint"].sudo().search([("freight_import_folder", "!=", False)])
         )
+        _max_bytes, min_age = self._freight_import_limits()
         queued = 0
 
         def queue(endpoint):
             nonlocal queued
-            for name in _waiting_files(endpoint.freight_import_folder):
+            for name in import_file.waiting_files(
+                endpoint.freight_import_folder, min_age, time.time()
+            ):
                 endpoint.with_delay(
                     channel=endpoint.channel_name,
                     identity_key=f"logistics_sync-freight-file-{endpoint.id}-{name}",
@@ -122,14 +158,3 @@ class LogisticsFreightBatch(models.Model):
         endpoints._cron_each("freight_import", self.env._("Import carrier invoice files"), queue)
         self.env["ir.cron"]._notify_progress(done=queued, remaining=0)
         return queued
-
-
-def _waiting_files(folder):
-    """The CSV files of ``folder``, by name (none when it does not exist)."""
-    if not folder or not os.path.isdir(folder):
-        return []
-    return sorted(
-        name
-        for name in os.listdir(folder)
-        if name.lower().endswith(".csv") and os.path.isfile(os.path.join(folder, name))
-    )

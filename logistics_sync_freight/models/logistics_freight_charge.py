@@ -4,7 +4,7 @@
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 STATES = [
@@ -18,6 +18,36 @@ STATES = [
     ("exception", "Exception"),
 ]
 BILLABLE = ("approved", "short_paid")
+# what a charge is: written by the import, the audit and the decision methods only
+GUARDED_FIELDS = frozenset(
+    {
+        "invoice_id",
+        "company_id",
+        "partner_id",
+        "endpoint_id",
+        "date",
+        "currency_id",
+        "picking_id",
+        "shipment_ref",
+        "tracking_ref",
+        "charge_type_id",
+        "description",
+        "quantity",
+        "amount",
+        "amount_company",
+        "expected_amount",
+        "variance",
+        "approved_amount",
+        "state",
+        "wait_reason",
+        "wait_until",
+        "audit_reason",
+        "audited_at",
+        "parent_id",
+        "move_id",
+        "move_line_id",
+    }
+)
 
 
 class LogisticsFreightCharge(models.Model):
@@ -104,6 +134,52 @@ class LogisticsFreightCharge(models.Model):
     )
     move_line_id = fields.Many2one("account.move.line", readonly=True, copy=False)
 
+    # ------------------------------------------------------------ guard
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            # charges come from carrier invoices (file or event), never typed in
+            raise AccessError(
+                self.env._(
+                    "Freight charges are created by importing carrier invoices (a file "
+                    "or a freight_charge event), not one by one."
+                )
+            )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        guarded = set(vals) & GUARDED_FIELDS
+        if guarded and not self.env.su:
+            # The audit and the decisions (Approve, Reject, Short pay, Credit) write
+            # as superuser through _freight_set; a user writing the state or the
+            # amounts directly, e.g. over RPC, would skip the audit.
+            raise AccessError(
+                self.env._(
+                    "Freight charges change only through the audit and its decisions "
+                    "(Approve, Reject, Short pay, Credit); tried to write %(fields)s.",
+                    fields=", ".join(sorted(guarded)),
+                )
+            )
+        return super().write(vals)
+
+    def _freight_set(self, vals):
+        """Write the audit's or a decision's values. sudo: only these methods may
+        (see ``write``); the values come from the audit rules and the decision
+        methods' checks, never from a request as they are."""
+        return self.sudo().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_billed(self):
+        billed = self.filtered(lambda c: c.state == "billed" or c.move_id)
+        if billed:
+            raise UserError(
+                self.env._(
+                    "Billed freight charges cannot be deleted (%(refs)s): they are on "
+                    "vendor bills; credit them instead.",
+                    refs=", ".join(billed[:5].mapped("shipment_ref")),
+                )
+            )
+
     # ------------------------------------------------------------ creation (set-based)
     _INSERT_COLUMNS = (
         ("invoice_id", "int4"),
@@ -178,7 +254,7 @@ class LogisticsFreightCharge(models.Model):
                     self.env._("Only disputed charges of a known transfer can be approved.")
                 )
             charge._freight_require_done()
-            charge.write({"state": "approved", "approved_amount": charge.amount})
+            charge._freight_set({"state": "approved", "approved_amount": charge.amount})
             charge._freight_log(
                 self.env._("Approved in full by %(user)s.", user=self.env.user.name)
             )
@@ -188,7 +264,7 @@ class LogisticsFreightCharge(models.Model):
         for charge in self:
             if charge.state not in ("disputed", "exception", "waiting", "pending"):
                 raise UserError(self.env._("Only charges not yet approved can be rejected."))
-            charge.write({"state": "rejected", "approved_amount": 0.0})
+            charge._freight_set({"state": "rejected", "approved_amount": 0.0})
             charge._freight_log(self.env._("Rejected by %(user)s.", user=self.env.user.name))
         return True
 
@@ -211,7 +287,7 @@ class LogisticsFreightCharge(models.Model):
         if amount <= 0 or self.currency_id.compare_amounts(amount, self.amount) >= 0:
             raise UserError(self.env._("The part approved must be between 0 and the charge."))
         rest = self.currency_id.round(self.amount - amount)
-        self.write({"state": "short_paid", "approved_amount": amount})
+        self._freight_set({"state": "short_paid", "approved_amount": amount})
         ratio = rest / self.amount if self.amount else 0.0
         remainder = self._freight_insert(
             [
@@ -224,7 +300,7 @@ class LogisticsFreightCharge(models.Model):
                 }
             ]
         )
-        remainder.write(
+        remainder._freight_set(
             {
                 "expected_amount": 0.0,
                 "amount_company": self.company_currency_id.round(self.amount_company * ratio),
@@ -262,12 +338,60 @@ class LogisticsFreightCharge(models.Model):
 
     def _freight_credit(self, amount, reason):
         """An adjustment after billing: a credit of ``amount`` on a billed charge
-        becomes an approved negative charge, settled on a credit note."""
+        becomes an approved negative charge, settled on a credit note (dated
+        today, or the first open date when today's period is locked).
+
+        The charge is locked first (``FOR NO KEY UPDATE``: a second credit, from
+        another user or request, waits for this one, then is run again by Odoo on the
+        serialization failure) and its credits are summed: together they never exceed
+        what was billed."""
         self.ensure_one()
         if self.state != "billed":
             raise UserError(self.env._("Only a billed charge can be credited."))
-        if amount <= 0 or self.currency_id.compare_amounts(amount, self.approved_amount) > 0:
-            raise UserError(self.env._("The credit must be between 0 and the amount billed."))
+        currency = self.currency_id
+        amount = currency.round(amount)
+        if currency.compare_amounts(amount, 0.0) <= 0:
+            raise UserError(self.env._("A credit must be more than 0."))
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL("SELECT id FROM logistics_freight_charge WHERE id = %s FOR NO KEY UPDATE", self.id),
+            log_exceptions=False,  # a concurrent credit's serialization failure: run again
+        )
+        # and touched: Odoo's transactions are REPEATABLE READ, so a second credit that
+        # waited for this lock would still sum the credits of its older snapshot; the
+        # row changed, it gets a serialization failure instead, and Odoo runs the
+        # request again (then it sees this credit)
+        self.env.cr.execute(
+            SQL(
+                "UPDATE logistics_freight_charge SET write_date = now() at time zone 'UTC',"
+                " write_uid = %s WHERE id = %s",
+                self.env.uid,
+                self.id,
+            )
+        )
+        self.invalidate_recordset(["write_date", "write_uid"])
+        self.env.cr.execute(
+            SQL(
+                """SELECT coalesce(sum(-approved_amount), 0) FROM logistics_freight_charge
+                    WHERE parent_id = %s AND approved_amount < 0
+                      AND state IN ('approved', 'short_paid', 'billed')""",
+                self.id,
+            )
+        )
+        credited = float(self.env.cr.fetchone()[0])
+        billed = self.approved_amount
+        if currency.compare_amounts(credited + amount, billed) > 0:
+            raise UserError(
+                self.env._(
+                    "%(ref)s: a credit of %(amount)s would exceed what was billed: "
+                    "%(billed)s billed, %(credited)s credited already, %(left)s left to credit.",
+                    ref=self.shipment_ref,
+                    amount=currency.round(amount),
+                    billed=currency.round(billed),
+                    credited=currency.round(credited),
+                    left=currency.round(billed - credited),
+                )
+            )
         credit = self._freight_insert(
             [
                 {
@@ -285,7 +409,7 @@ class LogisticsFreightCharge(models.Model):
             Markup("%s")
             % self.env._(
                 "Credit of %(amount)s by %(user)s: %(reason)s",
-                amount=round(amount, 6),
+                amount=amount,
                 user=self.env.user.name,
                 reason=reason,
             )

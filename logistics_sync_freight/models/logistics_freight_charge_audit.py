@@ -149,7 +149,8 @@ class LogisticsFreightCharge(models.Model):
                     1.0, company.currency_id, company, rate_day, round=False
                 )
             amount = float(item["amount"])
-            amount_company = round(amount * rates[key], 2)
+            company_currency = Company.browse(company_id).currency_id
+            amount_company = company_currency.round(amount * rates[key])
             left = None
             if (picking_id, type_id) in expected:
                 left = max(
@@ -162,7 +163,11 @@ class LogisticsFreightCharge(models.Model):
                     rules[company_id], partner_id, type_id, origin, dest
                 )
             state, reason = audit.decide(
-                amount_company, left, chosen[rule_key], item["accessorial"]
+                amount_company,
+                left,
+                chosen[rule_key],
+                item["accessorial"],
+                rounding=company_currency.rounding,
             )
             if state == "approved":
                 consumed[(picking_id, type_id)] = consumed.get((picking_id, type_id), 0.0) + (
@@ -173,7 +178,7 @@ class LogisticsFreightCharge(models.Model):
                     "state": state,
                     "amount_company": amount_company,
                     "expected_amount": left or 0.0,
-                    "variance": amount_company - (left or 0.0),
+                    "variance": company_currency.round(amount_company - (left or 0.0)),
                     "approved_amount": amount if state == "approved" else 0.0,
                     "audit_reason": reason,
                     "audited_at": now,
@@ -257,7 +262,7 @@ class LogisticsFreightCharge(models.Model):
             for charge in charges:
                 picking_id = by_ref.get(charge.shipment_ref) or by_ref.get(charge.tracking_ref)
                 if picking_id:
-                    charge.write(
+                    charge._freight_set(
                         {
                             "picking_id": picking_id,
                             "state": "pending",
@@ -270,7 +275,7 @@ class LogisticsFreightCharge(models.Model):
         now = fields.Datetime.now()
         late = (waiting - found).filtered(lambda c: c.wait_until and c.wait_until <= now)
         if late:
-            late.write(
+            late._freight_set(
                 {
                     "state": "exception",
                     "audit_reason": self.env._(

@@ -1,19 +1,32 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-"""Settlement: approved charges grouped per carrier and period into vendor bills."""
+"""Settlement: approved charges become vendor bills, built whole through the ORM.
 
-import json
-from calendar import monthrange
+One bill (credit note for negative adjustments) per carrier invoice, up to
+``lines_per_bill`` lines, one line per charge with its charge type's product, the
+product's supplier taxes mapped by the vendor's fiscal position and the carrier's
+invoice number as the reference; the bills of a carrier/month group are created by
+one ``create`` and posted by one ``action_post``: Odoo computes their totals, taxes,
+accounting dates (lock dates) and hashes. Nothing touches a posted entry."""
+
+import logging
+from collections import defaultdict
 
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from .logistics_freight_charge import BILLABLE
 
+_logger = logging.getLogger(__name__)
 
-def period_end(day):
-    return day.replace(day=monthrange(day.year, day.month)[1])
+_DUE = SQL(
+    """FROM logistics_freight_charge c
+       JOIN stock_picking p ON p.id = c.picking_id AND p.state = 'done'
+      WHERE c.state IN %s AND c.move_id IS NULL""",
+    BILLABLE,
+)
 
 
 # one file per concern of the model (audit, settlement), on purpose
@@ -22,279 +35,334 @@ class LogisticsFreightCharge(models.Model):
 
     @api.model
     def _cron_settle(self, limit=2000, lines_per_bill=500):
-        """One batch of the settlement cron: up to ``limit`` approved charges of one
-        carrier, period (month of the carrier's invoice date), currency and sign
-        become vendor bills (credit notes for negative adjustments) of up to
-        ``lines_per_bill`` lines; then ``_notify_progress`` (ir.cron commits and
-        calls again while charges remain).
+        """The settlement cron. Run by the cron worker (``cron_id`` in the context):
+        one batch of up to ``limit`` charges, then ``_notify_progress`` (ir.cron
+        commits and calls again while charges remain). Run otherwise (*Run
+        manually*, a script): batches until nothing is due. Returns the bills.
 
         Never twice: the charges are locked (``FOR UPDATE SKIP LOCKED``) and marked
-        billed with their bill line in the same transaction that creates the bill;
-        a batch killed midway rolls back whole, bill included, and the next run
-        takes the same charges again. Returns the bills created."""
+        billed with their bill line in the transaction that creates the bill; a
+        batch killed midway rolls back whole, and the next run takes the same
+        charges again."""
+        blocked = set()
+        moves, done = self._freight_settle_batch(limit, lines_per_bill, blocked)
+        if "cron_id" not in self.env.context:
+            while True:
+                more, count = self._freight_settle_batch(limit, lines_per_bill, blocked)
+                if not count:
+                    break
+                moves |= more
+                done += count
+        self.env["ir.cron"]._notify_progress(done=done, remaining=self._freight_due_count(blocked))
+        return moves
+
+    @api.model
+    def _freight_due_count(self, blocked=()):
+        """Charges due for billing, but those of groups that failed in this run."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "SELECT c.company_id, c.endpoint_id, c.partner_id, c.currency_id,"
+                " date_trunc('month', c.date)::date, c.approved_amount < 0, count(*) %s"
+                " GROUP BY 1, 2, 3, 4, 5, 6",
+                _DUE,
+            )
+        )
+        return sum(
+            row[-1]
+            for row in self.env.cr.fetchall()
+            if row[:-1] not in blocked and ("endpoint", row[1]) not in blocked
+        )
+
+    @api.model
+    def _freight_settle_batch(self, limit, lines_per_bill, blocked):
+        """Bill up to ``limit`` due charges, group after group (company, endpoint,
+        carrier, currency, month, sign), each group in its own savepoint: a group
+        that fails (a company without a purchase journal, an account or tax
+        missing) is added to ``blocked`` with an activity saying why, and the
+        others are settled. Returns (bills, charges billed)."""
         self.env.flush_all()
         cr = self.env.cr
         cr.execute(
             SQL(
-                """SELECT c.company_id, c.partner_id, c.currency_id,
-                          date_trunc('month', c.date)::date, c.approved_amount < 0
-                     FROM logistics_freight_charge c
-                     JOIN stock_picking p ON p.id = c.picking_id AND p.state = 'done'
-                    WHERE c.state IN %s AND c.move_id IS NULL
-                 ORDER BY 1, 2, 3, 4, 5 LIMIT 1""",
-                BILLABLE,
+                "SELECT c.company_id, c.endpoint_id, c.partner_id, c.currency_id,"
+                " date_trunc('month', c.date)::date, c.approved_amount < 0 %s"
+                " GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 5, 2, 3, 4, 6",
+                _DUE,
             )
         )
-        group = cr.fetchone()
-        if not group:
-            self.env["ir.cron"]._notify_progress(done=0, remaining=0)
-            return self.env["account.move"]
-        company_id, partner_id, currency_id, month, negative = group
-        cr.execute(
-            SQL(
-                """SELECT c.id FROM logistics_freight_charge c
-                     JOIN stock_picking p ON p.id = c.picking_id AND p.state = 'done'
-                    WHERE c.state IN %s AND c.move_id IS NULL AND c.company_id = %s
-                      AND c.partner_id = %s AND c.currency_id = %s
-                      AND date_trunc('month', c.date)::date = %s
-                      AND (c.approved_amount < 0) = %s
-                 ORDER BY c.id LIMIT %s FOR UPDATE OF c SKIP LOCKED""",
-                BILLABLE,
-                company_id,
-                partner_id,
-                currency_id,
-                month,
-                negative,
-                limit,
-            )
-        )
-        charges = self.browse([row[0] for row in cr.fetchall()])
-        moves = self.env["account.move"]
-        for start in range(0, len(charges), lines_per_bill):
-            moves |= charges[start : start + lines_per_bill]._freight_bill(
-                period_end(month), negative
-            )
-        cr.execute(
-            SQL(
-                """SELECT count(*) FROM logistics_freight_charge c
-                     JOIN stock_picking p ON p.id = c.picking_id AND p.state = 'done'
-                    WHERE c.state IN %s AND c.move_id IS NULL""",
-                BILLABLE,
-            )
-        )
-        self.env["ir.cron"]._notify_progress(done=len(charges), remaining=cr.fetchone()[0])
-        return moves
+        groups = [row for row in cr.fetchall() if row not in blocked]
+        moves, done = self.env["account.move"], 0
+        Endpoint = self.env["logistics.endpoint"].sudo()  # configuration, read for the cron
+        for group in groups:
+            if done >= limit:
+                break
+            company_id, endpoint_id, partner_id, currency_id, month, negative = group
+            if ("endpoint", endpoint_id) in blocked:
+                continue
+            endpoint = Endpoint.browse(endpoint_id)
+            journal = endpoint._freight_journal()
+            if not journal:
+                blocked.add(("endpoint", endpoint_id))
+                endpoint._freight_settle_failed(
+                    self.env._(
+                        "Freight charges of company %(company)s cannot be billed: choose a "
+                        "purchase journal for freight bills on endpoint %(endpoint)s or on "
+                        "the company (Accounting settings).",
+                        company=endpoint.company_id.name,
+                        endpoint=endpoint.name,
+                    )
+                )
+                continue
+            try:
+                with cr.savepoint():
+                    cr.execute(
+                        SQL(
+                            """SELECT c.id %s AND c.company_id = %s AND c.endpoint_id = %s
+                                  AND c.partner_id = %s AND c.currency_id = %s
+                                  AND date_trunc('month', c.date)::date = %s
+                                  AND (c.approved_amount < 0) = %s
+                             ORDER BY c.invoice_id, c.id LIMIT %s FOR UPDATE OF c SKIP LOCKED""",
+                            _DUE,
+                            company_id,
+                            endpoint_id,
+                            partner_id,
+                            currency_id,
+                            month,
+                            negative,
+                            limit - done,
+                        )
+                    )
+                    charges = self.browse([row[0] for row in cr.fetchall()])
+                    if not charges:
+                        continue
+                    moves |= charges._freight_bill(journal, negative, lines_per_bill)
+                    done += len(charges)
+            except UserError as error:
+                blocked.add(group)
+                endpoint._freight_settle_failed(
+                    self.env._(
+                        "Freight charges of %(carrier)s (%(month)s, %(company)s) cannot be "
+                        "billed: %(error)s",
+                        carrier=endpoint.freight_partner_id.display_name,
+                        month=month.strftime("%Y-%m"),
+                        company=endpoint.company_id.name,
+                        error=error.args[0] if error.args else str(error),
+                    )
+                )
+        return moves, done
 
-    def _freight_bill(self, last_day, negative):
-        """One vendor bill (or credit note) for these charges, one line each, then
-        the charges marked billed: all in the caller's transaction."""
+    def _freight_bill(self, journal, negative, lines_per_bill):
+        """Bills (credit notes when ``negative``) for these charges of one company,
+        carrier, currency and month: one per carrier invoice and ``lines_per_bill``
+        lines, created by one ``create``, posted by one ``action_post``; then the
+        charges are marked billed with their line. All in the caller's transaction."""
         first = self[:1]
         company = first.company_id
-        journal = self.env["account.journal"].search(
-            [
-                *self.env["account.journal"]._check_company_domain(company),
-                ("type", "=", "purchase"),
-            ],
-            limit=1,
+        partner = first.partner_id.with_company(company)
+        Move = self.env["account.move"].with_company(company)
+        fiscal_position = (
+            self.env["account.fiscal.position"].with_company(company)._get_fiscal_position(partner)
         )
         data = self._freight_bill_data()
-        totals = {}  # product -> total of its charges, one bill line each for now
+        by_invoice = defaultdict(list)
         for row in data:
-            totals[row["product_id"]] = totals.get(row["product_id"], 0.0) + row["amount"]
-        Product = self.env["product.product"]
+            by_invoice[row["invoice_id"]].append(row)
+        invoices = self.env["logistics.freight.invoice"].browse(list(by_invoice))
         today = fields.Date.context_today(self)
-        move = (
-            self.env["account.move"]
-            .with_company(company)
-            .create(
-                {
-                    "move_type": "in_refund" if negative else "in_invoice",
-                    "company_id": company.id,
-                    "journal_id": journal.id,
-                    "partner_id": first.partner_id.id,
-                    "currency_id": first.currency_id.id,
-                    "invoice_date": min(today, last_day),
-                    "ref": self.env._(
-                        "Freight %(period)s (%(count)s charges)",
-                        period=last_day.strftime("%Y-%m"),
-                        count=len(self),
-                    ),
-                    "invoice_line_ids": [
-                        Command.create(
-                            {
-                                "product_id": product_id,
-                                "name": Product.browse(product_id).name,
-                                "quantity": 1.0,
-                                "price_unit": total,
-                                "tax_ids": [Command.clear()],
-                            }
-                        )
-                        for product_id, total in totals.items()
-                    ],
-                }
-            )
-        )
-        self._freight_post_bill(move, data)
-        return move
+        products = self._freight_bill_products(company, fiscal_position, data)
+        currency, company_currency = first.currency_id, company.currency_id
+        commercial = partner.commercial_partner_id.id
+        sign = -1 if negative else 1
+        vals_list, sources, rates = [], [], {}
+        for invoice in invoices:
+            rows = by_invoice[invoice.id]
+            # a credit after billing is dated today; a bill, the carrier's invoice date
+            invoice_date = today if negative else min(invoice.date, today)
+            if invoice_date not in rates:
+                # the rate Odoo gives the bill (invoice_currency_rate): each line's
+                # amounts are given as Odoo computes them, so that it has none to rewrite
+                rates[invoice_date] = self.env["res.currency"]._get_conversion_rate(
+                    company_currency, currency, company, invoice_date
+                )
+            rate = rates[invoice_date]
+            for start in range(0, len(rows), lines_per_bill):
+                chunk = rows[start : start + lines_per_bill]
+                vals_list.append(
+                    {
+                        "move_type": "in_refund" if negative else "in_invoice",
+                        "company_id": company.id,
+                        "journal_id": journal.id,
+                        "partner_id": partner.id,
+                        "fiscal_position_id": fiscal_position.id,
+                        "currency_id": currency.id,
+                        "invoice_date": invoice_date,
+                        "ref": invoice.name,
+                        "invoice_line_ids": [
+                            Command.create(
+                                {
+                                    "product_id": row["product_id"],
+                                    "product_uom_id": products[row["product_id"]]["uom"],
+                                    "account_id": products[row["product_id"]]["account"],
+                                    "tax_ids": [Command.set(products[row["product_id"]]["taxes"])],
+                                    "name": row["label"],
+                                    "quantity": 1.0,
+                                    "price_unit": currency.round(row["amount"]),
+                                    "amount_currency": sign * currency.round(row["amount"]),
+                                    "balance": company_currency.round(
+                                        sign * currency.round(row["amount"]) / rate
+                                    ),
+                                    "partner_id": commercial,
+                                    "analytic_distribution": row["distribution"],
+                                    "logistics_freight_charge_id": row["id"],
+                                }
+                            )
+                            for row in chunk
+                        ],
+                    }
+                )
+                sources.append(invoice)
+        moves = Move.create(vals_list)
+        moves.action_post()
+        self._freight_mark_billed(moves)
+        for move, invoice in zip(moves, sources, strict=True):
+            self._freight_bill_chatter(move, invoice)
+        return moves
 
-    def _freight_bill_data(self):
-        """What the bill lines need of each charge, in one query: [{id, product_id,
-        amount (positive), quantity, label, distribution (JSON or None)}]."""
+    def _freight_bill_chatter(self, move, invoice):
+        count = len(move.invoice_line_ids)
+        body = self.env._(
+            "Settled %(count)s charges of carrier invoice %(invoice)s.",
+            count=count,
+            invoice=invoice.name,
+        )
+        if move.company_id._get_violated_lock_dates(
+            move.invoice_date, bool(move.line_ids.tax_ids), move.journal_id
+        ):
+            locked = self.env._(
+                "The period of %(day)s is locked: accounted on %(date)s, the first open date.",
+                day=move.invoice_date,
+                date=move.date,
+            )
+            body = f"{body} {locked}"
+            invoice.message_post(
+                body=Markup("%s")
+                % self.env._("Vendor bill %(bill)s: %(locked)s", bill=move.name, locked=locked)
+            )
+        move.message_post(body=Markup("%s") % body)
+
+    def _freight_mark_billed(self, moves):
+        """Each charge billed with its bill line (one UPDATE of the charges; the
+        bills are not touched)."""
         self.env.cr.execute(
             SQL(
-                """SELECT c.id, t.id, t.product_id, abs(c.approved_amount), c.quantity,
-                          c.description, p.name, p.id, p.sale_id
+                """SELECT id, move_id, logistics_freight_charge_id FROM account_move_line
+                    WHERE move_id = ANY(%s) AND logistics_freight_charge_id IS NOT NULL""",
+                moves.ids,
+            )
+        )
+        rows = self.env.cr.fetchall()
+        if len(rows) != len(self):
+            raise UserError(self.env._("Some freight charges did not get their bill line."))
+        self.env.cr.execute(
+            SQL(
+                """UPDATE logistics_freight_charge c
+                      SET state = 'billed', move_id = u.move, move_line_id = u.line,
+                          write_date = now() at time zone 'UTC', write_uid = %s
+                     FROM unnest(%s::int4[], %s::int4[], %s::int4[]) AS u(id, move, line)
+                    WHERE c.id = u.id""",
+                self.env.uid,
+                [row[2] for row in rows],
+                [row[1] for row in rows],
+                [row[0] for row in rows],
+            )
+        )
+        self.invalidate_model(["state", "move_id", "move_line_id"])
+
+    @api.model
+    def _freight_bill_products(self, company, fiscal_position, data):
+        """{product id: {account, taxes, uom}} of the charge types on these bills:
+        the product's expense account and supplier taxes of the company, both
+        mapped by the vendor's fiscal position (as Odoo does on a bill line)."""
+        Tax = self.env["account.tax"]
+        result = {}
+        for product in (
+            self.env["product.product"]
+            .with_company(company)
+            .browse({row["product_id"] for row in data})
+        ):
+            account = product.product_tmpl_id.get_product_accounts(fiscal_pos=fiscal_position)[
+                "expense"
+            ]
+            if not account:
+                raise UserError(
+                    self.env._(
+                        "Product %(product)s has no expense account in company %(company)s.",
+                        product=product.display_name,
+                        company=company.name,
+                    )
+                )
+            taxes = product.supplier_taxes_id.filtered_domain(Tax._check_company_domain(company))
+            taxes = taxes._filter_taxes_by_company(company)
+            if taxes and fiscal_position:
+                taxes = fiscal_position.map_tax(taxes)
+            result[product.id] = {
+                "account": account.id,
+                "taxes": taxes.ids,
+                "uom": product.uom_id.id,
+            }
+        return result
+
+    def _freight_bill_data(self):
+        """What the bill lines need of each charge, in one query: [{id, invoice_id,
+        product_id, amount (positive), label, distribution (dict or False)}]."""
+        self.env.cr.execute(
+            SQL(
+                """SELECT c.id, c.invoice_id, t.id, t.product_id, abs(c.approved_amount),
+                          c.quantity, c.description, p.name, p.id, p.sale_id
                      FROM logistics_freight_charge c
                      JOIN logistics_freight_charge_type t ON t.id = c.charge_type_id
                      JOIN stock_picking p ON p.id = c.picking_id
-                    WHERE c.id = ANY(%s) ORDER BY c.id""",
+                    WHERE c.id = ANY(%s) ORDER BY c.invoice_id, c.id""",
                 self.ids,
             )
         )
         rows = self.env.cr.fetchall()
-        type_names = {t.id: t.name for t in self.env["logistics.freight.charge.type"].search([])}
-        Picking = self.env["stock.picking"]
+        type_names = {
+            t.id: t.name
+            for t in self.env["logistics.freight.charge.type"]
+            .with_context(active_test=False)
+            .search([])
+        }
+        Picking = self.env["stock.picking"].sudo()  # the sale's analytics, for finance
         distributions = {
             picking.id: picking._freight_analytic_distribution()
-            for picking in Picking.browse({row[7] for row in rows if row[8]})
+            for picking in Picking.browse({row[8] for row in rows if row[9]})
         }
-        return [
-            {
-                "id": cid,
-                "product_id": product_id,
-                "amount": float(amount or 0.0),
-                "quantity": quantity or 1.0,
-                "label": " - ".join(filter(None, [picking_name, type_names[type_id], description])),
-                "distribution": json.dumps(distributions[picking_id])
-                if distributions.get(picking_id)
-                else None,
-            }
-            for cid, type_id, product_id, amount, quantity, description, picking_name, picking_id, _sale in rows
-        ]
-
-    def _freight_post_bill(self, move, data):
-        """Post the bill, give each charge its own line, mark the charges billed.
-
-        The bill is created and posted by the ORM with one line per product (its
-        totals, payable line and checks are Odoo's); each of those lines is then
-        split into one line per charge with one ``INSERT ... SELECT`` copying it
-        (same account, partner, product, dates; the charge's amount, quantity,
-        label and analytic distribution; rounding differences on the last line),
-        so the bill's totals do not change. Analytic lines are created by the ORM
-        for the lines that have a distribution. ``data``: ``_freight_bill_data()``."""
-        move.action_post()
-        by_product = {}
-        for row in data:
-            by_product.setdefault(row["product_id"], []).append(row)
-        new_lines = []
-        digits = move.currency_id.decimal_places
-        company_digits = move.company_currency_id.decimal_places
-        for line in move.invoice_line_ids:
-            charges = by_product.get(line.product_id.id, [])
-            sign = 1 if line.amount_currency >= 0 else -1
-            rate = line.balance / line.amount_currency if line.amount_currency else 1.0
-            rows, left_currency, left_balance = [], line.amount_currency, line.balance
-            for index, row in enumerate(charges):
-                amount = round(row["amount"], digits)
-                if index == len(charges) - 1:
-                    amount_currency = round(left_currency, digits)
-                    balance = round(left_balance, company_digits)
-                else:
-                    amount_currency = sign * amount
-                    balance = round(amount_currency * rate, company_digits)
-                left_currency -= amount_currency
-                left_balance -= balance
-                rows.append(
-                    (
-                        row["id"],
-                        row["label"],
-                        row["quantity"],
-                        amount / row["quantity"],
-                        amount,
-                        amount_currency,
-                        balance,
-                        row["distribution"],
-                    )
-                )
-            new_lines += self._freight_split_line(line, rows)
-        self.env.invalidate_all()
-        Line = self.env["account.move.line"]
-        analytic = Line.browse([lid for lid, _cid, dist in new_lines if dist])
-        if analytic:
-            analytic._create_analytic_lines()
-        self.env.cr.execute(
-            SQL(
-                """UPDATE logistics_freight_charge c
-                      SET state = 'billed', move_id = %s, move_line_id = u.line,
-                          write_date = now() at time zone 'UTC', write_uid = %s
-                     FROM unnest(%s::int4[], %s::int4[]) AS u(id, line)
-                    WHERE c.id = u.id""",
-                move.id,
-                self.env.uid,
-                [cid for _lid, cid, _dist in new_lines],
-                [lid for lid, _cid, _dist in new_lines],
+        result = []
+        for (
+            cid,
+            invoice_id,
+            type_id,
+            product_id,
+            amount,
+            qty,
+            desc,
+            picking_name,
+            picking_id,
+            _s,
+        ) in rows:
+            label = " - ".join(filter(None, [picking_name, type_names[type_id], desc]))
+            if qty and qty != 1:
+                label = f"{label} (x {qty:g})"
+            result.append(
+                {
+                    "id": cid,
+                    "invoice_id": invoice_id,
+                    "product_id": product_id,
+                    "amount": float(amount or 0.0),
+                    "label": label,
+                    "distribution": distributions.get(picking_id) or False,
+                }
             )
-        )
-        self.invalidate_model()
-        move.message_post(
-            body=Markup("%s") % self.env._("Settled %(count)s carrier charges.", count=len(self))
-        )
-
-    def _freight_split_line(self, line, rows):
-        """Replace bill line ``line`` by one copy per row (charge id, label,
-        quantity, unit price, subtotal, amount in currency, balance, analytic
-        distribution JSON). Returns [(new line id, charge id, distribution)]."""
-        cr = self.env.cr
-        cr.execute(
-            SQL(
-                "SELECT column_name FROM information_schema.columns"
-                " WHERE table_name = 'account_move_line' AND table_schema = current_schema()"
-            )
-        )
-        replaced = {
-            "id",
-            "name",
-            "quantity",
-            "price_unit",
-            "price_subtotal",
-            "price_total",
-            "amount_currency",
-            "balance",
-            "debit",
-            "credit",
-            "analytic_distribution",
-            "logistics_freight_charge_id",
-            "sequence",
-            "create_date",
-            "write_date",
-        }
-        kept = [row[0] for row in cr.fetchall() if row[0] not in replaced]
-        columns = SQL(", ").join(SQL.identifier(name) for name in kept)
-        copied = SQL(", ").join(SQL.identifier("l", name) for name in kept)
-        cr.execute(
-            SQL(
-                """INSERT INTO account_move_line (%s, logistics_freight_charge_id, name, quantity,
-                          price_unit, price_subtotal, price_total, amount_currency, balance,
-                          debit, credit, analytic_distribution, sequence, create_date,
-                          write_date)
-                   SELECT %s, u.charge, u.label, u.qty, u.unit, u.subtotal, u.subtotal,
-                          u.amount_currency, u.balance, GREATEST(u.balance, 0),
-                          GREATEST(-u.balance, 0), u.dist, l.sequence + u.ord,
-                          now() at time zone 'UTC', now() at time zone 'UTC'
-                     FROM account_move_line l,
-                          unnest(%s::int4[], %s::varchar[], %s::numeric[], %s::numeric[],
-                                 %s::numeric[], %s::numeric[], %s::numeric[], %s::jsonb[])
-                          WITH ORDINALITY AS u(charge, label, qty, unit, subtotal,
-                                               amount_currency, balance, dist, ord)
-                    WHERE l.id = %s
-                 ORDER BY u.ord
-                RETURNING id, logistics_freight_charge_id, analytic_distribution""",
-                columns,
-                copied,
-                *[list(col) for col in zip(*rows, strict=True)],
-                line.id,
-            )
-        )
-        created = cr.fetchall()
-        cr.execute(SQL("DELETE FROM account_move_line WHERE id = %s", line.id))
-        return created
+        return result

@@ -2,6 +2,7 @@
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class LogisticsFreightInvoice(models.Model):
@@ -37,6 +38,17 @@ class LogisticsFreightInvoice(models.Model):
             "This carrier invoice number was already received from this endpoint.",
         )
     ]
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_billed(self):
+        # the charges go with their invoice (ondelete cascade, in the database)
+        if self.charge_ids.filtered(lambda c: c.state == "billed" or c.move_id):
+            raise UserError(
+                self.env._(
+                    "Carrier invoices with billed charges cannot be deleted: their "
+                    "charges are on vendor bills."
+                )
+            )
 
     @api.depends("charge_ids.state")
     def _compute_counts(self):

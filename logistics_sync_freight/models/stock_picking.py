@@ -170,6 +170,14 @@ class StockPicking(models.Model):
     # ------------------------------------------------------------ audit at validation
     def _action_done(self):
         result = super()._action_done()
+        # the expected cost is frozen at validation (the booking price, the TMS's
+        # planned cost or the delivery method's rate of now), so that the period-end
+        # accrual knows it before any carrier invoice; sudo: the warehouse user
+        # validating does not read freight costs, the freeze is finance's
+        for picking in self.sudo().filtered(
+            lambda p: p.state == "done" and p.carrier_id and not p.freight_expected_id
+        ):
+            picking._freight_expected()
         charges = (
             self.env["logistics.freight.charge"]
             .sudo()

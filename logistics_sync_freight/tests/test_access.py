@@ -90,6 +90,7 @@ class TestFreightFinanceAccess(FreightCommon, TransactionCase):
             "logistics.freight.batch",
             "logistics.freight.expected",
             "logistics.freight.accrual",
+            "logistics.freight.accrual.line",
             "logistics.freight.tolerance",
             "logistics.freight.charge.type",
         ):

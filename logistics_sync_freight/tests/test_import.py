@@ -4,11 +4,18 @@
 import os
 import shutil
 import tempfile
+import time
 
 from odoo.tests import TransactionCase, tagged
 
 from .common import FreightCommon, csv_bytes
 from odoo.addons.queue_job.tests.common import trap_jobs
+
+
+def _age(path, seconds):
+    """Make ``path`` look last modified ``seconds`` ago (not the link's target)."""
+    then = time.time() - seconds
+    os.utime(path, (then, then), follow_symlinks=False)
 
 
 @tagged("post_install", "-at_install")
@@ -73,8 +80,13 @@ class TestFreightImport(FreightCommon, TransactionCase):
         folder = tempfile.mkdtemp()
         self.addCleanup(shutil.rmtree, folder)
         self.endpoint.sudo().freight_import_folder = folder
-        with open(os.path.join(folder, "nov.csv"), "wb") as handle:
+        path = os.path.join(folder, "nov.csv")
+        with open(path, "wb") as handle:
             handle.write(csv_bytes(f"CI-20,2026-11-30,USD,{self.picking.name},,base,100,1,"))
+        with trap_jobs() as trap:  # still being uploaded (modified just now): not yet
+            self.assertEqual(self.Batch._cron_import_files(), 0)
+            trap.assert_jobs_count(0)
+        _age(path, 61)
         with trap_jobs() as trap:
             self.assertEqual(self.Batch._cron_import_files(), 1)
             self.assertEqual(self.Batch._cron_import_files(), 1)  # still pending: not twice
@@ -110,3 +122,66 @@ class TestFreightImport(FreightCommon, TransactionCase):
         self.assertEqual(lost.state, "exception")
         activity = batch.invoice_ids.activity_ids
         self.assertEqual(activity.user_id, self.responsible)
+
+    def _folder(self):
+        folder = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, folder)
+        self.endpoint.sudo().freight_import_folder = folder
+        return folder
+
+    def _run_cron_jobs(self):
+        """The cron, then its jobs, then the commit's file moves; returns the results."""
+        with trap_jobs() as trap:
+            self.Batch._cron_import_files()
+            results = [job.perform() for job in trap.enqueued_jobs]
+        self.env.cr.postcommit.run()
+        return results
+
+    def test_the_folder_refuses_links_large_and_bad_files_and_moves_them_aside(self):
+        folder = self._folder()
+        outside = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, outside)
+        secret = os.path.join(outside, "secret.csv")
+        with open(secret, "wb") as handle:
+            handle.write(csv_bytes(f"CI-40,2026-11-30,USD,{self.picking.name},,base,100,1,"))
+        os.symlink(secret, os.path.join(folder, "link.csv"))
+        with open(os.path.join(folder, "big.csv"), "wb") as handle:
+            handle.write(csv_bytes(*[f"CI-41,2026-11-30,USD,X{i},,base,1,1," for i in range(50)]))
+        with open(os.path.join(folder, "bad.csv"), "wb") as handle:
+            handle.write(csv_bytes(f"CI-42,2026-11-30,USD,{self.picking.name},,base,1O.00,1,"))
+        os.mkdir(os.path.join(folder, "folder.csv"))
+        for name in ("link.csv", "big.csv", "bad.csv"):
+            _age(os.path.join(folder, name), 120)
+        self.env["ir.config_parameter"].set_param("logistics_sync_freight.import_max_bytes", 1000)
+        counts = self._counts()
+        results = self._run_cron_jobs()
+        self.assertEqual(
+            sorted(results),
+            [
+                "bad.csv: refused, 1 lines, 1 errors",
+                "big.csv: refused, 0 lines, 1 errors",
+                "link.csv: refused, 0 lines, 1 errors",
+            ],
+        )
+        batches = {b.name: b for b in self.Batch.search([("endpoint_id", "=", self.endpoint.id)])}
+        self.assertEqual(set(batches), {"bad.csv", "big.csv", "link.csv"})
+        self.assertEqual({b.state for b in batches.values()}, {"refused"})
+        self.assertIn("symbolic link", batches["link.csv"].errors)
+        self.assertIn("larger than the limit of 1000 bytes", batches["big.csv"].errors)
+        self.assertIn("amount", batches["bad.csv"].errors)
+        self.assertEqual(self._counts(), counts)  # nothing stored
+        self.assertEqual(
+            sorted(os.listdir(os.path.join(folder, "failed"))),
+            sorted(f"{b.id}-{name}" for name, b in batches.items()),
+        )
+        self.assertEqual(sorted(os.listdir(folder)), ["failed", "folder.csv"])
+        # the link moved aside, its target untouched and never read
+        self.assertTrue(
+            os.path.islink(os.path.join(folder, "failed", f"{batches['link.csv'].id}-link.csv"))
+        )
+        self.assertTrue(os.path.isfile(secret))
+        # the cron run twice queues nothing new for the failed files
+        for _run in range(2):
+            with trap_jobs() as trap:
+                self.assertEqual(self.Batch._cron_import_files(), 0)
+                trap.assert_jobs_count(0)

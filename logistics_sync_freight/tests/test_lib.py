@@ -23,6 +23,21 @@ class TestFreightLib(BaseCase):
             audit.decide(30.0, None, {"allow_accessorial": True}, False)[0], "disputed"
         )
 
+    def test_decide_without_an_expected_line_follows_the_types_rule(self):
+        fuel = {"charge_type_id": 7, "amount": 2.0}
+        self.assertEqual(audit.decide(2.0, None, fuel, False)[0], "approved")
+        self.assertEqual(audit.decide(2.004, None, fuel, False)[0], "approved")
+        self.assertEqual(audit.decide(2.01, None, fuel, False)[0], "disputed")
+        # a rule for every type does not cover a type the expected cost lacks
+        self.assertEqual(audit.decide(1.0, None, {"amount": 10.0}, False)[0], "disputed")
+        self.assertEqual(audit.decide(1.0, None, None, False)[0], "disputed")
+        # a credit line is approved whatever the expected cost says, accessorial or not
+        self.assertEqual(audit.decide(-25.0, None, None, True)[0], "approved")
+        self.assertEqual(audit.decide(-25.0, 10.0, None, False)[0], "approved")
+        # 0 decimals (JPY): half a yen is the rounding, not half a cent
+        self.assertEqual(audit.decide(1000.4, 1000.0, None, False, rounding=1)[0], "approved")
+        self.assertEqual(audit.decide(1001.0, 1000.0, None, False, rounding=1)[0], "disputed")
+
     def test_best_rule_prefers_the_most_specific(self):
         general = {"id": 1}
         carrier = {"id": 2, "partner_id": 7}

@@ -73,8 +73,10 @@ class TestFreightSettlement(FreightCommon, TransactionCase):
         bills = self.Charge._cron_settle()
         self.assertEqual(len(bills), 1)
         self.assertEqual(
-            (bills.move_type, bills.state, bills.partner_id), ("in_invoice", "posted", self.carrier)
+            (bills.move_type, bills.state, bills.partner_id, bills.ref, bills.journal_id),
+            ("in_invoice", "posted", self.carrier, "CI-S", self.purchase_journal),
         )
+        self.assertEqual(bills.invoice_date, date(2026, 11, 30))
         line = bills.invoice_line_ids
         self.assertEqual((line.product_id, line.price_subtotal), (self.type_base.product_id, 50.0))
         self.assertEqual(line.analytic_distribution, {str(account.id): 100.0})
@@ -99,27 +101,27 @@ class TestFreightSettlement(FreightCommon, TransactionCase):
     def test_killed_in_the_middle_of_a_batch_bills_nothing_twice(self):
         _p, november = self._approved(2, "2026-11-30", "CI-NOV")
         _p, december = self._approved(4, "2026-12-31", "CI-DEC")
-        first = self.Charge._cron_settle(lines_per_bill=2)  # November: committed batch
-        self.assertEqual(november.move_id, first)
-        real = LogisticsFreightCharge._freight_post_bill
+        real = LogisticsFreightCharge._freight_mark_billed
         calls = []
 
-        def dies_on_second_bill(charges, move, data):
-            calls.append(move.id)
-            if len(calls) == 2:
+        def dies_on_second_group(charges, moves):
+            calls.extend(moves.ids)
+            if len(calls) > 1:
                 raise Killed("worker killed")
-            return real(charges, move, data)
+            return real(charges, moves)
 
-        with patch.object(LogisticsFreightCharge, "_freight_post_bill", dies_on_second_bill):
-            with self.assertRaises(Killed):
-                self.Charge._cron_settle(lines_per_bill=2)  # December: killed midway
+        # the batch's transaction rolls back whole (the savepoint stands for it here)
+        with patch.object(LogisticsFreightCharge, "_freight_mark_billed", dies_on_second_group):
+            with self.assertRaises(Killed), self.cr.savepoint():
+                self.Charge._cron_settle(lines_per_bill=2)
         self.env.invalidate_all()
-        self.assertEqual(len(calls), 2)
-        self.assertFalse(december.move_id)
-        self.assertEqual(set(december.mapped("state")), {"approved"})
+        self.assertEqual(len(calls), 3)  # November's bill, December's two
+        self.assertFalse((november | december).move_id)
+        self.assertEqual(set((november | december).mapped("state")), {"approved"})
         self.assertFalse(self.Move.browse(calls).exists())
         again = self.Charge._cron_settle(lines_per_bill=2)
-        self.assertEqual(len(again), 2)
+        self.assertEqual(len(again), 3)
+        self.assertEqual(sorted(again.mapped("ref")), ["CI-DEC", "CI-DEC", "CI-NOV"])
         self.assertFalse(self.Charge._cron_settle())
         all_charges = november | december
         self.assertEqual(set(all_charges.mapped("state")), {"billed"})

@@ -1,1 +1,1 @@
-from . import logistics_freight_adjust
+from . import logistics_freight_accrue, logistics_freight_adjust
