@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import functools
 import logging
 from datetime import timedelta
 
@@ -171,23 +172,24 @@ class LogisticsSyncAlertRule(models.Model):
                 a.endpoint_id.id: a
                 for a in Alert.search([("rule_id", "=", rule.id), ("state", "=", "open")])
             }
-
-            def evaluate(endpoint, rule=rule, figures=figures, open_alerts=open_alerts):
-                value = figures[endpoint.id][rule.figure]
-                alert = open_alerts.get(endpoint.id)
-                if breached(value, rule.operator, rule.threshold):
-                    if alert:
-                        alert._still_breached(value)
-                    else:
-                        Alert._raise(rule, endpoint, value)
-                elif alert:
-                    alert._close(value)
-
             endpoints._cron_each(
                 f"alert_rule_{rule.id}",
                 self.env._("Alert rule %(rule)s", rule=rule.name),
-                evaluate,
+                functools.partial(rule._evaluate_endpoint, figures, open_alerts),
             )
             unwatched = [a for eid, a in open_alerts.items() if eid not in endpoints.ids]
             Alert.browse([a.id for a in unwatched])._stop_watching()
         self.env["ir.cron"]._notify_progress(done=len(rules), remaining=0)
+
+    def _evaluate_endpoint(self, figures, open_alerts, endpoint):
+        """Raise, keep or close this rule's alert on one endpoint."""
+        self.ensure_one()
+        value = figures[endpoint.id][self.figure]
+        alert = open_alerts.get(endpoint.id)
+        if breached(value, self.operator, self.threshold):
+            if alert:
+                alert._still_breached(value)
+            else:
+                self.env["logistics.sync.alert"]._raise(self, endpoint, value)
+        elif alert:
+            alert._close(value)
