@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 
 import psycopg2
 import requests
-from conftest import launch_odoo
+from conftest import server_log_errors
 from standardwebhooks.webhooks import Webhook
 
 # A user's save is "held up" when it waits longer than this on a lock.
@@ -38,19 +38,40 @@ SETTLE_SECONDS = 150
 
 
 @contextlib.contextmanager
-def jobs_server(tmp_path_factory, name):
-    """A server for one test module: 4 workers (a hung job must not take the
-    workers the test's own calls need), the runner, the cron thread."""
-    with launch_odoo(
-        tmp_path_factory.mktemp(name),
-        "root:2,root.logistics_sync:2",
-        workers=4,
-        limit_time_real=150,
-    ) as server:
-        server.call(
-            "ir.config_parameter", "set_param", "logistics_sync.allow_http_loopback", "True"
-        )
-        yield server
+def watching(server):
+    """A ``Watch`` for one test; at its end, the test's hung transactions and jobs
+    are ended (``unstick``) and its endpoints archived (no cron of a later test
+    queues work for them)."""
+    watch = Watch(server)
+    watch.channels, watch.endpoints = [], []
+    try:
+        yield watch
+    finally:
+        try:
+            unstick(watch, watch.channels)
+            if watch.endpoints:
+                server.call("logistics.endpoint", "write", watch.endpoints, {"active": False})
+        finally:
+            watch.close()
+
+
+def prepare_server(server):
+    """The live server of the session (conftest.odoo_server), allowed to call the
+    simulators on 127.0.0.1."""
+    server.call("ir.config_parameter", "set_param", "logistics_sync.allow_http_loopback", "True")
+    return server
+
+
+def failed_job_allowance(message):
+    """The ERROR records of a job that fails on purpose (its last attempt):
+    queue_job's traceback and Odoo's, ending with ``FailedJobError: <message>``, and
+    the runner's note of the 500 its dispatch got.  ``message``: a regex."""
+    end = r"FailedJobError: " + message + r"[^\n]*\Z"
+    return (
+        r"odoo\.addons\.queue_job\.controllers\.main: Traceback[\s\S]*" + end,
+        r"odoo\.http: Exception during request handling\.[\s\S]*" + end,
+        r"queue_job\.jobrunner\.runner: exception in GET \S*/queue_job/runjob\?",
+    )
 
 
 # ------------------------------------------------------------------ database side
@@ -107,7 +128,13 @@ class Watch:
                  FROM pg_stat_activity a
                 WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()
                   AND a.state LIKE 'idle in transaction%%'
-                  AND now() - a.state_change > make_interval(secs => %s)""",
+                  AND now() - a.state_change > make_interval(secs => %s)
+                  -- Odoo's cron thread keeps the row of the cron it runs locked in a
+                  -- transaction of its own: not a job's
+                  AND EXISTS (SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+                               WHERE l.pid = a.pid AND l.granted
+                                 AND l.mode IN ('RowShareLock', 'RowExclusiveLock')
+                                 AND c.relname NOT LIKE 'ir\\_cron%%')""",
             seconds,
         )
 
@@ -196,23 +223,33 @@ def assert_writable(server, table, ids, lock_timeout=HELD_UP_SECONDS):
 def unstick(watch, channels):
     """After a test: end the transactions it left hanging (they block everyone
     else), then cancel its unfinished jobs (a hung job would run again)."""
-    for _round in range(3):
+    # A hung job whose transaction is ended fails, is postponed by the runner and
+    # runs again: cancel, end, until nothing of the test runs any more (bounded).
+    # The errors the ended transactions log are this cleanup's, not the next test's
+    # (the test failed already: it hung).
+    quiet, ended = 0, 0
+    for _round in range(30):
+        watch.rows(
+            "UPDATE queue_job SET state = 'cancelled' WHERE channel = ANY(%s)"
+            " AND state IN ('pending', 'enqueued', 'wait_dependencies') RETURNING id",
+            list(channels),
+        )
         holders = {holder for _pid, _q, holder, _hq, _s in watch.lock_waits(0)}
         holders |= {row[0] for row in watch.idle_in_transaction(15)}
         for pid in holders:
             watch.rows("SELECT pg_terminate_backend(%s)", pid)
-        watch.rows(
-            "UPDATE queue_job SET state = 'cancelled' WHERE channel = ANY(%s)"
-            " AND state IN ('pending', 'enqueued', 'wait_dependencies')",
-            list(channels),
-        )
+        ended += len(holders)
         started = watch.rows(
             "SELECT count(*) FROM queue_job WHERE channel = ANY(%s) AND state = 'started'",
             list(channels),
         )[0][0]
-        if not holders and not started:
-            return
-        time.sleep(3)
+        quiet = quiet + 1 if not holders and not started else 0
+        if quiet >= 2:
+            break
+        time.sleep(1)
+    if ended:
+        time.sleep(1)
+        server_log_errors(allowed=("",))
 
 
 def job_settled(job):
@@ -223,12 +260,16 @@ def job_settled(job):
 
 
 # ------------------------------------------------------------------ Odoo side
-def create_endpoint(server, code, **values):
-    """A new endpoint (every test its own: its own channel); returns (id, channel)."""
+def create_endpoint(server, watch, code, **values):
+    """A new endpoint (every test its own: its own channel), watched by ``watch``;
+    returns (id, channel)."""
     endpoint_id = server.call(
         "logistics.endpoint", "create", {"name": f"Live {code}", "code": code, **values}
     )
-    return endpoint_id, f"root.logistics_sync.{code}"
+    channel = f"root.logistics_sync.{code}"
+    watch.channels.append(channel)
+    watch.endpoints.append(endpoint_id)
+    return endpoint_id, channel
 
 
 def unique_code(prefix):
@@ -258,10 +299,11 @@ def make_user(server, login, *groups):
 class UserRpc:
     """XML-RPC as a given user, each call with its own connection and a timeout."""
 
-    def __init__(self, server, login, timeout=60):
+    def __init__(self, server, login, password=None, timeout=60):
         self.server, self.login, self.timeout = server, login, timeout
+        self.password = password or login
         common = xmlrpc.client.ServerProxy(f"{server.url}/xmlrpc/2/common")
-        self.uid = common.authenticate(server.db, login, login, {})
+        self.uid = common.authenticate(server.db, login, self.password, {})
         assert self.uid, f"{login} cannot log in"
 
     def call(self, model, method, *args, **kwargs):
@@ -270,7 +312,7 @@ class UserRpc:
             f"{self.server.url}/xmlrpc/2/object", allow_none=True, transport=transport
         )
         return proxy.execute_kw(
-            self.server.db, self.uid, self.login, model, method, list(args), kwargs
+            self.server.db, self.uid, self.password, model, method, list(args), kwargs
         )
 
 
