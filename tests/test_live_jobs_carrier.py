@@ -19,6 +19,8 @@ On the code of the branch point (37666d9), run through the real runner:
   attribute 'user_ids'`` (``_logistics_booking_activity``, also with no responsible
   group): the transfer stays "waiting for carrier" although its job failed;
 - the booking with the circuit open and the polling failure tests pass.
+On s7-jobs (847cade) all pass but the booking failure tests (the ``user_ids``
+bug): with s7-fixes merged too, those pass as well.
 """
 
 import importlib.util

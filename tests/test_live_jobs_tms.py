@@ -19,6 +19,8 @@ On the code of the branch point (37666d9), run through the real runner:
   (``_tms_alert``, also with no responsible group), logged "Could not flag the
   release of failed job", the release shows no exception;
 - the single sync with the circuit open passes.
+On s7-jobs (847cade) all pass but the single sync failure tests (the
+``user_ids`` bug): with s7-fixes merged too, those pass as well.
 """
 
 import base64
