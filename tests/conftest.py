@@ -12,11 +12,18 @@ runs the Odoo tests, then runs pytest with these variables set:
 The ``odoo_server`` fixture starts Odoo on that database (3 HTTP workers, the
 queue_job runner, 127.0.0.1, a free port) and stops it by its PID at the end.
 A test that needs it fails, loudly, when the variables are missing.
+
+Every live server's log is read after each test: an Odoo ``ERROR`` or ``CRITICAL``
+line written while the test ran fails it, with the lines.  A test that provokes
+errors on purpose names them, narrowly, with
+``@pytest.mark.server_log_allows(r"regex", ...)`` (matched against the line and its
+traceback).
 """
 
 import configparser
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -29,6 +36,32 @@ import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Odoo's log format: "2026-12-07 06:05:52,123 4242 ERROR db logger: message"
+LOG_RECORD = re.compile(rb"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (\w+) ", re.M)
+BAD_LEVELS = (b"ERROR", b"CRITICAL")
+# Allowances (``server_log_allows``) shared by the live tests that provoke them.
+# Concurrent jobs and answers for one shipment: PostgreSQL refuses the second UPDATE
+# of a row ("could not serialize access"), Odoo logs the query as an ERROR, then the
+# request or job is run again (seen on sale_order's stored sync fields and on
+# releases when a TMS answers while a release job runs).
+SERIALIZATION_FAILURE = (
+    r"odoo\.sql_db: bad query: b' UPDATE \"(sale_order|logistics_tms_release)\"[\s\S]*"
+    r"\nERROR: could not serialize access due to concurrent update\Z"
+)
+# The database cut away under a running server (tests/tcp_proxy.py).
+DATABASE_CUT = (
+    r"odoo\.sql_db: bad query: [\s\S]*server closed the connection unexpectedly"
+    r"[\s\S]*before or while processing the request\.\Z",
+    r"odoo\.http: Exception during request handling\.[\s\S]*\npsycopg2\.(InterfaceError: "
+    r"connection already closed|OperationalError: (server closed the connection "
+    r"unexpectedly|connection to server at \S+, port \d+ failed: ))"
+    r"[^\n]*(\n\t[^\n]*)*\Z",
+    r"odoo\.service\.server: Worker Worker\w+ \(\d+\) Exception occurred, exiting\.\.\."
+    r"[\s\S]*\npsycopg2\.(InterfaceError|OperationalError): [^\n]*(\n\t[^\n]*)*\Z",
+)
+# log path -> bytes already read (servers of one run may share one log file)
+_SERVER_LOGS = {}
 
 
 def free_port():
@@ -127,6 +160,7 @@ def launch_odoo(workdir, channels, log_path=None, **overrides):
     log_path = Path(log_path or os.environ.get("LS_LIVE_LOG") or workdir / "odoo.log")
     server = OdooServer(conf_path, port, log_path, options)
     with open(log_path, "ab") as log:
+        _SERVER_LOGS.setdefault(log_path, log.tell())
         server.process = subprocess.Popen(  # noqa: S603
             [python, odoo_bin, "-c", str(conf_path), "--logfile", ""],
             stdout=log,
@@ -167,3 +201,60 @@ def odoo_server(tmp_path_factory):
         "root:4,root.logistics_sync:4,root.logistics_sync_carrier:4",
     ) as server:
         yield server
+
+
+# --------------------------------------------------------------- server log check
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "server_log_allows(*patterns): ERROR/CRITICAL records of the live servers' log "
+        "this test provokes on purpose (regular expressions, searched in the record)",
+    )
+
+
+def server_log_errors(allowed=()):
+    """The ERROR/CRITICAL records (line and traceback) written to the live servers'
+    logs since the last call, less those matching one of ``allowed``."""
+    found = []
+    for path, offset in list(_SERVER_LOGS.items()):
+        try:
+            with open(path, "rb") as handle:
+                handle.seek(offset)
+                data = handle.read()
+        except FileNotFoundError:
+            continue
+        # a record still being written stays for the next call
+        end = data.rfind(b"\n") + 1
+        _SERVER_LOGS[path] = offset + end
+        data = data[:end]
+        starts = [match.start() for match in LOG_RECORD.finditer(data)] + [len(data)]
+        for start, stop in zip(starts, starts[1:], strict=False):
+            record = data[start:stop]
+            level = LOG_RECORD.match(record).group(1)
+            if level not in BAD_LEVELS:
+                continue
+            text = record.decode("utf-8", "replace").rstrip()
+            if not any(re.search(pattern, text) for pattern in allowed):
+                found.append(text)
+    return found
+
+
+@pytest.fixture(autouse=True)
+def _no_server_log_errors(request):
+    """Fail a test during which a live server logged an ERROR or CRITICAL line."""
+    marker = request.node.get_closest_marker("server_log_allows")
+    allowed = marker.args if marker else ()
+    # written before this test started (a server starting, the end of the test before)
+    errors = [f"(before this test started) {error}" for error in server_log_errors(allowed)]
+    yield
+    if not _SERVER_LOGS:
+        return
+    time.sleep(0.5)  # a record being written as the test ends
+    errors += server_log_errors(allowed)
+    if errors:
+        shown = "\n\n".join(error[:3000] for error in errors[:10])
+        pytest.fail(
+            f"{len(errors)} ERROR/CRITICAL record(s) in the live server log during "
+            f"{request.node.name}:\n{shown}",
+            pytrace=False,
+        )

@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 import requests
-from conftest import launch_odoo
+from conftest import DATABASE_CUT, launch_odoo
 from tcp_proxy import TcpProxy
 from test_live_webhook import _endpoint, _event, _open_transfer, _signed
 
@@ -45,6 +45,7 @@ def _post(server, code, secret, event):
     )
 
 
+@pytest.mark.server_log_allows(*DATABASE_CUT)  # the database cut on purpose
 def test_database_away_answers_503_with_retry_after(proxied_server, odoo_server):
     server, proxy = proxied_server
     endpoint_id, secret = _endpoint(odoo_server, "live-outage")
