@@ -57,9 +57,15 @@ DATABASE_CUT = (
     r"connection already closed|OperationalError: (server closed the connection "
     r"unexpectedly|connection to server at \S+, port \d+ failed: ))"
     r"[^\n]*(\n\t[^\n]*)*\Z",
-    r"odoo\.service\.server: Worker Worker\w+ \(\d+\) Exception occurred, exiting\.\.\."
+    r"odoo\.service\.server: Worker (Worker\w+ )?\(\d+\) Exception occurred, exiting\.\.\."
     r"[\s\S]*\npsycopg2\.(InterfaceError|OperationalError): [^\n]*(\n\t[^\n]*)*\Z",
+    # the job runner reconnects (every 5 s) while the database is away
+    r"queue_job\.jobrunner\.runner: exception: sleeping 5s and retrying[\s\S]*"
+    r"\npsycopg2\.OperationalError: [^\n]*(\n\t[^\n]*)*\Z",
 )
+# A job's backend terminated under it (tests/test_live_job_connection.py): the savepoint
+# it was in cannot be rolled back on the dead connection, which Odoo logs.
+CONNECTION_KILLED = (r"odoo\.sql_db: bad query: [\s\S]*\nERROR: cursor already closed\Z",)
 # log path -> bytes already read (servers of one run may share one log file)
 _SERVER_LOGS = {}
 

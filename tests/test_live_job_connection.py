@@ -22,6 +22,8 @@ import uuid
 
 import pytest
 import requests
+from conftest import CONNECTION_KILLED
+from live_jobs import failed_job_allowance
 from test_live_webhook import _endpoint, _event, _open_transfer, _signed
 
 TRIED_AGAIN = "database error, tried again"
@@ -132,6 +134,7 @@ def _terminate_blocked(server, cur, holder):
     assert cur.fetchone()[0]
 
 
+@pytest.mark.server_log_allows(*CONNECTION_KILLED)
 def test_connection_lost_while_running_is_tried_again(odoo_server, locked_endpoint):
     endpoint_id, code, secret, ref, holder, cur = locked_endpoint
     event_id = f"conn-{uuid.uuid4()}"
@@ -155,6 +158,11 @@ def test_connection_lost_while_running_is_tried_again(odoo_server, locked_endpoi
     assert _event_state(cur, endpoint_id, event_id) == "applied"
 
 
+@pytest.mark.server_log_allows(
+    *CONNECTION_KILLED,
+    # the job fails at its max retries, on purpose
+    *failed_job_allowance(r"Max\. retries \(2\) reached: database error, tried again"),
+)
 def test_connection_lost_honours_max_retries(odoo_server, locked_endpoint):
     endpoint_id, code, secret, ref, holder, cur = locked_endpoint
     event_id = f"conn-max-{uuid.uuid4()}"

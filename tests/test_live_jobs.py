@@ -20,6 +20,8 @@ answers 422 naming ``invoice_date``; the replayed event is a dead letter at once
 """
 
 import json
+import os
+import time
 import uuid
 from datetime import UTC, datetime
 
@@ -216,7 +218,12 @@ def test_carrier_invoice_file_with_an_impossible_date_is_refused_whole(
         f"{number},{IMPOSSIBLE_DATE},{world['currency']},{picking['name']},,base,100.0,1,",
         f"{number},{IMPOSSIBLE_DATE},{world['currency']},{picking['name']},,fuel,20.0,1,",
     ]
-    (folder / "carrier-invoice.csv").write_text("\n".join([header, *rows]) + "\n")
+    invoice_file = folder / "carrier-invoice.csv"
+    invoice_file.write_text("\n".join([header, *rows]) + "\n")
+    # uploaded a while ago: a file modified in the last minute (still being uploaded,
+    # logistics_sync_freight.import_min_age_seconds) waits for the next cron run
+    uploaded = time.time() - 3600
+    os.utime(invoice_file, (uploaded, uploaded))
     server.call(
         "logistics.endpoint", "write", [endpoint_id], {"freight_import_folder": str(folder)}
     )
@@ -236,7 +243,14 @@ def test_carrier_invoice_file_with_an_impossible_date_is_refused_whole(
     assert state == "refused", (state, errors)
     assert "invoice_date" in errors, errors
     assert [job["state"] for job in jobs] == ["done"], jobs
-    assert (folder / "processed").is_dir() and not (folder / "carrier-invoice.csv").exists()
+    # refused: moved to failed/, never imported again
+    # (moved once the job's transaction has committed)
+    moved = settle(
+        watch,
+        lambda: list((folder / "failed").glob("*-carrier-invoice.csv")),
+        "the refused file to be moved to failed/",
+    )
+    assert len(moved) == 1 and not invoice_file.exists(), list(folder.rglob("*"))
     assert not watch.rows(
         "SELECT id FROM logistics_freight_charge WHERE picking_id = %s", picking_id
     )
