@@ -245,6 +245,8 @@ class LogisticsEndpoint(models.Model):
         job_uuid = self.env.context.get("job_uuid")
         if not job_uuid:
             return 1
+        # sudo: queue.job is technical (administrators only); only the running job's
+        # retry count is read
         job = self.env["queue.job"].sudo().search([("uuid", "=", job_uuid)], limit=1)
         return (job.retry or 0) + 1
 

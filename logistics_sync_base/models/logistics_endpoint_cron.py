@@ -116,6 +116,7 @@ class LogisticsEndpoint(models.Model):
         self.ensure_one()
         errors = dict(self.cron_errors or {})
         entry = errors.pop(task, None) or {}
+        # sudo: the cron's own bookkeeping on the endpoint, whoever runs the cron
         endpoint = self.sudo()
         endpoint.cron_errors = errors or False
         endpoint.message_post(
