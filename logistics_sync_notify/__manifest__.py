@@ -29,4 +29,7 @@
         "views/portal_templates.xml",
         "views/optout_templates.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["logistics_sync_notify/static/tests/tours/*.js"],
+    },
 }

@@ -1,1 +1,1 @@
-from . import test_delay, test_digest, test_notify, test_optout, test_templates
+from . import test_delay, test_digest, test_notify, test_optout, test_portal, test_templates
