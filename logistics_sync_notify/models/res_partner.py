@@ -129,4 +129,6 @@ class ResPartner(models.Model):
             )
             partner.logistics_notify_digest_sent_on = today
             sent += 1
+        if sent:
+            self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
         return sent

@@ -194,6 +194,8 @@ class StockPicking(models.Model):
                 sent_at=fields.Datetime.now(),
             )
         )
+        # the mail queue runs hourly: wake it up (as event registrations do)
+        self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
         return f"email queued ({note.kind})"
 
     # ------------------------------------------------------------ delays
