@@ -26,6 +26,8 @@ from odoo.addons.queue_job.exception import RetryableJobError
 _logger = logging.getLogger(__name__)
 
 CHANNEL = "root.logistics_sync_notify"
+# the transaction's applied events waiting to be looked at (cr.precommit.data)
+STASH = "logistics_sync_notify.applied"
 
 
 class StockPicking(models.Model):
@@ -53,17 +55,61 @@ class StockPicking(models.Model):
         return res
 
     def _logistics_notify_applied(self, event, old_milestone, old_eta):
-        """An event was applied to this transfer: queue what it tells the customer."""
+        """An event was applied to this transfer: note what it may tell the customer.
+
+        Collected for the transaction and recorded at its next flush (a savepoint's
+        or the commit's, ``_logistics_notify_flush``): one insert of notifications
+        and one job per transfer for a whole processing batch."""
         self.ensure_one()
         if self.picking_type_code != "outgoing":
             return
         found = kinds.trigger(event.milestone, old_milestone, old_eta, self.logistics_eta)
         if not found:
             return
-        enabled = self._logistics_notify_kinds(event.endpoint_id)
-        for kind in found:
-            if kind in enabled:
-                self._logistics_notify_queue(kind, event=event)
+        precommit = self.env.cr.precommit
+        stash = precommit.data.get(STASH)
+        if stash is None:
+            stash = precommit.data[STASH] = []
+            env = self.env
+            precommit.add(lambda: env["stock.picking"]._logistics_notify_flush())
+        stash.append((self.id, event.id, found))
+
+    @api.model
+    def _logistics_notify_flush(self):
+        """Record the notifications the applied events of this transaction trigger and
+        make sure each transfer has its debounce job.
+
+        An event whose savepoint was rolled back is no longer applied: it triggers
+        nothing (the state is read from the database)."""
+        stash = self.env.cr.precommit.data.pop(STASH, None)
+        if not stash:
+            return
+        event_ids = tuple({event_id for _picking, event_id, _found in stash})
+        self.env.cr.execute(
+            SQL("SELECT id FROM logistics_event WHERE id IN %s AND state = 'applied'", event_ids)
+        )
+        applied = {row[0] for row in self.env.cr.fetchall()}
+        # sudo: the pipeline (a webhook, a job, a stock user's validation) records
+        # what the customer is due; the log is read-only for users
+        Picking, Event = self.sudo(), self.env["logistics.event"].sudo()
+        labels = dict(self.env["logistics.notification"]._fields["kind"].selection)
+        enabled_for, seen, vals = {}, set(), []
+        for picking_id, event_id, found in stash:
+            if event_id not in applied:
+                continue
+            picking, event = Picking.browse(picking_id), Event.browse(event_id)
+            key = (picking.carrier_id.id, event.endpoint_id.id, picking.company_id.id)
+            if key not in enabled_for:
+                enabled_for[key] = picking._logistics_notify_kinds(event.endpoint_id)
+            for kind in found:
+                if kind not in enabled_for[key] or (event_id, kind) in seen:
+                    continue
+                seen.add((event_id, kind))
+                vals.append(picking._logistics_notify_values(kind, event=event, label=labels[kind]))
+        if vals:
+            self.env["logistics.notification"].sudo().create(vals)
+            Picking.browse([v["picking_id"] for v in vals])._logistics_notify_enqueue()
+        self.env.flush_all()  # after the ORM's own flush: write what was created here
 
     def _logistics_notify_kinds(self, endpoint=None):
         """The notification codes switched on for this transfer: its delivery method's
@@ -77,36 +123,59 @@ class StockPicking(models.Model):
                 return set(source.logistics_notify_kind_ids.mapped("code"))
         return set(self.sudo().company_id.logistics_notify_kind_ids.mapped("code"))
 
-    def _logistics_notify_queue(self, kind, event=None, reason=None):
-        """Record a pending notification and make sure one debounce job will send it."""
+    def _logistics_notify_values(self, kind, event=None, reason=None, label=None):
         self.ensure_one()
-        # sudo: the pipeline (a webhook, a job, a stock user's validation) records
-        # what the customer is due; the log is read-only for users
-        picking = self.sudo()
-        labels = dict(self.env["logistics.notification"]._fields["kind"].selection)
         if not reason and event:
             reason = self.env._(
                 "%(kind)s: event %(event)s from %(endpoint)s",
-                kind=labels[kind],
+                kind=label or kind,
                 event=event.external_id,
                 endpoint=event.endpoint_id.name,
             )
+        return {
+            "picking_id": self.id,
+            "kind": kind,
+            "event_id": event.id if event else False,
+            "partner_id": self.partner_id.id,
+            "reason": reason or label or kind,
+        }
+
+    def _logistics_notify_queue(self, kind, event=None, reason=None):
+        """Record a pending notification now and make sure a debounce job sends it."""
+        self.ensure_one()
+        picking = self.sudo()  # sudo: as in _logistics_notify_flush
+        labels = dict(self.env["logistics.notification"]._fields["kind"].selection)
         self.env["logistics.notification"].sudo().create(
-            {
-                "picking_id": picking.id,
-                "kind": kind,
-                "event_id": event.id if event else False,
-                "partner_id": picking.partner_id.id,
-                "reason": reason or labels[kind],
-            }
+            picking._logistics_notify_values(kind, event=event, reason=reason, label=labels[kind])
         )
-        delay = max(0, picking.company_id.logistics_notify_debounce_seconds)
-        picking.with_delay(
-            eta=timedelta(seconds=delay) if delay else None,
-            channel=CHANNEL,
-            identity_key=f"logistics-notify-{picking.id}",
-            description=f"Logistics Sync: notify the customer of {picking.name}",
-        )._job_logistics_notify()
+        picking._logistics_notify_enqueue()
+
+    def _logistics_notify_enqueue(self):
+        """One debounce job per transfer (identity key): queued unless one waits."""
+        keys = {f"logistics-notify-{picking.id}": picking for picking in self}
+        waiting = set(
+            self.env["queue.job"]
+            .sudo()
+            .search(
+                [
+                    ("identity_key", "in", list(keys)),
+                    ("state", "in", ("wait_dependencies", "pending", "enqueued")),
+                ]
+            )
+            .mapped("identity_key")
+        )
+        for key, picking in keys.items():
+            if key in waiting:
+                continue
+            delay = max(0, picking.company_id.logistics_notify_debounce_seconds)
+            picking.with_context(
+                tracking_disable=True, mail_create_nolog=True, mail_create_nosubscribe=True
+            ).with_delay(
+                eta=timedelta(seconds=delay) if delay else None,
+                channel=CHANNEL,
+                identity_key=key,
+                description=f"Logistics Sync: notify the customer of {picking.name}",
+            )._job_logistics_notify()
 
     # ------------------------------------------------------------ sending
     def _job_logistics_notify(self):
