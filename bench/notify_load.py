@@ -6,10 +6,10 @@ on, against the same stream with them off, in the same run (nothing is kept).
 
 ``--conf``: an Odoo configuration whose database has the addons installed (setup/run's
 demo, or any database setup/test or setup/run made; the cluster must be running).
-In one transaction, rolled back at the end: ``--transfers`` outgoing transfers, each
-with a customer with an email; then ``--rounds`` pairs of runs, off and on in turn,
-each storing a fresh stream of ``CHAIN`` milestones per transfer (as the webhook does)
-and processing them with the endpoint's job (in-process, batches of ``--limit``).
+In one transaction, rolled back at the end: ``--rounds`` pairs of runs, off and on in
+turn, each on ``--transfers`` fresh outgoing transfers (each with a customer with an
+email), storing ``CHAIN`` milestones per transfer (as the webhook does) and processing
+them with the endpoint's job code (in-process, batches of ``--limit``).
 "On" has every notification kind switched on: each transfer records its pending
 notifications and queues its debounce job.  Prints events per second off and on, the
 notification jobs queued per second, and the ratio on/off (the target: >= 0.7).

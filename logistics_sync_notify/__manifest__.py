@@ -21,6 +21,7 @@
         "data/queue_job_data.xml",
         "data/ir_cron_data.xml",
         "views/logistics_notification_views.xml",
+        "views/logistics_notify_kind_views.xml",
         "views/stock_picking_views.xml",
         "views/res_config_settings_views.xml",
         "views/logistics_endpoint_views.xml",

@@ -17,6 +17,8 @@ ADDONS = (
     "logistics_sync_tms",
     "logistics_sync_freight",
     "logistics_sync_monitoring",
+    "logistics_sync_notify",
+    "logistics_sync_notify_sms",
 )
 
 
