@@ -143,14 +143,18 @@ def main():
                     notes,
                     last_job,
                 )
-                results[mode].append((len(events) / elapsed, queued / elapsed))
+                results[mode].append((len(events) / elapsed, queued / elapsed, notes / elapsed))
                 env.invalidate_all()
-        off = statistics.median(rate for rate, _ in results["off"])
-        on = statistics.median(rate for rate, _ in results["on"])
-        jobs = statistics.median(jobs for _, jobs in results["on"])
+        off = statistics.median(rate for rate, _jobs, _notes in results["off"])
+        on = statistics.median(rate for rate, _jobs, _notes in results["on"])
+        jobs = statistics.median(jobs for _rate, jobs, _notes in results["on"])
+        notes = statistics.median(notes for _rate, _jobs, notes in results["on"])
         print(f"{args.transfers} transfers x {len(CHAIN)} milestones, {args.rounds} rounds")
         print(f"events/s, notifications off: {off:.0f}")
-        print(f"events/s, notifications on:  {on:.0f}  ({jobs:.0f} notification jobs queued/s)")
+        print(
+            f"events/s, notifications on:  {on:.0f}  ({notes:.0f} notifications recorded/s, "
+            f"{jobs:.0f} debounce jobs queued/s)"
+        )
         print(f"ratio on/off: {on / off:.2f} (target >= 0.7)")
         cr.rollback()
 

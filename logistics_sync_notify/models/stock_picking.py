@@ -283,12 +283,14 @@ class StockPicking(models.Model):
             ("logistics_eta", "<", now),
             "&",
             ("logistics_eta", "=", False),
-            ("date_deadline", "<", now),
+            # a promise made to the customer; a transfer's own deadline is often just
+            # the order's date (no lead time) and would make every transfer late
+            ("sale_id.commitment_date", "<", now),
         ]
         late = self.search(domain, limit=limit, order="id")
         for picking in late:
             picking.logistics_late_notified = True
-            planned = picking.logistics_eta or picking.date_deadline
+            planned = picking.logistics_planned_delivery
             if "delayed" in picking._logistics_notify_kinds():
                 picking._logistics_notify_queue(
                     "delayed",

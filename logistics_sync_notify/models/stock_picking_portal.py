@@ -14,7 +14,8 @@ class StockPicking(models.Model):
     logistics_planned_delivery = fields.Datetime(
         string="Planned delivery to the customer",
         compute="_compute_logistics_planned_delivery",
-        help="The carrier's ETA when known, else the transfer's deadline.",
+        help="The carrier's ETA when known, else the delivery date promised on the sale "
+        "order (its commitment date).",
     )
     logistics_portal_url = fields.Char(
         string="Tracking page",
@@ -34,7 +35,9 @@ class StockPicking(models.Model):
 
     def _compute_logistics_planned_delivery(self):
         for picking in self:
-            picking.logistics_planned_delivery = picking.logistics_eta or picking.date_deadline
+            picking.logistics_planned_delivery = (
+                picking.logistics_eta or picking.sale_id.commitment_date or False
+            )
 
     def _compute_logistics_portal_url(self):
         for picking in self:

@@ -58,8 +58,24 @@ class TestDelay(NotifyCommon, TransactionCase):
         self._run_notify_jobs()
         self.assertEqual(self._notes(late, "sent").mapped("kind"), ["shipped", "delayed"])
         self.assertIn("delayed", self._mails(late)[-1].subject)
+        # a promised date on the order counts too; a transfer's own deadline does not
+        promised, unpromised = self._make_order(), self._make_order()
+        promised.sale_id.commitment_date = "2026-11-20 12:00:00"
+        self._feed(
+            promised,
+            event("p-5", promised.name, "in_transit", 0),
+            event("p-6", unpromised.name, "in_transit", 0),
+        )
+        self.assertTrue(unpromised.date_deadline)
+        Picking._cron_logistics_notify_late()
+        self.assertTrue(promised.logistics_late_notified)
+        self.assertFalse(unpromised.logistics_late_notified)
+        self._run_notify_jobs()
         # once only
         Picking._cron_logistics_notify_late()
         self.assertFalse(self._notify_jobs())
         self.assertEqual(len(self._activities(late)), 1)
         self.assertEqual(len(self._mails(late)), 2)
+        # shipped and delayed were due together: one message, the delay
+        self.assertEqual(len(self._mails(promised)), 1)
+        self.assertIn("delayed", self._mails(promised).subject)
