@@ -17,6 +17,9 @@ ADDONS = (
     "logistics_sync_tms",
     "logistics_sync_freight",
     "logistics_sync_monitoring",
+    "logistics_sync_monitoring_tms",
+    "logistics_sync_monitoring_freight",
+    "logistics_sync_freight_tms",
 )
 
 
