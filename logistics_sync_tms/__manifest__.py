@@ -2,7 +2,7 @@
 {
     "name": "Logistics Sync - TMS",
     "summary": "Transfers released to a TMS in real time or batch windows; its answers back",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Inventory/Delivery",
     "website": "https://github.com/logistics-sync/logistics-sync",
     "author": "Logistics Sync",
@@ -19,6 +19,9 @@
         "data/ir_cron_data.xml",
         "views/logistics_tms_release_views.xml",
         "views/sale_order_views.xml",
+        "views/stock_warehouse_views.xml",
+        "views/res_partner_views.xml",
+        "views/product_template_views.xml",
     ],
     "demo": ["demo/logistics_tms_demo.xml"],
     "pre_init_hook": "pre_init_hook",

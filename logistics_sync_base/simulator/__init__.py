@@ -21,7 +21,8 @@ in ``logistics_sync_carrier/simulator``):
 - ``launcher``: ``spawn`` a simulator as a child process (tests, benchmarks).
 
 Odoo never imports these modules except ``launcher`` (from the tests).  A
-simulator's entry script registers the addon folders as bare packages
-(``lsync_addons.<addon>``, without running the addons' ``__init__``), so the
-modules use relative imports only and read the same in both settings.
+simulator's entry script registers the addon folders as ``odoo.addons.<addon>``
+without Odoo and without running the addons' ``__init__``
+(``logistics_sync_base/odoo_free.py``), so the modules import as in Odoo:
+``odoo.addons.`` across addons, relative inside one.
 """

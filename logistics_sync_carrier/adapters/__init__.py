@@ -14,11 +14,11 @@ Transport (pinned sessions, redirects, Retry-After, failure kinds) comes from
 pure tests import the addons as bare packages (``tests/standalone.py``).
 """
 
-from ...logistics_sync_base.adapters.http import parse_retry_after
 from .auth import AUTH_TYPES, CarrierAuth
 from .errors import CarrierError, PermanentCarrierError, TransientCarrierError
 from .rest import RestCarrierClient
 from .soap import SoapCarrierClient
+from odoo.addons.logistics_sync_base.adapters.http import parse_retry_after
 
 
 def client_for(protocol, **kwargs):

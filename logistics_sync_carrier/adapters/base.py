@@ -1,10 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """What the REST and SOAP adapters share: URL checks, secret scrubbing, errors worded."""
 
-from ...logistics_sync_base.adapters import http
-from ...logistics_sync_base.lib.urlsafety import check_url_syntax
 from .auth import CarrierAuth
 from .errors import PermanentCarrierError, TransientCarrierError
+from odoo.addons.logistics_sync_base.adapters import http
+from odoo.addons.logistics_sync_base.lib.urlsafety import check_url_syntax
 
 MIN_SCRUB_LENGTH = 6  # shorter secrets cannot be masked without mangling the message
 

@@ -12,7 +12,7 @@ so the endpoint's outbound helpers sort them like any adapter's.  Messages are
 safe to show: the adapters scrub secrets out of them.
 """
 
-from ...logistics_sync_base.adapters.errors import (
+from odoo.addons.logistics_sync_base.adapters.errors import (
     OutboundError,
     PermanentOutboundError,
     TransientOutboundError,

@@ -13,9 +13,9 @@ from urllib.parse import quote
 
 import requests
 
-from ...logistics_sync_base.adapters import http
 from . import auth as auth_module
 from .base import CarrierClientBase
+from odoo.addons.logistics_sync_base.adapters import http
 
 _logger = logging.getLogger(__name__)
 

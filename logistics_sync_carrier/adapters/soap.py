@@ -15,10 +15,10 @@ import requests
 import zeep
 import zeep.exceptions
 
-from ...logistics_sync_base.adapters import http
 from . import safexml
 from .base import CarrierClientBase
 from .errors import CarrierError, PermanentCarrierError
+from odoo.addons.logistics_sync_base.adapters import http
 
 _logger = logging.getLogger(__name__)
 

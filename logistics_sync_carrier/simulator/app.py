@@ -8,16 +8,16 @@ import hmac
 import itertools
 from dataclasses import dataclass
 
-from ...logistics_sync_base.simulator import cli
-from ...logistics_sync_base.simulator.app import SimulatorApp
-from ...logistics_sync_base.simulator.knobs import KNOB_PARSERS, Knobs, as_choice
-from ...logistics_sync_base.simulator.server import Reply
-from ...logistics_sync_base.simulator.webhooks import FORMATS as WEBHOOK_FORMATS
-from ...logistics_sync_base.simulator.webhooks import WebhookSender, standard_webhooks_key
 from . import rest, soap
 from .lifecycle import LifecycleMixin
 from .rest import RestMixin
 from .soap import EVIL_MODES, SoapMixin, soap_fault_reply
+from odoo.addons.logistics_sync_base.simulator import cli
+from odoo.addons.logistics_sync_base.simulator.app import SimulatorApp
+from odoo.addons.logistics_sync_base.simulator.knobs import KNOB_PARSERS, Knobs, as_choice
+from odoo.addons.logistics_sync_base.simulator.server import Reply
+from odoo.addons.logistics_sync_base.simulator.webhooks import FORMATS as WEBHOOK_FORMATS
+from odoo.addons.logistics_sync_base.simulator.webhooks import WebhookSender, standard_webhooks_key
 
 NAME = "carrier simulator"
 SIGNATURE_HEADER = "X-Sim-Signature"

@@ -74,35 +74,30 @@ counting, so a client never sees the same shipment id twice in one run.
 This file is the entry point only.  The simulator is the package beside it
 (``orders``, ``lifecycle``, ``rest``, ``soap``, ``app``) built on the shared
 ``logistics_sync_base/simulator`` (server, faults, webhooks, command line,
-launcher); both are imported as bare packages (``lsync_addons.<addon>``), so
-the addons' ``__init__`` (which imports Odoo) never runs here.  ``spawn``
+launcher); both are imported as ``odoo.addons.<addon>`` without Odoo
+(``logistics_sync_base/odoo_free.py``), so the addons' ``__init__`` (which imports
+Odoo) never runs here.  ``spawn``
 starts it as a child process for tests and benchmarks.
 """
 
-import importlib.machinery
 import importlib.util
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ADDONS = HERE.parent.parent  # the folder holding the addons
-ROOT_PACKAGE = "lsync_addons"
-
-
-def _bare_package(name, path):
-    """Register ``path`` as package ``name`` without running its ``__init__``."""
-    if name not in sys.modules:
-        spec = importlib.machinery.ModuleSpec(name, None, is_package=True)
-        spec.submodule_search_locations = [str(path)]
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-    return sys.modules[name]
 
 
 def _load_app():
-    _bare_package(ROOT_PACKAGE, ADDONS)
-    for addon in ("logistics_sync_base", "logistics_sync_carrier"):
-        _bare_package(f"{ROOT_PACKAGE}.{addon}", ADDONS / addon)
-    return importlib.import_module(f"{ROOT_PACKAGE}.logistics_sync_carrier.simulator.app")
+    """The simulator's app, imported as ``odoo.addons.logistics_sync_carrier.simulator.app``
+    (``logistics_sync_base/odoo_free.py``: without Odoo, without the addons' ``__init__``)."""
+    spec = importlib.util.spec_from_file_location(
+        "lsync_odoo_free", ADDONS / "logistics_sync_base" / "odoo_free.py"
+    )
+    odoo_free = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(odoo_free)
+    odoo_free.register(ADDONS)
+    return importlib.import_module("odoo.addons.logistics_sync_carrier.simulator.app")
 
 
 def spawn(args, log_path=None, timeout=20.0, stdout_path=None, port_file=None):
@@ -112,7 +107,7 @@ def spawn(args, log_path=None, timeout=20.0, stdout_path=None, port_file=None):
     url)``; see ``logistics_sync_base/simulator/launcher.py``.
     """
     _load_app()
-    launcher = importlib.import_module(f"{ROOT_PACKAGE}.logistics_sync_base.simulator.launcher")
+    launcher = importlib.import_module("odoo.addons.logistics_sync_base.simulator.launcher")
     return launcher.spawn(
         Path(__file__),
         args,

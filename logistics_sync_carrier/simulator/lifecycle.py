@@ -14,8 +14,8 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from ...logistics_sync_base.simulator.server import SimError
 from .orders import CURRENCY, rate_amount
+from odoo.addons.logistics_sync_base.simulator.server import SimError
 
 # Native status code, description, canonical milestone.
 LIFECYCLE = (

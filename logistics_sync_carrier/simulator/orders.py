@@ -3,7 +3,7 @@
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from ...logistics_sync_base.simulator.server import bad_field
+from odoo.addons.logistics_sync_base.simulator.server import bad_field
 
 CURRENCY = "EUR"
 SERVICES = {"standard": (Decimal("1"), 2), "express": (Decimal("1.8"), 1)}

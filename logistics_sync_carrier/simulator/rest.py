@@ -8,10 +8,10 @@ labels and return labels, cancellation, tracking of one number or a batch.
 
 import html
 
-from ...logistics_sync_base.simulator.knobs import check_webhook_url
-from ...logistics_sync_base.simulator.pdf import build_pdf
-from ...logistics_sync_base.simulator.server import Reply, SimError, bad_field, json_body
 from . import orders
+from odoo.addons.logistics_sync_base.simulator.knobs import check_webhook_url
+from odoo.addons.logistics_sync_base.simulator.pdf import build_pdf
+from odoo.addons.logistics_sync_base.simulator.server import Reply, SimError, bad_field, json_body
 
 MAX_BATCH = 100
 SHIPMENT = r"(?P<shipment_id>[^/]+)"

@@ -14,10 +14,10 @@ import xml.etree.ElementTree as ET
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from ...logistics_sync_base.simulator.server import Reply, SimError, bad_field
 from . import orders
 from .lifecycle import utc_now
 from .rest import label_pdf
+from odoo.addons.logistics_sync_base.simulator.server import Reply, SimError, bad_field
 
 WSDL_PATH = Path(__file__).resolve().parent.parent / "wsdl" / "sim_carrier.wsdl"
 WSDL_PLACEHOLDER_ADDRESS = "http://127.0.0.1:8/soap"

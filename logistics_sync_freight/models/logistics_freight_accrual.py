@@ -37,16 +37,28 @@ class LogisticsFreightAccrual(models.Model):
     _rec_name = "period_end"
     _check_company_auto = True
 
-    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
-    currency_id = fields.Many2one(related="company_id.currency_id")
-    period_end = fields.Date(required=True, readonly=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, readonly=True, string="Company"
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id", string="Currency")
+    period_end = fields.Date(
+        required=True,
+        readonly=True,
+        string="Period end",
+        help="The last day of the accrued month, the accrual entry's date; its reversal is dated "
+        "the next day.",
+    )
     move_id = fields.Many2one(
         "account.move", string="Accrual entry", readonly=True, check_company=True
     )
     reversal_move_id = fields.Many2one(
         "account.move", string="Reversal", readonly=True, check_company=True
     )
-    amount = fields.Monetary(readonly=True)
+    amount = fields.Monetary(
+        readonly=True,
+        string="Accrued",
+        help="The period's total accrued, in the company's currency.",
+    )
     picking_ids = fields.Many2many("stock.picking", string="Transfers", readonly=True)
     line_ids = fields.One2many("logistics.freight.accrual.line", "accrual_id", string="Lines")
 

@@ -22,20 +22,33 @@ class LogisticsFreightBatch(models.Model):
 
     name = fields.Char(string="File name", required=True, readonly=True)
     endpoint_id = fields.Many2one(
-        "logistics.endpoint", required=True, readonly=True, check_company=True, index=True
+        "logistics.endpoint",
+        required=True,
+        readonly=True,
+        check_company=True,
+        index=True,
+        string="Endpoint",
+        help="The carrier endpoint whose folder held the file.",
     )
-    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, index=True, string="Company"
+    )
     file_hash = fields.Char(string="SHA-256", required=True, readonly=True, index=True)
     state = fields.Selection(
         [("accepted", "Accepted"), ("refused", "Refused"), ("skipped", "Skipped (seen before)")],
         required=True,
         readonly=True,
         index=True,
+        string="Status",
+        help="Accepted: every line imported. Refused: nothing imported, see the errors. Skipped: "
+        "the same file (same SHA-256) was imported or refused before.",
     )
     line_count = fields.Integer(string="Lines", readonly=True)
     invoice_count = fields.Integer(string="Carrier invoices", readonly=True)
     error_count = fields.Integer(string="Error count", readonly=True)
-    errors = fields.Text(readonly=True, help="One error a line: line, column, message.")
+    errors = fields.Text(
+        readonly=True, help="One error a line: line, column, message.", string="Errors"
+    )
     duplicate_of_id = fields.Many2one(
         "logistics.freight.batch", string="Same file as", readonly=True
     )

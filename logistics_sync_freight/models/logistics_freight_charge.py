@@ -66,14 +66,20 @@ class LogisticsFreightCharge(models.Model):
         index=True,
         readonly=True,
     )
-    company_id = fields.Many2one("res.company", required=True, readonly=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True, string="Company")
     company_currency_id = fields.Many2one(
         related="company_id.currency_id", string="Company currency"
     )
     partner_id = fields.Many2one("res.partner", string="Carrier", required=True, readonly=True)
-    endpoint_id = fields.Many2one("logistics.endpoint", required=True, readonly=True)
+    endpoint_id = fields.Many2one(
+        "logistics.endpoint",
+        required=True,
+        readonly=True,
+        string="Endpoint",
+        help="The carrier endpoint the charge came from (webhook or invoice file).",
+    )
     date = fields.Date(string="Invoice date", required=True, readonly=True)
-    currency_id = fields.Many2one("res.currency", required=True, readonly=True)
+    currency_id = fields.Many2one("res.currency", required=True, readonly=True, string="Currency")
     picking_id = fields.Many2one(
         "stock.picking",
         string="Transfer",
@@ -81,14 +87,24 @@ class LogisticsFreightCharge(models.Model):
         readonly=True,
         check_company=True,
     )
-    shipment_ref = fields.Char(required=True, readonly=True)
-    tracking_ref = fields.Char(readonly=True)
+    shipment_ref = fields.Char(
+        required=True,
+        readonly=True,
+        string="Shipment reference",
+        help="The carrier's reference of the shipment: the transfer's name, its external reference"
+        " or a TMS load number.",
+    )
+    tracking_ref = fields.Char(
+        readonly=True,
+        string="Tracking number",
+        help="The carrier's tracking number, also used to find the transfer.",
+    )
     charge_type_id = fields.Many2one(
         "logistics.freight.charge.type", string="Charge type", required=True, readonly=True
     )
-    accessorial = fields.Boolean(related="charge_type_id.accessorial")
-    description = fields.Char(readonly=True)
-    quantity = fields.Float(default=1.0, readonly=True)
+    accessorial = fields.Boolean(related="charge_type_id.accessorial", string="Accessorial")
+    description = fields.Char(readonly=True, string="Description")
+    quantity = fields.Float(default=1.0, readonly=True, string="Quantity")
     amount = fields.Monetary(string="Charged", required=True, readonly=True)
     amount_company = fields.Monetary(
         string="Charged (company currency)",
@@ -103,20 +119,43 @@ class LogisticsFreightCharge(models.Model):
         help="What is left of the expected cost of this type for the transfer, in the "
         "company's currency.",
     )
-    variance = fields.Monetary(currency_field="company_currency_id", readonly=True)
+    variance = fields.Monetary(
+        currency_field="company_currency_id",
+        readonly=True,
+        string="Variance",
+        help="Charged (company currency) minus expected: above zero, an overcharge.",
+    )
     approved_amount = fields.Monetary(
-        readonly=True, help="What is paid: the charge, or the part approved when short-paid."
+        readonly=True,
+        help="What is paid: the charge, or the part approved when short-paid.",
+        string="Approved",
     )
     state = fields.Selection(
-        STATES, default="pending", required=True, index=True, readonly=True, tracking=True
+        STATES,
+        default="pending",
+        required=True,
+        index=True,
+        readonly=True,
+        tracking=True,
+        string="Status",
+        help="Waiting: for its transfer (unknown, or not done yet). Pending audit, then Approved, "
+        "or Disputed when outside the tolerance. Short-paid: a part approved. Billed: on a "
+        "vendor bill. Exception: waited too long for its transfer.",
     )
     wait_reason = fields.Selection(
         [("unknown_ref", "Unknown shipment"), ("transfer_open", "Transfer not done")],
         readonly=True,
+        string="Waiting for",
     )
-    wait_until = fields.Datetime(readonly=True)
-    audit_reason = fields.Char(readonly=True)
-    audited_at = fields.Datetime(readonly=True)
+    wait_until = fields.Datetime(
+        readonly=True,
+        string="Waits until",
+        help="A charge still waiting then becomes an exception, with an activity.",
+    )
+    audit_reason = fields.Char(
+        readonly=True, string="Audit result", help="Why the audit approved or disputed the charge."
+    )
+    audited_at = fields.Datetime(readonly=True, string="Audited on")
     parent_id = fields.Many2one(
         "logistics.freight.charge",
         string="Split from",
@@ -132,7 +171,9 @@ class LogisticsFreightCharge(models.Model):
         check_company=True,
         copy=False,
     )
-    move_line_id = fields.Many2one("account.move.line", readonly=True, copy=False)
+    move_line_id = fields.Many2one(
+        "account.move.line", readonly=True, copy=False, string="Bill line"
+    )
 
     # ------------------------------------------------------------ guard
     @api.model_create_multi

@@ -26,9 +26,13 @@ class LogisticsFreightExpected(models.Model):
         check_company=True,
     )
     company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+        string="Company",
     )
-    currency_id = fields.Many2one("res.currency", required=True)
+    currency_id = fields.Many2one("res.currency", required=True, string="Currency")
     company_currency_id = fields.Many2one(
         related="company_id.currency_id", string="Company currency"
     )
@@ -41,9 +45,12 @@ class LogisticsFreightExpected(models.Model):
             ("manual", "Manual"),
         ],
         required=True,
+        string="Source",
+        help="Where the expected cost came from: the TMS's planned cost, the carrier's booking "
+        "price, the delivery method's rate, or entered by hand.",
     )
     line_ids = fields.One2many("logistics.freight.expected.line", "expected_id", string="Lines")
-    amount_total = fields.Monetary(compute="_compute_totals", store=True)
+    amount_total = fields.Monetary(compute="_compute_totals", store=True, string="Total")
     amount_company = fields.Monetary(
         string="Total (company currency)",
         compute="_compute_totals",

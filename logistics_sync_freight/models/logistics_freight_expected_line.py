@@ -8,18 +8,26 @@ class LogisticsFreightExpectedLine(models.Model):
     _order = "expected_id, id"
 
     expected_id = fields.Many2one(
-        "logistics.freight.expected", required=True, ondelete="cascade", index=True
+        "logistics.freight.expected",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        string="Expected cost",
     )
-    company_id = fields.Many2one(related="expected_id.company_id", store=True, index=True)
-    picking_id = fields.Many2one(related="expected_id.picking_id", store=True, index=True)
-    currency_id = fields.Many2one(related="expected_id.currency_id")
+    company_id = fields.Many2one(
+        related="expected_id.company_id", store=True, index=True, string="Company"
+    )
+    picking_id = fields.Many2one(
+        related="expected_id.picking_id", store=True, index=True, string="Transfer"
+    )
+    currency_id = fields.Many2one(related="expected_id.currency_id", string="Currency")
     company_currency_id = fields.Many2one(
         related="expected_id.company_currency_id", string="Company currency"
     )
     charge_type_id = fields.Many2one(
         "logistics.freight.charge.type", string="Charge type", required=True
     )
-    amount = fields.Monetary(required=True)
+    amount = fields.Monetary(required=True, string="Amount")
     amount_company = fields.Monetary(
         string="Amount (company currency)",
         currency_field="company_currency_id",

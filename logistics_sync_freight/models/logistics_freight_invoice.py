@@ -16,20 +16,27 @@ class LogisticsFreightInvoice(models.Model):
 
     name = fields.Char(string="Carrier invoice", required=True, index=True, readonly=True)
     endpoint_id = fields.Many2one(
-        "logistics.endpoint", required=True, index=True, check_company=True, readonly=True
+        "logistics.endpoint",
+        required=True,
+        index=True,
+        check_company=True,
+        readonly=True,
+        string="Endpoint",
     )
-    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, readonly=True, string="Company"
+    )
     partner_id = fields.Many2one(
         "res.partner", string="Carrier", required=True, check_company=True, readonly=True
     )
     date = fields.Date(string="Invoice date", required=True, readonly=True)
-    currency_id = fields.Many2one("res.currency", required=True, readonly=True)
+    currency_id = fields.Many2one("res.currency", required=True, readonly=True, string="Currency")
     amount_total = fields.Monetary(string="Total", readonly=True)
     batch_id = fields.Many2one("logistics.freight.batch", string="Import batch", readonly=True)
     event_id = fields.Many2one("logistics.event", string="Event", readonly=True)
     charge_ids = fields.One2many("logistics.freight.charge", "invoice_id", string="Charges")
-    charge_count = fields.Integer(compute="_compute_counts")
-    disputed_count = fields.Integer(compute="_compute_counts")
+    charge_count = fields.Integer(compute="_compute_counts", string="Number of charges")
+    disputed_count = fields.Integer(compute="_compute_counts", string="Disputed charges")
 
     _sql_constraints = [
         (

@@ -8,11 +8,15 @@ class LogisticsFreightTolerance(models.Model):
     _order = "sequence, id"
     _check_company_auto = True
 
-    name = fields.Char(required=True)
-    sequence = fields.Integer(default=10)
-    active = fields.Boolean(default=True)
+    name = fields.Char(required=True, string="Name")
+    sequence = fields.Integer(default=10, string="Sequence")
+    active = fields.Boolean(default=True, string="Active")
     company_id = fields.Many2one(
-        "res.company", required=True, default=lambda self: self.env.company, index=True
+        "res.company",
+        required=True,
+        default=lambda self: self.env.company,
+        index=True,
+        string="Company",
     )
     partner_id = fields.Many2one(
         "res.partner", string="Carrier", check_company=True, help="Empty: every carrier."
@@ -32,7 +36,8 @@ class LogisticsFreightTolerance(models.Model):
         "cost (0: not set). When both are set, a charge must be within both.",
     )
     allow_accessorial = fields.Boolean(
-        help="Approve this accessorial even when the expected cost has no line of its type."
+        help="Approve this accessorial even when the expected cost has no line of its type.",
+        string="Allow the accessorial",
     )
 
     @api.model

@@ -10,5 +10,4 @@ from . import (
     test_migration,
     test_settlement,
     test_settlement_books,
-    test_tms,
 )

@@ -19,13 +19,14 @@ class LogisticsFreightAccrue(models.TransientModel):
     _description = "Logistics Sync Freight Accrual of a Month"
 
     company_id = fields.Many2one(
-        "res.company", required=True, default=lambda self: self.env.company
+        "res.company", required=True, default=lambda self: self.env.company, string="Company"
     )
     month = fields.Date(
         required=True,
         default=_last_month,
         help="Any day of the month to accrue: its last day is the accrual's date, the "
         "first day of the next month the reversal's.",
+        string="Month",
     )
 
     def action_accrue(self):

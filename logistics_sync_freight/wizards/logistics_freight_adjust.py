@@ -8,17 +8,22 @@ class LogisticsFreightAdjust(models.TransientModel):
     _name = "logistics.freight.adjust"
     _description = "Logistics Sync Freight Charge Adjustment"
 
-    charge_id = fields.Many2one("logistics.freight.charge", required=True, ondelete="cascade")
+    charge_id = fields.Many2one(
+        "logistics.freight.charge", required=True, ondelete="cascade", string="Charge"
+    )
     mode = fields.Selection(
         [("short_pay", "Approve a part (short pay)"), ("credit", "Credit after billing")],
         required=True,
+        string="Adjustment",
     )
-    currency_id = fields.Many2one(related="charge_id.currency_id")
+    currency_id = fields.Many2one(related="charge_id.currency_id", string="Currency")
     charged = fields.Monetary(related="charge_id.amount", string="Charged")
     amount = fields.Monetary(
-        required=True, help="Short pay: the part approved. Credit: the amount credited."
+        required=True,
+        help="Short pay: the part approved. Credit: the amount credited.",
+        string="Amount",
     )
-    reason = fields.Char()
+    reason = fields.Char(string="Reason", help="Kept on the charge's bill or credit note line.")
 
     def action_confirm(self):
         self.ensure_one()

@@ -14,8 +14,6 @@ PERCENTILES = SQL("ARRAY[0.5, 0.95, 0.99]")
 # Figures of closed hours are frozen after this many hours: the events behind
 # them may be purged by the retention job later, the history must not change.
 DEFAULT_LOOKBACK_HOURS = 6
-# TMS release states that wait for the TMS (logistics_sync_tms): the release backlog
-RELEASE_BACKLOG = ("blocked", "queued", "sent")
 # Written on every computation (the others, gauges of "now", only for the current hour).
 FLOW_COLUMNS = (
     "day",
@@ -399,8 +397,9 @@ class LogisticsSyncKpi(models.Model):
     @api.model
     def _monitoring_exception_resolutions(self, endpoints, first, stop):
         """[(endpoint id, kind, raised, resolved)] of the exceptions of ``endpoints``
-        resolved from ``first`` to ``stop``: alerts closed, and (soft, when their
-        addon is installed) rejected TMS tenders and freight disputes."""
+        resolved from ``first`` to ``stop``: alerts closed here; rejected TMS tenders
+        (logistics_sync_monitoring_tms) and freight disputes
+        (logistics_sync_monitoring_freight) added by the glue addons."""
         cr = self.env.cr
         cr.execute(
             SQL(
@@ -411,81 +410,7 @@ class LogisticsSyncKpi(models.Model):
                 stop,
             )
         )
-        rows = cr.fetchall()
-        if "logistics.tms.release" in self.env:
-            rows += self._monitoring_tms_resolutions(endpoints, first, stop)
-        if "logistics.freight.charge" in self.env:
-            rows += self._monitoring_dispute_resolutions(endpoints, first, stop)
-        return rows
-
-    @api.model
-    def _monitoring_tms_resolutions(self, endpoints, first, stop):
-        """A rejected tender is resolved by the TMS's next answer for the transfer
-        (accepted, planned or cancelled): from the rejection applied to that answer
-        applied."""
-        self.env.cr.execute(
-            SQL(
-                """
-            SELECT a.endpoint_id, 'tms_rejected', prev.applied_at, a.applied_at
-              FROM logistics_event a
-             CROSS JOIN LATERAL (
-                   SELECT p.applied_at,
-                          CASE WHEN p.event_type = 'tms_update'
-                               THEN p.payload::jsonb->>'status' END AS status
-                     FROM logistics_event p
-                    WHERE p.picking_id = a.picking_id AND p.event_type = 'tms_update'
-                      AND p.state = 'applied' AND p.applied_at < a.applied_at
-                      AND (CASE WHEN p.event_type = 'tms_update'
-                                THEN p.payload::jsonb->>'status' END)
-                          IN ('accepted', 'planned', 'cancelled', 'rejected')
-                    ORDER BY p.applied_at DESC, p.id DESC LIMIT 1) prev
-             WHERE a.endpoint_id = ANY(%(ids)s) AND a.event_type = 'tms_update'
-               AND a.state = 'applied' AND a.applied_at >= %(first)s AND a.applied_at < %(stop)s
-               AND (CASE WHEN a.event_type = 'tms_update' THEN a.payload::jsonb->>'status' END)
-                   IN ('accepted', 'planned', 'cancelled')
-               AND prev.status = 'rejected'
-            """,
-                ids=endpoints.ids,
-                first=first,
-                stop=stop,
-            )
-        )
-        return self.env.cr.fetchall()
-
-    @api.model
-    def _monitoring_dispute_resolutions(self, endpoints, first, stop):
-        """A freight dispute runs from the charge's audit (or creation, for the
-        disputed rest of a short payment) to the change of its state from Disputed
-        to approved, short-paid or rejected (the state's tracking)."""
-        field = self.env["logistics.freight.charge"]._fields["state"]
-        # the tracking stores the state's label in the language of who changed it
-        selections = [
-            dict(field._description_selection(self.with_context(lang=code).env))
-            for code, _name in self.env["res.lang"].get_installed()
-        ]
-        disputed = list({labels["disputed"] for labels in selections})
-        still_open = list({labels[s] for labels in selections for s in ("disputed", "exception")})
-        self.env.cr.execute(
-            SQL(
-                """
-            SELECT c.endpoint_id, 'freight_dispute', COALESCE(c.audited_at, c.create_date), m.date
-              FROM mail_tracking_value v
-              JOIN ir_model_fields f ON f.id = v.field_id
-                   AND f.model = 'logistics.freight.charge' AND f.name = 'state'
-              JOIN mail_message m ON m.id = v.mail_message_id
-              JOIN logistics_freight_charge c ON c.id = m.res_id
-                   AND m.model = 'logistics.freight.charge'
-             WHERE v.old_value_char = ANY(%(disputed)s) AND NOT v.new_value_char = ANY(%(open)s)
-               AND m.date >= %(first)s AND m.date < %(stop)s AND c.endpoint_id = ANY(%(ids)s)
-            """,
-                disputed=disputed,
-                open=still_open,
-                first=first,
-                stop=stop,
-                ids=endpoints.ids,
-            )
-        )
-        return self.env.cr.fetchall()
+        return cr.fetchall()
 
     # ------------------------------------------------- hooks for other addons
     @api.model
@@ -495,21 +420,9 @@ class LogisticsSyncKpi(models.Model):
 
     @api.model
     def _monitoring_release_backlog(self, endpoints):
-        """{endpoint id: TMS releases not answered yet}: blocked, queued or sent
-        and waiting for the TMS (``logistics.tms.release`` states).  Soft: empty
-        without ``logistics_sync_tms``."""
-        if "logistics.tms.release" not in self.env:
-            return {}
-        groups = (
-            self.env["logistics.tms.release"]
-            .sudo()
-            ._read_group(
-                [("endpoint_id", "in", endpoints.ids), ("state", "in", RELEASE_BACKLOG)],
-                ["endpoint_id"],
-                ["__count"],
-            )
-        )
-        return {endpoint.id: count for endpoint, count in groups}
+        """{endpoint id: TMS releases not answered yet}: empty here, counted by
+        logistics_sync_monitoring_tms."""
+        return {}
 
     @api.autovacuum
     def _gc_old_kpis(self):

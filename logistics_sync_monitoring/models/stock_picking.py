@@ -1,5 +1,4 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-import json
 from datetime import timedelta
 
 from markupsafe import Markup, escape
@@ -53,17 +52,6 @@ class StockPicking(models.Model):
         search="_search_mon_silent",
         help="Picked up or in transit, and no event for longer than the silence limit.",
     )
-    mon_no_freight_charge = fields.Boolean(
-        string="Done without freight charge",
-        compute="_compute_mon_checks",
-        search="_search_mon_no_freight_charge",
-    )
-    mon_released_unanswered = fields.Boolean(
-        string="Released without a TMS answer",
-        compute="_compute_mon_checks",
-        search="_search_mon_released_unanswered",
-        help="Sent to the TMS longer ago than the answer limit, and no answer yet.",
-    )
     mon_trace = fields.Html(
         string="Trace",
         compute="_compute_mon_trace",
@@ -81,8 +69,10 @@ class StockPicking(models.Model):
         )
 
     def _mon_domains(self):
-        """{check: domain of the transfers failing it}.  Soft checks (TMS, freight)
-        are only there when their model is installed; addons may add their own."""
+        """{check: domain of the transfers failing it}.  Other addons add their own
+        check (a key ``x`` with a boolean field ``mon_x`` computed by
+        ``_compute_mon_checks``): the glue addons logistics_sync_monitoring_tms and
+        logistics_sync_monitoring_freight."""
         now = fields.Datetime.now()
         outgoing = [("picking_type_code", "=", "outgoing")]
         domains = {
@@ -107,32 +97,7 @@ class StockPicking(models.Model):
                 ),
             ],
         }
-        if "logistics.freight.charge" in self.env:
-            charged = (
-                self.env["logistics.freight.charge"].sudo()._search([("picking_id", "!=", False)])
-            )
-            domains["no_freight_charge"] = outgoing + [
-                ("state", "=", "done"),
-                ("carrier_id", "!=", False),
-                ("date_done", "<", now - timedelta(days=self._mon_param("freight_days"))),
-                ("id", "not in", charged.subselect("picking_id")),
-            ]
-        domains.update(self._mon_released_unanswered_domain(now))
         return domains
-
-    def _mon_released_unanswered_domain(self, now):
-        """{"released_unanswered": domain} when logistics_sync_tms is installed:
-        transfers whose release was sent more than ``tms_hours`` ago and is still
-        waiting for the TMS (state ``sent``).  Empty without the TMS addon."""
-        if "logistics.tms.release" not in self.env:
-            return {}
-        limit = now - timedelta(hours=self._mon_param("tms_hours"))
-        waiting = (
-            self.env["logistics.tms.release"]
-            .sudo()
-            ._search([("state", "=", "sent"), ("sent_at", "<", limit)])
-        )
-        return {"released_unanswered": [("id", "in", waiting.subselect("picking_id"))]}
 
     def _mon_check_search(self, check, operator, value):
         domain = self._mon_domains().get(check, expression.FALSE_DOMAIN)
@@ -150,12 +115,6 @@ class StockPicking(models.Model):
     def _search_mon_silent(self, operator, value):
         return self._mon_check_search("silent", operator, value)
 
-    def _search_mon_no_freight_charge(self, operator, value):
-        return self._mon_check_search("no_freight_charge", operator, value)
-
-    def _search_mon_released_unanswered(self, operator, value):
-        return self._mon_check_search("released_unanswered", operator, value)
-
     def _compute_mon_checks(self):
         domains = self._mon_domains()
         failing = {
@@ -163,11 +122,9 @@ class StockPicking(models.Model):
             for check, domain in domains.items()
         }
         for picking in self:
-            picking.mon_missing_tracking = picking.id in failing["missing_tracking"]
-            picking.mon_booked_without_label = picking.id in failing["booked_without_label"]
-            picking.mon_silent = picking.id in failing["silent"]
-            picking.mon_no_freight_charge = picking.id in failing.get("no_freight_charge", ())
-            picking.mon_released_unanswered = picking.id in failing.get("released_unanswered", ())
+            for check, ids in failing.items():
+                if f"mon_{check}" in picking._fields:
+                    picking[f"mon_{check}"] = picking.id in ids
 
     # ------------------------------------------------------------------ trace
     def _mon_hops(self):
@@ -224,52 +181,10 @@ class StockPicking(models.Model):
         return sorted(hops, key=lambda hop: hop[0])
 
     def _mon_extra_hops(self):
-        """Hook: more hops.  Soft: the TMS release and its answers (with
-        logistics_sync_tms), the freight charges billed (with logistics_sync_freight)."""
-        hops = []
-        if "logistics.tms.release" in self.env:
-            hops += self._mon_tms_hops()
-        if "logistics.freight.charge" in self.env:
-            charges = (
-                self.env["logistics.freight.charge"]
-                .sudo()
-                .search([("picking_id", "=", self.id), ("move_id", "!=", False)])
-            )
-            for move in charges.move_id:
-                hops.append((move.create_date, self.env._("Freight charge billed (%s)", move.name)))
-        return hops
-
-    def _mon_tms_hops(self):
-        releases = self.env["logistics.tms.release"].sudo().search([("picking_id", "=", self.id)])
-        hops = [
-            (release.sent_at, self.env._("Released to the TMS (%s)", release.endpoint_id.name))
-            for release in releases
-            if release.sent_at
-        ]
-        labels = {
-            "accepted": self.env._("Accepted by the TMS"),
-            "rejected": self.env._("Rejected by the TMS"),
-            "carrier_assigned": self.env._("Carrier assigned by the TMS"),
-            "planned": self.env._("Planned by the TMS"),
-            "cancelled": self.env._("Cancelled by the TMS"),
-        }
-        answers = (
-            self.env["logistics.event"]
-            .sudo()
-            .search(
-                [
-                    ("picking_id", "=", self.id),
-                    ("event_type", "=", "tms_update"),
-                    ("state", "=", "applied"),
-                ],
-                order="applied_at, id",
-            )
-        )
-        for answer in answers:
-            # shown, not processed: the stored payload as it is (no schema check)
-            status = json.loads(answer.payload or "{}").get("status")
-            hops.append((answer.applied_at or answer.occurred_at, labels.get(status, status)))
-        return hops
+        """Hook: more [(time, label)] hops (the TMS release and its answers with
+        logistics_sync_monitoring_tms, the freight bills with
+        logistics_sync_monitoring_freight)."""
+        return []
 
     def _compute_mon_trace(self):
         for picking in self:

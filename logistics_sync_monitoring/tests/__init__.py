@@ -7,7 +7,6 @@ from . import (
     test_metrics,
     test_overview,
     test_role_tours,
-    test_tms_freight,
     test_tour,
     test_watched,
 )

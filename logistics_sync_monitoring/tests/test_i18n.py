@@ -19,6 +19,9 @@ ADDONS = (
     "logistics_sync_monitoring",
     "logistics_sync_notify",
     "logistics_sync_notify_sms",
+    "logistics_sync_monitoring_tms",
+    "logistics_sync_monitoring_freight",
+    "logistics_sync_freight_tms",
 )
 
 

@@ -13,9 +13,12 @@ from urllib.parse import quote
 
 import requests
 
-from ...logistics_sync_base.adapters import http
-from ...logistics_sync_base.adapters.errors import PermanentOutboundError, TransientOutboundError
-from ...logistics_sync_base.lib.urlsafety import check_url_syntax
+from odoo.addons.logistics_sync_base.adapters import http
+from odoo.addons.logistics_sync_base.adapters.errors import (
+    PermanentOutboundError,
+    TransientOutboundError,
+)
+from odoo.addons.logistics_sync_base.lib.urlsafety import check_url_syntax
 
 _logger = logging.getLogger(__name__)
 

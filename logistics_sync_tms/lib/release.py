@@ -14,7 +14,7 @@ import os
 
 from jsonschema import Draft202012Validator
 
-from ...logistics_sync_base.lib.fastschema import compile_schema
+from odoo.addons.logistics_sync_base.lib.fastschema import compile_schema
 
 SCHEMA_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "static", "schemas")
 REQUEST_SCHEMA_PATH = os.path.join(SCHEMA_DIR, "tms_shipment_request_v1.json")

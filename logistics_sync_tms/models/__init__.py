@@ -5,9 +5,11 @@ from . import (
     logistics_tms_release_sync,
     logistics_tms_route,
     product_product,
+    product_template,
     queue_job,
     res_partner,
     sale_order,
     stock_move,
     stock_picking,
+    stock_warehouse,
 )

@@ -37,6 +37,18 @@ class LogisticsEndpoint(models.Model):
         default="standard",
         required=True,
     )
+    tms_pickup_window_hours = fields.Integer(
+        string="Pickup window (hours)",
+        default=4,
+        help="The pickup window sent to the TMS: from the transfer's scheduled date, this "
+        "many hours, unless its warehouse has pickup hours.",
+    )
+    tms_delivery_window_hours = fields.Integer(
+        string="Delivery window (hours)",
+        default=8,
+        help="The delivery window sent to the TMS: from the transfer's deadline, this "
+        "many hours, unless the delivery address has receiving hours.",
+    )
     tms_carrier_codes = fields.Char(
         string="Known carrier codes",
         help="Comma-separated carrier codes the TMS may assign; an answer naming another "
@@ -50,6 +62,11 @@ class LogisticsEndpoint(models.Model):
             "tms_batch_size_range",
             "CHECK(tms_batch_size >= 1 AND tms_batch_size <= 500)",
             "Transfers per call: between 1 and 500.",
+        ),
+        (
+            "tms_windows_positive",
+            "CHECK(tms_pickup_window_hours > 0 AND tms_delivery_window_hours > 0)",
+            "The pickup and delivery windows last at least one hour.",
         ),
     ]
 

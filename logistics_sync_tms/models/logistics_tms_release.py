@@ -8,8 +8,6 @@ lock while it calls the TMS, so changes and calls of one transfer are serialised
 overtakes the release it cancels).  See ``logistics_tms_release_sync.py``.
 """
 
-from datetime import timedelta
-
 from odoo import api, fields, models
 from odoo.tools import html2plaintext
 
@@ -162,7 +160,7 @@ class LogisticsTmsRelease(models.Model):
         fetch(pickings.sale_id, ["name", "client_order_ref", "incoterm"])
         fetch(pickings.picking_type_id, ["warehouse_id"])
         warehouses = pickings.picking_type_id.warehouse_id
-        fetch(warehouses, ["partner_id"])
+        fetch(warehouses, ["partner_id", "tms_pickup_hour_from", "tms_pickup_hour_to"])
         # the shipper: the warehouse's address, else the company's
         companies = pickings.filtered(
             lambda p: not p.picking_type_id.warehouse_id.partner_id
@@ -182,6 +180,9 @@ class LogisticsTmsRelease(models.Model):
                 "country_id",
                 "phone",
                 "email",
+                "tz",
+                "tms_delivery_hour_from",
+                "tms_delivery_hour_to",
             ],
         )
         fetch(partners.state_id, ["code"])
@@ -191,7 +192,16 @@ class LogisticsTmsRelease(models.Model):
         fetch(moves.product_uom, ["name"])
         products = moves.product_id
         fetch(products, ["default_code", "product_tmpl_id", "weight", "volume", "hs_code"])
-        fetch(products.product_tmpl_id, ["name", "hs_code"])
+        fetch(
+            products.product_tmpl_id,
+            [
+                "name",
+                "hs_code",
+                "logistics_un_number",
+                "logistics_hazard_class",
+                "logistics_packing_group",
+            ],
+        )
 
     def _request(self, version):
         """The shipment request of this release's transfer as it is now
@@ -221,11 +231,9 @@ class LogisticsTmsRelease(models.Model):
                     "volume_m3": volume or None,
                     "hs_code": (product["hs_code"] if "hs_code" in product._fields else None)
                     or None,
-                    "dangerous_goods": False,
+                    **self._dangerous_goods(product.product_tmpl_id),
                 }
             )
-        start = picking.scheduled_date
-        deadline = picking.date_deadline
         doc = {
             "schema_version": 1,
             "release_id": self.name,
@@ -246,17 +254,25 @@ class LogisticsTmsRelease(models.Model):
             "service_level": self.endpoint_id.tms_service_level or "standard",
             "instructions": (html2plaintext(picking.note) if picking.note else None) or None,
         }
-        if start:
-            doc["pickup_window"] = {
-                "start": _rfc3339(start),
-                "end": _rfc3339(start + timedelta(hours=4)),
-            }
-        if deadline:
-            doc["delivery_window"] = {
-                "start": _rfc3339(deadline),
-                "end": _rfc3339(deadline + timedelta(hours=8)),
-            }
+        # windows: the endpoint's lengths, or the warehouse's and the customer's hours
+        for key, span in (
+            ("pickup_window", picking._tms_pickup_window(self.endpoint_id)),
+            ("delivery_window", picking._tms_delivery_window(self.endpoint_id)),
+        ):
+            if span:
+                doc[key] = {"start": _rfc3339(span[0]), "end": _rfc3339(span[1])}
         return doc
+
+    @api.model
+    def _dangerous_goods(self, template):
+        """The line's dangerous goods, from the product (UN number, hazard class,
+        packing group; ``dangerous_goods`` false without a UN number)."""
+        return {
+            "dangerous_goods": bool(template.logistics_un_number),
+            "un_number": template.logistics_un_number or None,
+            "hazard_class": template.logistics_hazard_class or None,
+            "packing_group": template.logistics_packing_group or None,
+        }
 
     @api.model
     def _party(self, partner):

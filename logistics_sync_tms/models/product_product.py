@@ -24,13 +24,3 @@ class ProductProduct(models.Model):
             )
         )
         blocked._tms_touch()
-
-
-class ProductTemplate(models.Model):
-    _inherit = "product.template"
-
-    def write(self, vals):
-        res = super().write(vals)
-        if "weight" in vals or "volume" in vals:
-            self.product_variant_ids._tms_release_blocked()
-        return res

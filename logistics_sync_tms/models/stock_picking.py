@@ -3,6 +3,8 @@
 
 from odoo import api, fields, models
 
+from ..lib.windows import window
+
 # Changes of these fields of a released transfer become a new version at the TMS.
 WATCHED = frozenset({"partner_id", "scheduled_date", "date_deadline", "note"})
 
@@ -135,3 +137,35 @@ class StockPicking(models.Model):
             ]
         )
         pickings.tms_release_id._tms_touch()
+
+    # ------------------------------------------------------------ windows
+    def _tms_pickup_window(self, endpoint):
+        """(start, end) in UTC of the pickup the TMS is asked for: the warehouse's
+        pickup hours from the scheduled date on, else the scheduled date and the
+        endpoint's pickup window."""
+        self.ensure_one()
+        warehouse = self.picking_type_id.warehouse_id
+        place = warehouse.partner_id or self.company_id.partner_id
+        return window(
+            self.scheduled_date,
+            endpoint.tms_pickup_window_hours or 4,
+            place.tz or self.company_id.partner_id.tz,
+            warehouse.tms_pickup_hour_from,
+            warehouse.tms_pickup_hour_to,
+        )
+
+    def _tms_delivery_window(self, endpoint):
+        """(start, end) in UTC of the delivery the TMS is asked for: the delivery
+        address's receiving hours (else its company's) on the deadline's day, else the
+        deadline and the endpoint's delivery window; None without a deadline."""
+        self.ensure_one()
+        address = self.partner_id
+        hours = address if address.tms_delivery_hour_to else address.commercial_partner_id
+        return window(
+            self.date_deadline,
+            endpoint.tms_delivery_window_hours or 8,
+            address.tz or hours.tz or self.company_id.partner_id.tz,
+            hours.tms_delivery_hour_from,
+            hours.tms_delivery_hour_to,
+            clip=False,
+        )

@@ -24,9 +24,9 @@ nothing.  Errors are ``{"error": {"code", "message"}}``.
 
 import hmac
 
-from ...logistics_sync_base.simulator.server import Reply, SimError, bad_field, json_body
 from . import rules
 from .planning import Shipment
+from odoo.addons.logistics_sync_base.simulator.server import Reply, SimError, bad_field, json_body
 
 SHIPMENT = r"(?P<shipment_id>[^/]+)"
 # Routes whose faults may also come after the work was stored.

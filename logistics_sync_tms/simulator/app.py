@@ -9,14 +9,19 @@ import os
 import random
 from dataclasses import dataclass
 
-from ...logistics_sync_base.simulator import cli
-from ...logistics_sync_base.simulator.app import SimulatorApp
-from ...logistics_sync_base.simulator.knobs import KNOB_PARSERS, Knobs, as_positive, as_rate
-from ...logistics_sync_base.simulator.server import Reply, SimError, compact_json
-from ...logistics_sync_base.simulator.webhooks import WebhookSender, standard_webhooks_key
 from . import api
 from .api import ApiMixin
 from .planning import PlanningMixin
+from odoo.addons.logistics_sync_base.simulator import cli
+from odoo.addons.logistics_sync_base.simulator.app import SimulatorApp
+from odoo.addons.logistics_sync_base.simulator.knobs import (
+    KNOB_PARSERS,
+    Knobs,
+    as_positive,
+    as_rate,
+)
+from odoo.addons.logistics_sync_base.simulator.server import Reply, SimError, compact_json
+from odoo.addons.logistics_sync_base.simulator.webhooks import WebhookSender, standard_webhooks_key
 
 NAME = "TMS simulator"
 USER_AGENT = "logistics-sync-tms-simulator/1"

@@ -21,8 +21,8 @@ pairs).  ``POST /_sim/advance/<shipment id>`` runs the next step now.
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from ...logistics_sync_base.simulator.server import SimError
 from . import rules
+from odoo.addons.logistics_sync_base.simulator.server import SimError
 
 TENDER_STEPS = ("accepted", "carrier_assigned", "planned")
 MILESTONES = ("picked_up", "in_transit", "out_for_delivery", "delivered")

@@ -15,7 +15,7 @@ import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 
-from ...logistics_sync_base.simulator.server import bad_field
+from odoo.addons.logistics_sync_base.simulator.server import bad_field
 
 CURRENCY = "EUR"
 TRANSIT_DAYS = {"express": 1, "standard": 2, "economy": 4}

@@ -1,38 +1,19 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-"""With logistics_sync_tms installed (no dependency either way): the TMS's planned
-cost is the expected cost, and a carrier bills a transfer by its TMS load number."""
-
-import json
-import unittest
+"""The TMS's planned cost is the expected cost, and a carrier bills a transfer by its
+TMS load number."""
 
 from odoo.tests import TransactionCase, tagged
 
-from .common import FreightCommon, csv_bytes
+from .common import FreightTmsCommon
+from odoo.addons.logistics_sync_freight.tests.common import csv_bytes
 
 
 @tagged("post_install", "-at_install")
-class TestFreightTms(FreightCommon, TransactionCase):
+class TestFreightTms(FreightTmsCommon, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        if "logistics.tms.release" not in cls.env:
-            raise unittest.SkipTest("logistics_sync_tms is not installed")
         cls._setup_freight()
-
-    def _planned(self, load, cost):
-        picking = self._done_picking(None)
-        # as logistics_sync_tms stores a planned answer (tests/test_release.py there)
-        self.env["logistics.tms.release"].create(
-            {
-                "name": f"REL-{picking.name}",
-                "picking_id": picking.id,
-                "endpoint_id": self.endpoint.id,
-                "state": "planned",
-                "load_ref": load,
-                "planned_cost": json.dumps(cost) if cost else False,
-            }
-        )
-        return picking
 
     def test_billed_by_load_against_the_tms_planned_cost(self):
         picking = self._planned(
