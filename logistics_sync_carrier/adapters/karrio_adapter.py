@@ -485,7 +485,11 @@ class KarrioCarrierClient(CarrierClientBase):
         if not quotes:
             raise self._messages_error("Rate", messages)
         wanted = shipment.get("service") or self.default_service
-        chosen = [q for q in quotes if q["service"] == wanted] if wanted else quotes
+        if wanted == "standard":
+            wanted = None
+        chosen = (
+            [q for q in quotes if self._same_service(q["service"], wanted)] if wanted else quotes
+        )
         if not chosen:
             raise CarrierRefusedError(
                 f"Rate: the carrier does not offer {wanted} on this lane "
@@ -517,6 +521,7 @@ class KarrioCarrierClient(CarrierClientBase):
             raise self._messages_error("Booking", messages, uncertain=call_box[0].accepted)
         parcels = len(shipment.get("parcels") or [1])
         label_format = (details.label_type or "PDF").upper()
+        label_format = "ZPL" if label_format.startswith("ZPL") else label_format
         raw = details.docs.label if details.docs else None
         labels = []
         if raw:
@@ -541,6 +546,12 @@ class KarrioCarrierClient(CarrierClientBase):
             "labels": labels,
             "replayed": False,
         }
+
+    @staticmethod
+    def _same_service(offered, wanted):
+        """karrio names a quote by its regional variant (``ups_standard_eu`` for
+        ``ups_standard`` asked from Europe): the same name, or the variant of it."""
+        return offered == wanted or offered.startswith(f"{wanted}_")
 
     def lookup(self, reference):
         """The booking the carrier holds for ``reference``, None, or NotImplemented."""

@@ -112,6 +112,10 @@ class DeliveryCarrier(models.Model):
             "city": partner.city or "",
             "zip": partner.zip or "",
             "country": partner.country_id.code or "",
+            "street2": partner.street2 or "",
+            "state": partner.state_id.code or "",
+            "phone": partner.phone or partner.mobile or "",
+            "email": partner.email or "",
         }
 
     def logistics_sync_send_shipping(self, pickings):

@@ -91,6 +91,7 @@ class KarrioCarrierFake(SimulatorApp):
         self.client_id = client_id
         self.client_secret = client_secret
         self.numbers = itertools.count(1)
+        self.tokens = set()  # kept across resets: a reset is not a revocation
         super().__init__(knobs=knobs, seed=seed)
         self.reset_state()
 
@@ -113,6 +114,7 @@ class KarrioCarrierFake(SimulatorApp):
                 ),
                 ("GET", r"/api/track/v1/details/(?P<number>[^/]+)", self.ups_track, "api"),
                 ("POST", r"/_fake/malformed", self.post_malformed, "control"),
+                ("GET", r"/_fake/last-booking", self.get_last_booking, "control"),
             ]
         return [
             ("POST", r"/oauth/token", self.fedex_token, "token"),
@@ -121,6 +123,7 @@ class KarrioCarrierFake(SimulatorApp):
             ("PUT", r"/ship/v1/shipments/cancel", self.fedex_cancel, "api"),
             ("POST", r"/track/v1/trackingnumbers", self.fedex_track, "api"),
             ("POST", r"/_fake/malformed", self.post_malformed, "control"),
+            ("GET", r"/_fake/last-booking", self.get_last_booking, "control"),
         ]
 
     # state --------------------------------------------------------------------
@@ -129,9 +132,9 @@ class KarrioCarrierFake(SimulatorApp):
         with self._lock:
             self.bookings = {}  # number -> {reference, cancelled, parcels, at}
             self.by_reference = {}
-            self.tokens = set()
             self.malformed = []
             self.labels = 0
+            self.last_booking = {}
 
     def stats(self):
         doc = super().stats()
@@ -140,9 +143,18 @@ class KarrioCarrierFake(SimulatorApp):
                 bookings=len(self.bookings),
                 labels=self.labels,
                 bookings_by_reference=dict(self.by_reference),
+                numbers_by_reference={
+                    ref: [n for n, b in self.bookings.items() if b["reference"] == ref]
+                    for ref in self.by_reference
+                },
                 cancelled=sum(1 for b in self.bookings.values() if b["cancelled"]),
             )
         return doc
+
+    def get_last_booking(self, request):
+        """The body of the last booking request (tests check what was sent)."""
+        with self._lock:
+            return Reply.json(200, self.last_booking)
 
     def post_malformed(self, request):
         body = json.loads(request.body or b"{}")
@@ -331,6 +343,8 @@ class KarrioCarrierFake(SimulatorApp):
 
     def ups_ship(self, request):
         body = json.loads(request.body or b"{}")
+        with self._lock:
+            self.last_booking = body
         shipment = body.get("ShipmentRequest", {}).get("Shipment", {})
         refused = self._ups_check(shipment)
         if refused:
@@ -518,6 +532,8 @@ class KarrioCarrierFake(SimulatorApp):
 
     def fedex_ship(self, request):
         body = json.loads(request.body or b"{}")
+        with self._lock:
+            self.last_booking = body
         shipment = body.get("requestedShipment", {})
         refused = self._fedex_check(shipment, shipment.get("serviceType"))
         if refused:
@@ -534,7 +550,8 @@ class KarrioCarrierFake(SimulatorApp):
         pieces = []
         for index, _item in enumerate(items):
             piece = f"{number}{index}" if len(items) > 1 else number
-            content = zpl(piece).encode() if fmt == "ZPL" else build_pdf([f"FedEx {piece}"])
+            is_zpl = fmt.startswith("ZPL")
+            content = zpl(piece).encode() if is_zpl else build_pdf([f"FedEx {piece}"])
             pieces.append(
                 {
                     "masterTrackingNumber": number,
@@ -546,7 +563,7 @@ class KarrioCarrierFake(SimulatorApp):
                             "contentType": "LABEL",
                             "copiesToPrint": 1,
                             "encodedLabel": base64.b64encode(content).decode(),
-                            "docType": "ZPLII" if fmt == "ZPL" else "PDF",
+                            "docType": "ZPLII" if is_zpl else "PDF",
                         }
                     ],
                 }
