@@ -21,6 +21,7 @@
         "views/delivery_carrier_views.xml",
         "views/stock_picking_views.xml",
         "views/logistics_endpoint_views.xml",
+        "views/logistics_rate_rule_views.xml",
         "wizards/logistics_booking_uncertain_views.xml",
     ],
     "demo": ["demo/logistics_carrier_demo.xml"],

@@ -207,7 +207,7 @@ class _Answer:
         self.headers = response.headers
         self.url = response.url
 
-    def read(self):
+    def read(self):  # pylint: disable=method-required-super
         return self._raw
 
     def __enter__(self):

@@ -97,6 +97,7 @@ class DeliveryCarrier(models.Model):
         return {
             "success": True,
             "price": float(answer.get("amount") or 0.0),
+            "transit_days": answer.get("transit_days"),
             "error_message": False,
             "warning_message": False,
         }

@@ -128,13 +128,14 @@ class KarrioCarrierFake(SimulatorApp):
 
     # state --------------------------------------------------------------------
     def reset_state(self):
-        super().reset_state()
+        res = super().reset_state()
         with self._lock:
             self.bookings = {}  # number -> {reference, cancelled, parcels, at}
             self.by_reference = {}
             self.malformed = []
             self.labels = 0
             self.last_booking = {}
+        return res
 
     def stats(self):
         doc = super().stats()

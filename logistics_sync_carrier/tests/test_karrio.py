@@ -6,12 +6,14 @@ import base64
 import json
 
 from odoo import Command
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, TransactionCase, tagged
 from odoo.tools import mute_logger
 
 from ..adapters import karrio_adapter
+from ..lib import rate_shopping
 from .common_karrio import CLIENT_SECRET, KarrioCommon, karrio_settings
+from odoo.addons.logistics_sync_base.tests.common_access import plain_user
 from odoo.addons.queue_job.tests.common import trap_jobs
 
 QUIET = (
@@ -313,3 +315,81 @@ class TestKarrioCarriers(KarrioCommon, TransactionCase):
         result = self.carriers["fedex"].rate_shipment(self._order())
         self.assertTrue(result["success"], result)
         self.assertEqual(result["price"], 31.2, "the endpoint's service, not a 0")
+
+
+@tagged("post_install", "-at_install")
+class TestRateShopping(KarrioCommon, TransactionCase):
+    """Rates on the sale order as a Sales / User in no Logistics Sync group."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_karrio()
+        cls.seller = plain_user(cls, "ls_karrio_seller", "sales_team.group_sale_salesman")
+        cls.rule = cls.env["logistics.rate.rule"].create(
+            {
+                "name": "France",
+                "country_ids": [Command.link(cls.env.ref("base.fr").id)],
+                "carrier_ids": [Command.set([c.id for c in cls.carriers.values()])],
+            }
+        )
+
+    def setUp(self):
+        super().setUp()
+        for fake in self.fakes.values():
+            fake.reset()
+
+    def _shop(self):
+        order = (
+            self.env["sale.order"]
+            .with_user(self.seller)
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "order_line": [
+                        Command.create({"product_id": self.product.id, "product_uom_qty": 1})
+                    ],
+                }
+            )
+        )
+        order.action_logistics_shop_rates()
+        return order
+
+    def test_cheapest_then_preferred_by_destination(self):
+        order = self._shop()
+        self.assertEqual(order.carrier_id, self.carriers["ups"], "14.50 beats 31.20")
+        delivery = order.order_line.filtered("is_delivery")
+        self.assertEqual(delivery.price_unit, 14.5)
+        self.rule.write(
+            {"strategy": "preferred", "preferred_carrier_id": self.carriers["fedex"].id}
+        )
+        self.assertEqual(self._shop().carrier_id, self.carriers["fedex"])
+
+    @mute_logger(*QUIET)
+    def test_a_carrier_error_is_never_cheapest(self):
+        self.fakes["ups"].malformed("html")
+        order = self._shop()
+        self.assertEqual(order.carrier_id, self.carriers["fedex"])
+        self.assertIn("HTTP 502", order.message_ids[:1].body)
+
+    def test_no_usable_quote_changes_nothing(self):
+        self.customer.zip = "00000"  # both carriers refuse the address
+        with self.assertRaisesRegex(UserError, "No carrier gave a usable quote"):
+            self._shop()
+        self.customer.zip = "69001"
+
+
+@tagged("post_install", "-at_install")
+class TestChoose(TransactionCase):
+    def test_zero_and_errors_never_chosen(self):
+        quotes = [
+            {"carrier": "a", "success": True, "price": 0.0, "transit_days": 1},
+            {"carrier": "b", "success": False, "price": 1.0, "transit_days": 1},
+            {"carrier": "c", "success": True, "price": 9.0, "transit_days": 5},
+            {"carrier": "d", "success": True, "price": 12.0, "transit_days": 2},
+        ]
+        self.assertEqual(rate_shopping.choose(quotes)["carrier"], "c")
+        self.assertEqual(rate_shopping.choose(quotes, "fastest")["carrier"], "d")
+        self.assertEqual(rate_shopping.choose(quotes, "preferred", "d")["carrier"], "d")
+        self.assertEqual(rate_shopping.choose(quotes, "preferred", "a")["carrier"], "c")
+        self.assertIsNone(rate_shopping.choose(quotes[:2]))
