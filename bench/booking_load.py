@@ -59,6 +59,7 @@ def main():
     parser.add_argument("--bookings", type=int, default=200)
     parser.add_argument("--latency-ms", type=int, default=0, help="the simulator's answer delay")
     parser.add_argument("--karrio", action="store_true", help="also through karrio (UPS fake)")
+    parser.add_argument("--karrio-label", choices=("PDF", "ZPL"), default="PDF")
     args = parser.parse_args()
     url = f"http://127.0.0.1:{args.port}"
     uid = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common").authenticate(
@@ -134,7 +135,7 @@ def main():
     print(f"  ratio bookings/no-op jobs: {booking / noop:.2f}")
     if karrio:
         k_noop, k_booking, k_labels = karrio
-        print("karrio UPS (fake), its own channel (capacity 2)")
+        print(f"karrio UPS (fake), {args.karrio_label} labels, its own channel (capacity 2)")
         print(f"  no-op queue_job      {k_noop:7.1f} jobs/s ({count} jobs)")
         print(
             f"  karrio bookings      {k_booking:7.1f} bookings/s ({count} transfers,"

@@ -83,6 +83,10 @@ IDEMPOTENCY_OPTION = {}
 # reference lookups are not in karrio; such a booking becomes "uncertain".
 LOOKUP_BY_REFERENCE = {}
 
+# The extensions verified against a fake of the carrier's API (simulator/karrio_fakes.py);
+# the others are listed as "not verified" until one is written.
+VERIFIED = ("ups", "fedex")
+
 # Booking answers that may come after the carrier stored it.
 UNCERTAIN_STATUS = (500, 502, 504)
 LABEL_MIMETYPES = {"PDF": "application/pdf", "ZPL": "application/zpl", "PNG": "image/png"}
@@ -153,7 +157,13 @@ def available_carriers():
         carriers = references.collect_references()["carriers"]
     except (KeyError, ImportError, AttributeError):
         return []
-    return sorted(carriers.items(), key=lambda item: item[1].lower())
+    return sorted(
+        (
+            (name, label if name in VERIFIED else f"{label} (not verified)")
+            for name, label in carriers.items()
+        ),
+        key=lambda item: item[1].lower(),
+    )
 
 
 def connection_fields(carrier):

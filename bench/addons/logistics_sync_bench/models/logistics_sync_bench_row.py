@@ -92,8 +92,9 @@ class LogisticsSyncBenchRow(models.Model):
         return {"channel": endpoint.channel_name, "carrier_id": carrier.id}
 
     @api.model
-    def bench_karrio_setup(self, fake_url, client_id, client_secret, capacity=2):
-        """A UPS-through-karrio endpoint on the UPS fake, and its carrier."""
+    def bench_karrio_setup(self, fake_url, client_id, client_secret, capacity=2, label="PDF"):
+        """A UPS-through-karrio endpoint on the UPS fake, and its carrier (``label``:
+        PDF, which karrio makes from UPS's label image, or ZPL, kept as given)."""
         import json
 
         self.env["ir.config_parameter"].sudo().set_param(
@@ -118,6 +119,7 @@ class LogisticsSyncBenchRow(models.Model):
                 {"client_id": client_id, "client_secret": client_secret, "account_number": "B1"}
             ),
             "carrier_service": "ups_standard",
+            "karrio_label_type": label,
             "base_url": fake_url,
             "http_timeout": 10,
             "tracking_mode": "poll",
