@@ -236,6 +236,7 @@ def shots(odoo, transfer_id):
     tms_order = odoo("sale.order", "search", [("tms_release_state", "!=", False)], limit=1)
     tms_picking = odoo("stock.picking", "search", [("tms_release_ids", "!=", False)], limit=1)
     endpoint = odoo("logistics.endpoint", "search", [("code", "=", "demo-carrier")], limit=1)
+    karrio = odoo("logistics.endpoint", "search", [("code", "=", "demo-ups")], limit=1)
     alert = odoo("logistics.sync.alert", "search", [], limit=1, order="id desc")
     picking = f"/odoo/action-stock.action_picking_tree_all/{transfer_id}"
     items = [
@@ -286,6 +287,15 @@ def shots(odoo, transfer_id):
             else None,
             [],
             "Endpoint form",
+        ),
+        (
+            "karrio-endpoint-form",
+            "admin",
+            f"/odoo/action-logistics_sync_base.logistics_endpoint_action/{karrio[0]}"
+            if karrio
+            else None,
+            [],
+            "A real carrier through karrio (UPS, demo fake)",
         ),
         (
             "settings-logistics-sync",

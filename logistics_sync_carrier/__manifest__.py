@@ -12,7 +12,7 @@
     "maintainers": ["logistics-sync"],
     "installable": True,
     "depends": ["logistics_sync_base"],
-    "external_dependencies": {"python": ["requests", "zeep"]},
+    "external_dependencies": {"python": ["requests", "zeep", "karrio"]},
     "data": [
         "security/ir.model.access.csv",
         "security/logistics_carrier_security.xml",
@@ -21,6 +21,8 @@
         "views/delivery_carrier_views.xml",
         "views/stock_picking_views.xml",
         "views/logistics_endpoint_views.xml",
+        "views/logistics_rate_rule_views.xml",
+        "wizards/logistics_booking_uncertain_views.xml",
     ],
     "demo": ["demo/logistics_carrier_demo.xml"],
 }

@@ -6,16 +6,20 @@
 - ``errors``: ``TransientCarrierError`` (try again later, ``retry_after``) and
   ``PermanentCarrierError`` (change something first), never ``UserError``;
 - ``auth``: ``CarrierAuth`` and the OAuth2 token cache (per database and endpoint);
-- ``safexml``: what the SOAP adapter refuses before and while parsing.
+- ``safexml``: what the SOAP adapter refuses before and while parsing;
+- ``karrio_adapter``: real carriers (UPS, FedEx, DHL Express...) through karrio,
+  on our transport (``UncertainCarrierError``: a booking whose answer was lost).
 
 Transport (pinned sessions, redirects, Retry-After, failure kinds) comes from
-``logistics_sync_base/adapters/http.py``.  Cross-addon imports are relative
-(``...logistics_sync_base``): under Odoo they resolve in ``odoo.addons``;
-pure tests import the addons as bare packages (``tests/standalone.py``).
+``logistics_sync_base/adapters/http.py``.  Cross-addon imports are absolute
+(``odoo.addons.logistics_sync_base``); pure tests and the simulators register
+``odoo.addons`` without Odoo (``logistics_sync_base/odoo_free.py``).
 """
 
+from . import karrio_adapter
 from .auth import AUTH_TYPES, CarrierAuth
 from .errors import CarrierError, PermanentCarrierError, TransientCarrierError
+from .karrio_adapter import KarrioCarrierClient, UncertainCarrierError
 from .rest import RestCarrierClient
 from .soap import SoapCarrierClient
 from odoo.addons.logistics_sync_base.adapters.http import parse_retry_after
@@ -36,6 +40,9 @@ __all__ = [
     "AUTH_TYPES",
     "CarrierAuth",
     "CarrierError",
+    "KarrioCarrierClient",
+    "UncertainCarrierError",
+    "karrio_adapter",
     "PermanentCarrierError",
     "RestCarrierClient",
     "SoapCarrierClient",

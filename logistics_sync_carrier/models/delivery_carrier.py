@@ -97,6 +97,7 @@ class DeliveryCarrier(models.Model):
         return {
             "success": True,
             "price": float(answer.get("amount") or 0.0),
+            "transit_days": answer.get("transit_days"),
             "error_message": False,
             "warning_message": False,
         }
@@ -112,6 +113,10 @@ class DeliveryCarrier(models.Model):
             "city": partner.city or "",
             "zip": partner.zip or "",
             "country": partner.country_id.code or "",
+            "street2": partner.street2 or "",
+            "state": partner.state_id.code or "",
+            "phone": partner.phone or partner.mobile or "",
+            "email": partner.email or "",
         }
 
     def logistics_sync_send_shipping(self, pickings):

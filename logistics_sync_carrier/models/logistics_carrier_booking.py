@@ -30,6 +30,11 @@ class LogisticsCarrierBooking(models.Model):
     tracking_url = fields.Char(string="Tracking link")
     price = fields.Float()
     currency = fields.Char()
+    label_ids = fields.Many2many(
+        "ir.attachment",
+        string="Labels",
+        help="The labels the carrier gave with this booking, one per parcel.",
+    )
     replayed = fields.Boolean(
         help="The carrier answered with a booking it already had for this key."
     )

@@ -1,11 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import json
 import logging
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import file_path
 
-from ..adapters import CarrierAuth, CarrierError, client_for
+from ..adapters import CarrierAuth, CarrierError, client_for, karrio_adapter
 from odoo.addons.logistics_sync_base.jobs import record_outside
 
 _logger = logging.getLogger(__name__)
@@ -17,10 +18,42 @@ class LogisticsEndpoint(models.Model):
     _inherit = "logistics.endpoint"
 
     carrier_protocol = fields.Selection(
-        [("rest", "REST / JSON"), ("soap", "SOAP")],
+        [("rest", "REST / JSON"), ("soap", "SOAP"), ("karrio", "Karrio carrier")],
         string="Carrier API",
         default="rest",
         required=True,
+        help="REST / SOAP: the in-house carrier API of this suite. Karrio carrier: a real "
+        "carrier (UPS, FedEx, DHL Express...) through its installed karrio extension.",
+    )
+    karrio_carrier = fields.Selection(
+        selection="_karrio_carrier_selection",
+        string="Karrio carrier",
+        help="The carrier, among the karrio extensions installed on the server "
+        "(pip install karrio-<carrier>).",
+    )
+    karrio_test_mode = fields.Boolean(
+        string="Carrier test mode",
+        default=True,
+        help="Use the carrier's test (sandbox) servers; clear it to ship for real.",
+    )
+    karrio_settings = fields.Text(
+        string="Connection settings",
+        groups="base.group_system",
+        copy=False,
+        help="The carrier's connection settings as a JSON object (account number, keys, "
+        'passwords), e.g. {"client_id": "...", "client_secret": "...", '
+        '"account_number": "..."}. Readable by system administrators only.',
+    )
+    karrio_settings_hint = fields.Char(
+        string="Settings this carrier takes",
+        compute="_compute_karrio_settings_hint",
+        help="The keys of the connection settings of the chosen carrier (* required).",
+    )
+    karrio_label_type = fields.Selection(
+        [("PDF", "PDF"), ("ZPL", "ZPL (thermal printers)")],
+        string="Label format",
+        default="PDF",
+        help="Asked from the carrier; kept as the carrier gives it.",
     )
     carrier_service = fields.Char(
         string="Carrier service", default="standard", help="Service level sent with bookings."
@@ -61,6 +94,94 @@ class LogisticsEndpoint(models.Model):
         for endpoint in self:
             endpoint.booking_waiting_count = per_endpoint.get(endpoint.id, 0)
 
+    @api.model
+    def _karrio_carrier_selection(self):
+        return karrio_adapter.available_carriers()
+
+    @api.depends("karrio_carrier")
+    def _compute_karrio_settings_hint(self):
+        for endpoint in self:
+            if not endpoint.karrio_carrier:
+                endpoint.karrio_settings_hint = False
+                continue
+            fields_ = karrio_adapter.connection_fields(endpoint.karrio_carrier)
+            endpoint.karrio_settings_hint = ", ".join(
+                f"{name}{'*' if required else ''}" for name, required in fields_.items()
+            )
+
+    @api.constrains("carrier_protocol", "karrio_carrier", "karrio_settings")
+    def _check_karrio_settings(self):
+        for endpoint in self.sudo():
+            if endpoint.carrier_protocol != "karrio" or endpoint.kind != "carrier":
+                continue
+            if endpoint.karrio_settings:  # none yet: a copy, a carrier being set up
+                endpoint._karrio_settings()
+
+    def _karrio_settings(self):
+        """The connection settings as a dict, checked against the carrier's fields."""
+        self.ensure_one()
+        if not self.karrio_carrier:
+            raise ValidationError(
+                self.env._("Endpoint %(name)s: choose the karrio carrier.", name=self.name)
+            )
+        text = self.sudo().karrio_settings or "{}"
+        try:
+            values = json.loads(text)
+        except ValueError:
+            values = None
+        if not isinstance(values, dict) or not all(
+            isinstance(v, str | int | float | bool) for v in values.values()
+        ):
+            raise ValidationError(
+                self.env._(
+                    "Endpoint %(name)s: the connection settings must be a JSON object of "
+                    "names and values.",
+                    name=self.name,
+                )
+            )
+        known = karrio_adapter.connection_fields(self.karrio_carrier)
+        unknown = sorted(set(values) - set(known))
+        missing = sorted(n for n, required in known.items() if required and not values.get(n))
+        if unknown or missing:
+            raise ValidationError(
+                self.env._(
+                    "Endpoint %(name)s: the connection settings of %(carrier)s take "
+                    "%(fields)s; unknown: %(unknown)s; missing: %(missing)s.",
+                    name=self.name,
+                    carrier=self.karrio_carrier,
+                    fields=", ".join(known) or "-",
+                    unknown=", ".join(unknown) or "-",
+                    missing=", ".join(missing) or "-",
+                )
+            )
+        return values
+
+    def write(self, vals):
+        if {"karrio_carrier", "karrio_test_mode"}.intersection(vals) and not (
+            self.env.su or self.env.user.has_group("base.group_system")
+        ):
+            # like the base URL: where the credentials go is for system administrators
+            raise AccessError(
+                self.env._("Only system administrators can change an endpoint's karrio carrier.")
+            )
+        return super().write(vals)
+
+    def _karrio_shipper(self):
+        """The sender's address: the company's."""
+        partner = self.company_id.partner_id
+        return {
+            "name": partner.name or "",
+            "company": self.company_id.name or "",
+            "street": partner.street or "",
+            "street2": partner.street2 or "",
+            "city": partner.city or "",
+            "zip": partner.zip or "",
+            "country": partner.country_id.code or "",
+            "state": partner.state_id.code or "",
+            "phone": partner.phone or partner.mobile or "",
+            "email": partner.email or "",
+        }
+
     # --------------------------------------------------------------- clients
     def _carrier_auth(self):
         self.ensure_one()
@@ -90,6 +211,26 @@ class LogisticsEndpoint(models.Model):
     def _carrier_client(self):
         """The REST or SOAP client of this endpoint (timeouts, auth, SSRF checks)."""
         self.ensure_one()
+        if self.carrier_protocol == "karrio":
+            try:
+                settings = self._karrio_settings()
+            except ValidationError as exc:
+                # the job's view of it: change the settings first, then retry
+                raise karrio_adapter.PermanentCarrierError(str(exc.args[0])) from None
+            return karrio_adapter.KarrioCarrierClient(
+                self.karrio_carrier,
+                settings,
+                test_mode=self.karrio_test_mode,
+                base_url=self.base_url or None,
+                timeout=self.http_timeout or 10.0,
+                allow_http_loopback=self._allow_http_loopback(),
+                token_scope=f"{self.env.cr.dbname}/{self.id}",
+                shipper=self._karrio_shipper(),
+                label_type=self.karrio_label_type or "PDF",
+                default_service=self.carrier_service
+                if self.carrier_service not in (False, "", "standard")
+                else None,
+            )
         if not self.base_url:
             raise ValidationError(self.env._("Endpoint %(name)s has no base URL.", name=self.name))
         kwargs = {
@@ -171,7 +312,11 @@ class LogisticsEndpoint(models.Model):
             natives = [item for events in results.values() for item in events or []]
             if not natives:
                 continue
-            events, errors = self._to_canonical(natives)
+            if self.carrier_protocol == "karrio":
+                # karrio's statuses are mapped by the adapter (KARRIO_MILESTONES)
+                events, errors = natives, []
+            else:
+                events, errors = self._to_canonical(natives)
             errors = errors or self.env["logistics.event"]._validate_payloads(events)
             if errors:
                 _logger.warning(

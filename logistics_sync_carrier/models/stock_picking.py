@@ -33,7 +33,7 @@ from markupsafe import Markup
 
 from odoo import _, fields, models
 
-from ..adapters import PermanentCarrierError, TransientCarrierError
+from ..adapters import PermanentCarrierError, TransientCarrierError, UncertainCarrierError
 from odoo.addons.logistics_sync_base.jobs import Fail, Retry, record_outside, run_job
 from odoo.addons.logistics_sync_base.lib.locks import SnapshotConflict, claim
 from odoo.addons.logistics_sync_base.lib.retry import retry_delay
@@ -59,6 +59,7 @@ class StockPicking(models.Model):
             ("waiting_carrier", "Waiting for carrier"),
             ("booked", "Booked"),
             ("failed", "Booking failed"),
+            ("uncertain", "Booking uncertain"),
             ("cancelled", "Cancelled at carrier"),
         ],
         string="Carrier booking",
@@ -97,7 +98,12 @@ class StockPicking(models.Model):
     # ---------------------------------------------------------------- queueing
     def _logistics_queue_booking(self):
         for picking in self:
-            if picking.logistics_booking_state in ("booked", "queued", "waiting_carrier"):
+            if picking.logistics_booking_state in (
+                "booked",
+                "queued",
+                "waiting_carrier",
+                "uncertain",  # never sent again blindly: the user decides (wizard)
+            ):
                 continue
             endpoint = picking.carrier_id._logistics_endpoint()
             values = {
@@ -187,6 +193,16 @@ class StockPicking(models.Model):
         """``run_job``'s ``on_error``: how a failed attempt is recorded."""
         if isinstance(exc, CarrierUnavailable):
             return self._logistics_booking_later(exc.seconds, exc.message, count=False)
+        if isinstance(exc, UncertainCarrierError) and not endpoint._carrier_client().idempotent:
+            # the carrier may hold the booking and takes no idempotency key: asking
+            # again could book twice, so a person decides (void and book again, or
+            # enter the tracking number found at the carrier)
+            endpoint._circuit_record(False, exc.message)
+            return (
+                lambda env: env[self._name]
+                .browse(self.id)
+                ._logistics_booking_uncertain(exc.message)
+            )
         if isinstance(exc, TransientCarrierError):
             # counted on the circuit; the carrier's Retry-After or backoff with jitter
             delay = endpoint._outbound_retry_seconds(exc, self.logistics_booking_attempts + 1)
@@ -210,7 +226,7 @@ class StockPicking(models.Model):
         # re-run) without a row lock: no user's save of the transfer waits for the
         # carrier.  The transfer is written only after the last call.
         claim(self.env.cr, "stock_picking", self.ids)
-        if self.logistics_booking_state in ("booked", "cancelled"):
+        if self.logistics_booking_state in ("booked", "cancelled", "uncertain"):
             return f"nothing to do ({self.logistics_booking_state})"
         if self.state == "cancel":
             self.write({"logistics_booking_state": False, "logistics_booking_next_at": False})
@@ -235,7 +251,11 @@ class StockPicking(models.Model):
             )
             booking = self._logistics_persist_booking(result)
             label = result.get("label_pdf")
-        if label is None:
+        if endpoint.carrier_protocol == "karrio":
+            # the labels came with the booking and were stored with it, once per
+            # parcel (karrio carriers give them with the booking only)
+            label = False
+        elif label is None:
             if endpoint.carrier_protocol == "soap":
                 # SOAP carriers return the label with the booking only: asking
                 # again with the same key returns the same booking and its label.
@@ -279,7 +299,55 @@ class StockPicking(models.Model):
         }
         if endpoint.tracking_mode == "webhook" and endpoint.webhook_url:
             payload["webhook_url"] = endpoint.webhook_url
+        if endpoint.carrier_protocol == "karrio":
+            payload.update(self._logistics_karrio_payload(endpoint))
         return payload
+
+    def _logistics_karrio_payload(self, endpoint):
+        """What a real carrier needs beyond the in-house API: parcels (one per
+        package, else one for the transfer), the sender, customs data when the
+        shipment leaves the sender's country."""
+        packages = self.move_line_ids.result_package_id
+        parcels = [
+            {"weight_kg": round(package.shipping_weight or package.weight or 0.1, 3)}
+            for package in packages
+        ] or [{"weight_kg": round(self.shipping_weight or self.weight or 1.0, 3)}]
+        shipper = endpoint._karrio_shipper()
+        recipient = self.carrier_id._logistics_recipient(self.partner_id)
+        values = {"parcels": parcels, "shipper": shipper}
+        if (
+            recipient["country"]
+            and shipper["country"]
+            and recipient["country"] != shipper["country"]
+        ):
+            values["customs"] = self._logistics_customs()
+        return values
+
+    def _logistics_customs(self):
+        """HS code, origin country, value and incoterm of what leaves the country."""
+        sale = self.sale_id if "sale_id" in self._fields else False
+        incoterm = sale.incoterm.code if sale and "incoterm" in sale._fields else False
+        currency = (sale.currency_id if sale else self.company_id.currency_id).name
+        items = []
+        for move in self.move_ids.filtered(lambda m: m.state != "cancel"):
+            product = move.product_id
+            quantity = move.quantity or move.product_uom_qty
+            price = move.sale_line_id.price_unit if "sale_line_id" in move._fields else 0.0
+            items.append(
+                {
+                    "description": (product.name or "")[:35],
+                    "quantity": max(1, int(round(quantity))),
+                    "value": round((price or product.list_price) * quantity, 2),
+                    "weight_kg": round((product.weight or 0.1) * quantity, 3),
+                    "hs_code": product.hs_code or None,
+                    "origin": product.country_of_origin.code or None,
+                }
+            )
+        return {
+            "incoterm": incoterm or self.company_id.incoterm_id.code or "DAP",
+            "currency": currency,
+            "items": items,
+        }
 
     def _logistics_persist_booking(self, result):
         """Store the carrier's reference at once, in a transaction of its own, so that
@@ -295,7 +363,29 @@ class StockPicking(models.Model):
             "currency": result.get("currency") or False,
             "replayed": bool(result.get("replayed")),
         }
-        record_outside(self.env, lambda env: env["logistics.carrier.booking"].create(values))
+        labels = result.get("labels") or []
+        name = self.name
+        prefix = self.carrier_id._get_delivery_label_prefix()
+
+        def store(env):
+            booking = env["logistics.carrier.booking"].create(values)
+            if labels:
+                # one attachment per parcel, stored with the booking itself: a
+                # re-run of the job finds them and never asks the carrier again
+                booking.label_ids = env["ir.attachment"].create(
+                    [
+                        {
+                            "name": f"{prefix}-{name}-{label['parcel']}.{label['format'].lower()}",
+                            "raw": label["data"],
+                            "mimetype": label["mimetype"],
+                            "res_model": "stock.picking",
+                            "res_id": self.id,
+                        }
+                        for label in labels
+                    ]
+                )
+
+        record_outside(self.env, store)
         return values
 
     def _logistics_recovered_booking(self):
@@ -365,6 +455,9 @@ class StockPicking(models.Model):
         if label:
             attachment = self.carrier_id._logistics_label_attachment(self, label)
             values["logistics_label_id"] = attachment.id
+        elif label is False:
+            attachment = self._logistics_booking_record().label_ids
+            values["logistics_label_id"] = attachment[:1].id
         self.write(values)
         body = Markup("%s<br/>%s") % (
             _(
@@ -424,6 +517,54 @@ class StockPicking(models.Model):
         self.message_post(body=message)
         self._logistics_booking_activity(message)
         return f"failed: {reason}"
+
+    def _logistics_booking_record(self):
+        return (
+            self.env["logistics.carrier.booking"]
+            .sudo()
+            .search(
+                [
+                    ("picking_id", "=", self.id),
+                    ("shipment_id", "=", self.logistics_carrier_shipment_id),
+                ],
+                order="id desc",
+                limit=1,
+            )
+        )
+
+    def _logistics_booking_uncertain(self, reason):
+        """The carrier may hold a booking we never heard of: a person decides."""
+        self.write(
+            {
+                "logistics_booking_state": "uncertain",
+                "logistics_booking_error": reason,
+                "logistics_booking_next_at": False,
+                "logistics_booking_attempts": self.logistics_booking_attempts + 1,
+            }
+        )
+        message = _(
+            "The carrier may have booked this shipment, but its answer was lost (%(reason)s). "
+            "It is not sent again by itself: look it up at the carrier, then either enter "
+            "its tracking number, or void it there and book again.",
+            reason=reason,
+        )
+        self.message_post(body=message)
+        self._logistics_booking_activity(message)
+        return f"uncertain: {reason}"
+
+    def action_logistics_resolve_uncertain(self):
+        """The wizard of an uncertain booking (enter the tracking number, or void
+        and book again)."""
+        self.ensure_one()
+        self.check_access("write")
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "logistics.booking.uncertain",
+            "view_mode": "form",
+            "target": "new",
+            "name": _("Uncertain booking"),
+            "context": {"default_picking_id": self.id},
+        }
 
     def _logistics_booking_activity(self, note):
         endpoint = self.carrier_id._logistics_endpoint()  # sudo: whoever ran the booking

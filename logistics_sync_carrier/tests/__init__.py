@@ -3,6 +3,7 @@ from . import (
     test_booking,
     test_booking_retry,
     test_delivery_carrier,
+    test_karrio,
     test_responsible,
     test_tracking,
 )

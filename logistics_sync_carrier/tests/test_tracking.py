@@ -58,6 +58,10 @@ class TestPollingAndSafety(CarrierCommon, TransactionCase):
         super().setUpClass()
         cls._setup_carrier("rest")
         _map_simulator_format(cls.endpoint)
+        # the demo's polling carriers (UPS via karrio) are not this test's
+        cls.env["logistics.endpoint"].search(
+            [("id", "!=", cls.endpoint.id), ("tracking_mode", "=", "poll")]
+        ).active = False
 
     def test_polling_cron_fetches_events_in_batches(self):
         self.endpoint.write({"poll_batch_size": 2, "poll_max_requests": 5})

@@ -50,7 +50,6 @@ class LogisticsSyncBenchRow(models.Model):
         self.env["ir.config_parameter"].sudo().set_param(
             "logistics_sync.allow_http_loopback", "True"
         )
-        Endpoint = self.env["logistics.endpoint"].sudo().with_context(active_test=False)
         values = {
             "name": "Bench carrier (simulator)",
             "kind": "carrier",
@@ -63,21 +62,27 @@ class LogisticsSyncBenchRow(models.Model):
             "channel_capacity": capacity,
             "active": True,
         }
-        endpoint = Endpoint.search([("code", "=", "bench-carrier")], limit=1)
+        return self._bench_endpoint_carrier("bench-carrier", values, "Bench carrier")
+
+    @api.model
+    def _bench_endpoint_carrier(self, code, values, name):
+        """The bench endpoint ``code`` (created or updated with ``values``) and its carrier."""
+        Endpoint = self.env["logistics.endpoint"].sudo().with_context(active_test=False)
+        endpoint = Endpoint.search([("code", "=", code)], limit=1)
         if endpoint:
             endpoint.write(values)
             endpoint.action_reset_circuit()
         else:
-            endpoint = Endpoint.create(dict(values, code="bench-carrier"))
+            endpoint = Endpoint.create(dict(values, code=code))
         Carrier = self.env["delivery.carrier"].sudo()
         carrier = Carrier.search([("logistics_endpoint_id", "=", endpoint.id)], limit=1)
         if not carrier:
             product = self.env["product.product"].create(
-                {"name": "Bench shipping", "type": "service"}
+                {"name": f"{name} shipping", "type": "service"}
             )
             carrier = Carrier.create(
                 {
-                    "name": "Bench carrier",
+                    "name": name,
                     "product_id": product.id,
                     "delivery_type": "logistics_sync",
                     "integration_level": "rate_and_ship",
@@ -87,11 +92,57 @@ class LogisticsSyncBenchRow(models.Model):
         return {"channel": endpoint.channel_name, "carrier_id": carrier.id}
 
     @api.model
+    def bench_karrio_setup(self, fake_url, client_id, client_secret, capacity=2, label="PDF"):
+        """A UPS-through-karrio endpoint on the UPS fake, and its carrier (``label``:
+        PDF, which karrio makes from UPS's label image, or ZPL, kept as given)."""
+        import json
+
+        self.env["ir.config_parameter"].sudo().set_param(
+            "logistics_sync.allow_http_loopback", "True"
+        )
+        partner = self.env.company.partner_id
+        if not partner.country_id:
+            partner.write(
+                {
+                    "street": "Friedrichstr. 1",
+                    "city": "Berlin",
+                    "zip": "10117",
+                    "country_id": self.env.ref("base.de").id,
+                }
+            )
+        values = {
+            "name": "Bench carrier (karrio UPS fake)",
+            "kind": "carrier",
+            "carrier_protocol": "karrio",
+            "karrio_carrier": "ups",
+            "karrio_settings": json.dumps(
+                {"client_id": client_id, "client_secret": client_secret, "account_number": "B1"}
+            ),
+            "carrier_service": "ups_standard",
+            "karrio_label_type": label,
+            "base_url": fake_url,
+            "http_timeout": 10,
+            "tracking_mode": "poll",
+            "channel_capacity": capacity,
+            "active": True,
+        }
+        return self._bench_endpoint_carrier("bench-karrio", values, "Bench karrio carrier")
+
+    @api.model
     def bench_make_pickings(self, carrier_id, count):
         warehouse = self.env["stock.warehouse"].search([], limit=1)
         customers = self.env.ref("stock.stock_location_customers")
         product = self.env["product.product"].create({"name": "Bench parcel", "weight": 1.5})
-        partner = self.env["res.partner"].create({"name": "Bench customer", "city": "Lyon"})
+        partner = self.env["res.partner"].create(
+            {
+                "name": "Bench customer",
+                "street": "1 Rue de la Paix",
+                "city": "Lyon",
+                "zip": "69001",
+                "country_id": self.env.ref("base.fr").id,
+                "phone": "+33 4 1234567",
+            }
+        )
         pickings = self.env["stock.picking"].create(
             [
                 {

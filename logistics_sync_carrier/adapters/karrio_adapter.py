@@ -1,0 +1,762 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Real carriers (UPS, FedEx, DHL Express, ...) through karrio, on our transport.
+
+karrio builds each carrier's requests and reads its answers; every byte goes
+over OUR transport, never karrio's:
+
+- ``install()`` replaces karrio's one HTTP primitive (``urlopen`` inside
+  ``karrio.core.utils.helpers``) by ``_send``: the call goes through the
+  endpoint's pinned ``requests`` session (SSRF check in the one resolution it
+  connects to, no proxies from the environment), with the endpoint's timeout,
+  no redirects, and never a second time (karrio re-sends a failed POST when
+  ``sentry_sdk`` is importable: that wrapper is gone).  A call made while no
+  ``KarrioCarrierClient`` is sending is refused: karrio cannot reach the
+  network behind our back.
+- karrio's threads (``lib.run_concurently``/``run_asynchronously``) run in
+  the caller's thread instead, so the transport of the call is known (and the
+  carrier's rate limit is not multiplied).
+- karrio's own log (loguru, payloads and headers included) goes to the
+  ``karrio`` stdlib logger at DEBUG only, with the endpoint's secrets masked.
+- Answers are sorted before karrio reads them: 429 and 503 are transient; an
+  HTML page, an empty or undecodable body and other 5xx are our own errors, not
+  an attribute error deep in a parser.  A booking (a POST that creates
+  something) whose answer is lost after the request left (read timeout, reset,
+  500/502/504, a 2xx that cannot be read) is ``UncertainCarrierError``: the
+  carrier may hold it, so it is never sent again blindly.
+- A request goes only to the carrier's own fixed hosts (karrio's server URL of
+  the mode); a custom server URL (tests, a sandbox) replaces that origin and is
+  checked like any outbound URL.
+
+The plain functions (``to_karrio_shipment``, ``milestone_of``, ``split_labels``)
+take and return plain values.  Nothing here imports Odoo.
+"""
+
+import base64
+import contextvars
+import io
+import json
+import logging
+import re
+import threading
+import urllib.error
+from urllib.parse import urlsplit
+
+import requests
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
+from .auth import CarrierAuth
+from .base import CarrierClientBase
+from .errors import PermanentCarrierError, TransientCarrierError
+from odoo.addons.logistics_sync_base.adapters import http
+
+_logger = logging.getLogger(__name__)
+_karrio_logger = logging.getLogger("karrio")
+
+KARRIO_VERSION = "2026.1.32"  # pinned in requirements.txt: verified against our fakes
+
+# ONE table from karrio's tracking statuses (karrio.core.units.TrackingStatus) to
+# our canonical milestones (logistics_sync_base/lib/milestones.py).  Documented in
+# the carrier addon's readme; a status karrio adds later maps to "in_transit"
+# only if listed here, else the event is kept out (see milestone_of).
+KARRIO_MILESTONES = {
+    "pending": "label_created",
+    "picked_up": "picked_up",
+    "in_transit": "in_transit",
+    "out_for_delivery": "out_for_delivery",
+    "ready_for_pickup": "ready_for_pickup",
+    "delivered": "delivered",
+    "on_hold": "on_hold",
+    "delivery_delayed": "delayed",
+    "delivery_failed": "delivery_failed",
+    "return_to_sender": "returned",
+    "cancelled": "cancelled",
+    "unknown": "exception",
+}
+
+# Carriers whose booking API documents an idempotency key, and how karrio sends
+# it (an option name).  None of the three verified carriers documents one for
+# its booking call (UPS Shipping, FedEx Ship, DHL Express XML-PI); the table is
+# where one goes, after a fake of the carrier proves it.
+IDEMPOTENCY_OPTION = {}
+# Carriers where a booking can be found again by our reference (a function of
+# (client, reference) returning the booking or None).  None of the three: their
+# reference lookups are not in karrio; such a booking becomes "uncertain".
+LOOKUP_BY_REFERENCE = {}
+
+# The extensions verified against a fake of the carrier's API (simulator/karrio_fakes.py);
+# the others are listed as "not verified" until one is written.
+VERIFIED = ("ups", "fedex")
+
+# Booking answers that may come after the carrier stored it.
+UNCERTAIN_STATUS = (500, 502, 504)
+LABEL_MIMETYPES = {"PDF": "application/pdf", "ZPL": "application/zpl", "PNG": "image/png"}
+
+_current = contextvars.ContextVar("logistics_sync_karrio_call", default=None)
+_install_lock = threading.Lock()
+_installed = False
+_caches = {}  # token_scope -> karrio Cache (OAuth tokens per database and endpoint)
+_caches_lock = threading.Lock()
+
+
+class UncertainCarrierError(TransientCarrierError):
+    """The request left and its answer was lost: the carrier may have done it."""
+
+
+class CarrierRefusedError(PermanentCarrierError):
+    """The carrier answered and refused (its own messages, safe to show)."""
+
+
+# --------------------------------------------------------------------------- install
+
+
+def install():
+    """Route karrio's HTTP through ``_send`` and its threads through the caller (once)."""
+    global _installed
+    with _install_lock:
+        if _installed:
+            return
+        import karrio.core.utils.helpers as helpers
+        import karrio.lib as klib
+        from karrio.core.utils.logger import logger as loguru_logger
+
+        helpers._urlopen_with_span = _send  # the one network call of karrio's core
+        helpers.urlopen = _refuse
+        klib.run_concurently = _sequential
+        klib.run_asynchronously = _sequential
+        helpers.exec_parrallel = _sequential
+        helpers.exec_async = _sequential
+        loguru_logger.remove()
+        loguru_logger.add(_forward_log, level="DEBUG", format="{message}")
+        _installed = True
+
+
+def _sequential(predicate, sequence, *args, **kwargs):
+    return [predicate(item) for item in sequence or ()]
+
+
+def _refuse(*args, **kwargs):
+    raise PermanentCarrierError("karrio tried to reach the network outside Logistics Sync")
+
+
+def _forward_log(message):
+    call = _current.get()
+    text = str(message).rstrip()
+    if call is not None:
+        text = call.client._scrub(text)
+    _karrio_logger.debug("%s", text)
+
+
+def available_carriers():
+    """``[(name, label)]`` of the installed karrio extensions (karrio's registry)."""
+    try:
+        import karrio.references as references
+    except ImportError:
+        return []
+    install()
+    try:
+        carriers = references.collect_references()["carriers"]
+    except (KeyError, ImportError, AttributeError):
+        return []
+    return sorted(
+        (
+            (name, label if name in VERIFIED else f"{label} (not verified)")
+            for name, label in carriers.items()
+        ),
+        key=lambda item: item[1].lower(),
+    )
+
+
+def connection_fields(carrier):
+    """karrio's connection settings of ``carrier``: ``{name: required}``."""
+    import karrio.references as references
+
+    install()
+    fields = references.collect_references()["connection_fields"].get(carrier) or {}
+    return {
+        name: bool(spec.get("required"))
+        for name, spec in fields.items()
+        if name not in ("metadata", "config", "id", "carrier_id", "test_mode")
+    }
+
+
+def _cache(scope):
+    import karrio.lib as klib
+
+    with _caches_lock:
+        if scope not in _caches:
+            _caches[scope] = klib.Cache()
+        return _caches[scope]
+
+
+def forget_tokens(scope):
+    with _caches_lock:
+        _caches.pop(scope, None)
+
+
+# --------------------------------------------------------------------------- transport
+
+
+class _Call:
+    """One adapter operation: its client, what it is, what went wrong."""
+
+    def __init__(self, client, what, creates):
+        self.client = client
+        self.what = what
+        self.creates = creates  # a booking: a lost answer is uncertain
+        self.error = None
+        self.requests = 0
+        self.accepted = False  # a creating request got a 2xx answer
+
+
+class _Answer:
+    """What karrio's helpers read from an urllib response."""
+
+    def __init__(self, response):
+        self._raw = response.content
+        self.status = response.status_code
+        self.headers = response.headers
+        self.url = response.url
+
+    def read(self):  # pylint: disable=method-required-super
+        return self._raw
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *args):
+        return False
+
+
+def _send(req, timeout=None):
+    """karrio's ``urlopen``: one request through the current call's transport."""
+    call = _current.get()
+    if call is None:
+        raise _remember(
+            None,
+            PermanentCarrierError("karrio tried to reach the network outside Logistics Sync"),
+        )
+    try:
+        return call.client._transport(call, req)
+    except (PermanentCarrierError, TransientCarrierError) as exc:
+        raise _remember(call, exc) from None
+
+
+def _remember(call, exc):
+    """Keep the first transport error: karrio's fail_safe turns exceptions into messages."""
+    if call is not None and call.error is None:
+        call.error = exc
+    return exc
+
+
+def _looks_html(body):
+    head = body[:200].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html")) or b"<body" in head
+
+
+def _decodable(body):
+    """A JSON or XML document (what karrio's parsers read)."""
+    text = body.strip()
+    if not text:
+        return False
+    if text[:1] in (b"{", b"["):
+        try:
+            json.loads(text)
+        except ValueError:
+            return False
+        return True
+    if text[:1] == b"<" and not _looks_html(text):
+        return text.rstrip().endswith(b">")
+    return False
+
+
+# --------------------------------------------------------------------------- client
+
+
+class KarrioCarrierClient(CarrierClientBase):
+    """A real carrier through karrio (one extension, one account).
+
+    ``carrier``: karrio's name of the extension ("ups", "fedex", "dhl_express");
+    ``settings``: karrio's connection settings (client_id, account_number, ...);
+    ``base_url``: a custom server URL replacing the carrier's own host (checked);
+    ``shipper``: the sender's address (plain dict); ``label_type``: PDF or ZPL.
+    """
+
+    def __init__(
+        self,
+        carrier,
+        settings,
+        test_mode=True,
+        base_url=None,
+        timeout=10.0,
+        allow_http_loopback=False,
+        session=None,
+        url_check=None,
+        token_scope=None,
+        shipper=None,
+        label_type="PDF",
+        default_service=None,
+    ):
+        install()
+        self.carrier = carrier
+        self.settings = dict(settings or {})
+        self.test_mode = bool(test_mode)
+        self.custom_url = (base_url or "").rstrip("/") or None
+        super().__init__(
+            self.custom_url or "https://carrier.invalid",
+            CarrierAuth(),
+            timeout,
+            allow_http_loopback,
+            url_check,
+        )
+        self.session = session or http.pinned_session(self.allow_http_loopback)
+        self.token_scope = f"{token_scope or ''}/{carrier}"
+        self.shipper = shipper or {}
+        self.label_type = (label_type or "PDF").upper()
+        self.default_service = default_service
+        self._gateway = None
+
+    def __repr__(self):
+        return f"KarrioCarrierClient({self.carrier!r}, test_mode={self.test_mode})"
+
+    def _extra_secrets(self):
+        names = ("password", "secret", "key", "token", "client_id", "site_id", "account")
+        return [
+            str(value)
+            for name, value in self.settings.items()
+            if value and isinstance(value, str) and any(n in name for n in names)
+        ]
+
+    # gateway -----------------------------------------------------------------
+    @property
+    def gateway(self):
+        if self._gateway is None:
+            import karrio.sdk as karrio
+
+            try:
+                self._gateway = karrio.gateway[self.carrier].create(
+                    {
+                        **self.settings,
+                        "carrier_id": self.carrier,
+                        "test_mode": self.test_mode,
+                    },
+                    cache=_cache(self.token_scope),
+                )
+            except Exception as exc:  # noqa: BLE001 - karrio's ShippingSDKError and friends
+                cause = exc.__cause__ or exc
+                raise self._permanent(
+                    f"The karrio carrier {self.carrier!r} cannot be set up: {cause}"
+                ) from None
+        return self._gateway
+
+    def _carrier_origin(self):
+        return self.gateway.settings.server_url.rstrip("/")
+
+    # the transport -----------------------------------------------------------
+    def _transport(self, call, req):
+        """Send karrio's urllib request over the pinned session; an answer for karrio
+        or an error of ours (never a second send)."""
+        carrier_origin = self._carrier_origin()
+        url = req.full_url
+        if not (url == carrier_origin or url.startswith(carrier_origin + "/")):
+            raise self._permanent(
+                f"{call.what}: karrio asked for a host that is not the carrier's "
+                f"({urlsplit(url).hostname})"
+            )
+        if self.custom_url:
+            url = self.custom_url + url[len(carrier_origin) :]
+        self._check(url)
+        method = req.get_method()
+        headers = dict(req.header_items())
+        body = req.data
+        is_token = bool(body) and b"grant_type=" in (
+            body if isinstance(body, bytes) else str(body).encode()
+        )
+        call.requests += 1
+        try:
+            response = self.session.request(
+                method, url, data=body, headers=headers, timeout=self.timeout, allow_redirects=False
+            )
+        except requests.RequestException as exc:
+            raise self._lost(call, exc, creates=call.creates and not is_token) from exc
+        _logger.debug(
+            "%s %s %s -> HTTP %s", self.carrier, method, urlsplit(url).path, response.status_code
+        )
+        return self._sort(call, response, is_token)
+
+    def _lost(self, call, exc, creates):
+        kind = http.transport_failure(exc)
+        before = isinstance(exc, requests.ConnectTimeout) or isinstance(
+            getattr(exc.args[0] if exc.args else None, "reason", None),
+            NewConnectionError | ConnectTimeoutError,
+        )
+        if creates and not before and kind in ("read_timeout", "connection"):
+            lost = (
+                f"no answer within {self.timeout:g} s"
+                if kind == "read_timeout"
+                else "connection reset"
+            )
+            return UncertainCarrierError(
+                self._scrub(
+                    f"{call.what}: the request reached the carrier but its answer was lost ({lost})"
+                )
+            )
+        return self._transport_error(exc, call.what)
+
+    def _sort(self, call, response, is_token):
+        status = response.status_code
+        body = response.content or b""
+        what = call.what
+        if 300 <= status < 400:
+            raise self._permanent(f"{what}: unexpected redirect (HTTP {status})", status)
+        if status == 429 or status == 503 or (status >= 500 and not call.creates):
+            raise self._status_error(response, what)
+        if status >= 500:
+            if status in UNCERTAIN_STATUS:
+                raise UncertainCarrierError(
+                    self._scrub(f"{what}: the carrier failed (HTTP {status}) after receiving it"),
+                    status,
+                )
+            raise self._status_error(response, what)
+        if status in (401, 403):
+            forget_tokens(self.token_scope)
+            if is_token:
+                raise self._permanent(
+                    f"{what}: the carrier refused the credentials (HTTP {status}); "
+                    "check the endpoint's connection settings (expired or wrong key?)",
+                    status,
+                )
+            # an access token revoked before its expiry: the next attempt gets a new one
+            raise self._transient(
+                f"{what}: the carrier refused the access token (HTTP {status})", status
+            )
+        if _looks_html(body) or not _decodable(body):
+            shown = "an HTML page" if _looks_html(body) else "an answer it cannot read"
+            if 200 <= status < 300 and call.creates and not is_token:
+                raise UncertainCarrierError(
+                    self._scrub(f"{what}: the carrier answered {shown} (HTTP {status})"), status
+                )
+            raise self._permanent(f"{what}: the carrier answered {shown} (HTTP {status})", status)
+        if status >= 400:
+            # the carrier's own error document: karrio reads its messages
+            raise urllib.error.HTTPError(
+                response.url, status, response.reason or "", response.headers, io.BytesIO(body)
+            )
+        if call.creates and not is_token:
+            call.accepted = True
+        return _Answer(response)
+
+    def _run(self, what, creates, operation, call_box=None):
+        """Run a karrio operation on our transport; ``(result, messages)`` or our error."""
+        call = _Call(self, what, creates)
+        if call_box is not None:
+            call_box.append(call)
+        token = _current.set(call)
+        try:
+            result, messages = operation()
+        except (PermanentCarrierError, TransientCarrierError) as exc:
+            raise _remember(call, exc) from None
+        finally:
+            _current.reset(token)
+        if call.error is not None:
+            raise call.error
+        return result, messages or []
+
+    def _messages_error(self, what, messages, uncertain=False):
+        text = "; ".join(
+            self._scrub(f"{m.message}" + (f" ({m.code})" if m.code else ""))
+            for m in messages
+            if m.message
+        )
+        text = text or "no answer the carrier's module could read"
+        if uncertain:
+            return UncertainCarrierError(f"{what}: {text}")
+        return CarrierRefusedError(self._scrub(f"{what}: the carrier refused it: {text}"))
+
+    # public API --------------------------------------------------------------
+    def rate(self, shipment):
+        """The carrier's quotes: ``{amount, currency, service, transit_days, rates}``
+        (the cheapest quote above 0; a quote of 0 or an error is never the cheapest)."""
+        import karrio.sdk as karrio
+
+        request = to_karrio_shipment(self, shipment, for_rate=True)
+        rates, messages = self._run(
+            "Rate", False, lambda: karrio.Rating.fetch(request).from_(self.gateway).parse()
+        )
+        quotes = [
+            {
+                "service": rate.service,
+                "amount": float(rate.total_charge or 0.0),
+                "currency": rate.currency,
+                "transit_days": rate.transit_days,
+            }
+            for rate in rates or []
+            if rate.total_charge and float(rate.total_charge) > 0
+        ]
+        if not quotes:
+            raise self._messages_error("Rate", messages)
+        wanted = shipment.get("service") or self.default_service
+        if wanted == "standard":
+            wanted = None
+        chosen = (
+            [q for q in quotes if self._same_service(q["service"], wanted)] if wanted else quotes
+        )
+        if not chosen:
+            raise CarrierRefusedError(
+                f"Rate: the carrier does not offer {wanted} on this lane "
+                f"(offered: {', '.join(q['service'] for q in quotes)})"
+            )
+        best = min(chosen, key=lambda q: q["amount"])
+        return {**best, "rates": quotes}
+
+    def book(self, shipment, idempotency_key):
+        """Book once: ``{shipment_id, tracking_number, tracking_url, price, currency,
+        labels: [{name, mimetype, data}]}`` (one label per parcel where the carrier
+        gives them one by one or as one document with a page per parcel)."""
+        import karrio.sdk as karrio
+
+        option = IDEMPOTENCY_OPTION.get(self.carrier)
+        request = to_karrio_shipment(self, shipment)
+        if option:
+            request["options"][option] = idempotency_key
+        call_box = []
+        details, messages = self._run(
+            "Booking",
+            True,
+            lambda: karrio.Shipment.create(request).from_(self.gateway).parse(),
+            call_box,
+        )
+        if details is None:
+            # the carrier's refusal (an error answer) is certain; a success answer
+            # karrio could not read means the carrier may hold the booking
+            raise self._messages_error("Booking", messages, uncertain=call_box[0].accepted)
+        parcels = len(shipment.get("parcels") or [1])
+        label_format = (details.label_type or "PDF").upper()
+        label_format = "ZPL" if label_format.startswith("ZPL") else label_format
+        raw = details.docs.label if details.docs else None
+        labels = []
+        if raw:
+            data = base64.b64decode(raw)
+            for index, part in enumerate(split_labels(data, label_format, parcels), 1):
+                labels.append(
+                    {
+                        "parcel": index,
+                        "format": label_format,
+                        "mimetype": LABEL_MIMETYPES.get(label_format, "application/octet-stream"),
+                        "data": part,
+                    }
+                )
+        meta = details.meta or {}
+        rate = details.selected_rate
+        return {
+            "shipment_id": details.shipment_identifier or details.tracking_number,
+            "tracking_number": details.tracking_number,
+            "tracking_url": meta.get("carrier_tracking_link") or meta.get("tracking_url"),
+            "price": float(rate.total_charge) if rate and rate.total_charge else 0.0,
+            "currency": rate.currency if rate else None,
+            "labels": labels,
+            "replayed": False,
+        }
+
+    @staticmethod
+    def _same_service(offered, wanted):
+        """karrio names a quote by its regional variant (``ups_standard_eu`` for
+        ``ups_standard`` asked from Europe): the same name, or the variant of it."""
+        return offered == wanted or offered.startswith(f"{wanted}_")
+
+    def lookup(self, reference):
+        """The booking the carrier holds for ``reference``, None, or NotImplemented."""
+        finder = LOOKUP_BY_REFERENCE.get(self.carrier)
+        if finder is None:
+            return NotImplemented
+        return finder(self, reference)
+
+    @property
+    def idempotent(self):
+        return self.carrier in IDEMPOTENCY_OPTION
+
+    def cancel(self, shipment_id):
+        import karrio.sdk as karrio
+
+        result, messages = self._run(
+            "Cancellation",
+            False,
+            lambda: karrio.Shipment.cancel({"shipment_identifier": str(shipment_id)})
+            .from_(self.gateway)
+            .parse(),
+        )
+        if not result or not getattr(result, "success", False):
+            raise self._messages_error("Cancellation", messages)
+        return {"shipment_id": shipment_id, "status": "cancelled"}
+
+    def label(self, shipment_id):
+        raise self._permanent("Label: karrio carriers give the label with the booking only")
+
+    def return_label(self, shipment_id):
+        raise self._permanent("Return label: not supported for karrio carriers yet")
+
+    def track(self, numbers):
+        """Canonical events per tracking number (``[]`` for a number the carrier does
+        not know): karrio's statuses mapped by ``KARRIO_MILESTONES``."""
+        import karrio.sdk as karrio
+
+        wanted = list(dict.fromkeys(str(n) for n in numbers or () if n))
+        if not wanted:
+            return {}
+        details, messages = self._run(
+            "Tracking",
+            False,
+            lambda: karrio.Tracking.fetch({"tracking_numbers": wanted}).from_(self.gateway).parse(),
+        )
+        results = {number: [] for number in wanted}
+        if not details and messages:
+            _logger.debug("Tracking %s: %s", self.carrier, self._messages_error("", messages))
+        for item in details or []:
+            number = str(item.tracking_number)
+            results[number] = [
+                event
+                for event in (to_canonical(self.carrier, number, e) for e in item.events)
+                if event
+            ]
+        return results
+
+
+# --------------------------------------------------------------------------- plain functions
+
+
+def milestone_of(status):
+    """Our milestone for karrio's tracking status (None: not in the table)."""
+    return KARRIO_MILESTONES.get((status or "").strip().lower())
+
+
+def to_canonical(carrier, tracking_number, event):
+    """A canonical event (CONTRACT.md) for one karrio ``TrackingEvent``, or None."""
+    milestone = milestone_of(event.status or "in_transit")
+    occurred = event.timestamp or (
+        f"{event.date}T{event.time or '00:00'}:00Z" if event.date else None
+    )
+    if not milestone or not occurred:
+        return None
+    occurred = occurred.replace(".000Z", "Z")
+    if re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d", occurred):
+        occurred += ":00Z"
+    if not re.search(r"(Z|[+-]\d\d:\d\d)$", occurred):
+        occurred += "Z"
+    key = f"{carrier}:{tracking_number}:{occurred}:{event.code or event.status or ''}"
+    result = {
+        "event_id": key[:255],
+        "shipment_ref": tracking_number,
+        "tracking_ref": tracking_number,
+        "milestone": milestone,
+        "occurred_at": occurred,
+        "carrier": carrier[:64],
+        "source_status": (event.code or event.status or "")[:128],
+    }
+    if event.description:
+        result["description"] = str(event.description)[:4096]
+    if event.location:
+        result["location"] = {"city": str(event.location)[:128]}
+    return result
+
+
+def split_labels(data, label_format, parcels):
+    """One label per parcel: a PDF with a page per parcel, or ZPL with one ``^XA..^XZ``
+    per parcel, is split; anything else is kept whole (one document)."""
+    if parcels <= 1:
+        return [data]
+    if label_format == "ZPL":
+        parts = re.findall(rb"\^XA.*?\^XZ", data, flags=re.S)
+        return parts if len(parts) == parcels else [data]
+    if label_format == "PDF":
+        try:
+            import PyPDF2
+
+            reader = PyPDF2.PdfReader(io.BytesIO(data))
+            if len(reader.pages) != parcels:
+                return [data]
+            parts = []
+            for page in reader.pages:
+                writer = PyPDF2.PdfWriter()
+                writer.add_page(page)
+                out = io.BytesIO()
+                writer.write(out)
+                parts.append(out.getvalue())
+            return parts
+        except Exception:  # noqa: BLE001 - an unreadable PDF is kept whole
+            return [data]
+    return [data]
+
+
+def _address(values):
+    values = values or {}
+    return {
+        "person_name": values.get("name") or "",
+        "company_name": values.get("company") or None,
+        "address_line1": values.get("street") or "",
+        "address_line2": values.get("street2") or None,
+        "city": values.get("city") or "",
+        "postal_code": values.get("zip") or "",
+        "country_code": values.get("country") or "",
+        "state_code": values.get("state") or None,
+        "phone_number": values.get("phone") or None,
+        "email": values.get("email") or None,
+    }
+
+
+def to_karrio_shipment(client, shipment, for_rate=False):
+    """karrio's ShipmentRequest / RateRequest (a dict) from our plain shipment.
+
+    ``shipment``: reference, service, recipient, shipper (else the client's),
+    parcels ``[{weight_kg, length_cm, width_cm, height_cm}]`` (else one of
+    ``weight_kg``), customs ``{incoterm, currency, items: [{description, quantity,
+    value, weight_kg, hs_code, origin}]}`` for international shipments.
+    """
+    parcels = shipment.get("parcels") or [{"weight_kg": shipment.get("weight_kg") or 1.0}]
+    request = {
+        "shipper": _address(shipment.get("shipper") or client.shipper),
+        "recipient": _address(shipment.get("recipient")),
+        "parcels": [
+            {
+                "weight": float(p.get("weight_kg") or 1.0),
+                "weight_unit": "KG",
+                "length": p.get("length_cm"),
+                "width": p.get("width_cm"),
+                "height": p.get("height_cm"),
+                "dimension_unit": "CM" if p.get("length_cm") else None,
+                "reference_number": shipment.get("reference") or None,
+            }
+            for p in parcels
+        ],
+        "reference": shipment.get("reference") or "",
+        "payment": {"paid_by": "sender"},
+        "options": {},
+    }
+    customs = shipment.get("customs")
+    if customs:
+        request["customs"] = {
+            "incoterm": customs.get("incoterm") or "DAP",
+            "content_type": "merchandise",
+            "commodities": [
+                {
+                    "description": item.get("description") or "",
+                    "quantity": int(item.get("quantity") or 1),
+                    "value_amount": float(item.get("value") or 0.0),
+                    "value_currency": customs.get("currency") or "EUR",
+                    "weight": float(item.get("weight_kg") or 0.1),
+                    "weight_unit": "KG",
+                    "hs_code": item.get("hs_code") or None,
+                    "origin_country": item.get("origin") or None,
+                }
+                for item in customs.get("items") or []
+            ],
+        }
+    service = shipment.get("service") or client.default_service
+    if for_rate:
+        request["services"] = [service] if service and service != "standard" else []
+    else:
+        if not service or service == "standard":
+            raise PermanentCarrierError(
+                "Booking: the endpoint names no service of the carrier (e.g. ups_standard)"
+            )
+        request["service"] = service
+        request["label_type"] = client.label_type
+    return request

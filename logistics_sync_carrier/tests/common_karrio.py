@@ -1,0 +1,208 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Real carriers through karrio, pointed at our HTTP fakes of UPS and FedEx on 127.0.0.1."""
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import requests
+
+from odoo import Command
+
+from .common import CarrierCommon
+from odoo.addons.logistics_sync_base.simulator import launcher
+from odoo.addons.logistics_sync_base.tests.common_access import plain_user
+from odoo.addons.queue_job.exception import RetryableJobError
+
+FAKE = Path(__file__).resolve().parent.parent / "simulator" / "karrio_fake.py"
+CLIENT_ID = "fake-client-id"
+CLIENT_SECRET = "fake-client-secret-123"
+SERVICES = {"ups": "ups_standard", "fedex": "fedex_international_priority"}
+
+
+def karrio_settings(carrier, secret=CLIENT_SECRET):
+    if carrier == "ups":
+        return {"client_id": CLIENT_ID, "client_secret": secret, "account_number": "A1B2C3"}
+    return {
+        "api_key": CLIENT_ID,
+        "secret_key": secret,
+        "account_number": "510087020",
+        "track_api_key": CLIENT_ID,
+        "track_secret_key": secret,
+    }
+
+
+class KarrioFake:
+    """``karrio_fake.py --carrier <carrier>`` started, and stopped by its PID."""
+
+    def __init__(self, carrier, *args):
+        self.carrier = carrier
+        self.tmp = tempfile.mkdtemp(prefix=f"lsync-{carrier}-")
+        self.process, self.url = launcher.spawn(
+            FAKE,
+            [
+                "--carrier",
+                carrier,
+                "--client-id",
+                CLIENT_ID,
+                "--client-secret",
+                CLIENT_SECRET,
+                "--webhook-secret",
+                "unused",
+                "--max-lifetime",
+                "900",
+                "--timeout-sleep",
+                "3",
+                *args,
+            ],
+            log_path=os.path.join(self.tmp, "fake.log"),
+        )
+
+    def _post(self, path, body):
+        response = requests.post(f"{self.url}{path}", json=body, timeout=5)
+        response.raise_for_status()
+        return response.json()
+
+    def reset(self):
+        self._post("/_sim/reset", {})
+
+    def config(self, **values):
+        return self._post("/_sim/config", values)
+
+    def script_faults(self, *faults):
+        self._post("/_sim/faults", {"next": list(faults)})
+
+    def malformed(self, *kinds):
+        self._post("/_fake/malformed", {"next": list(kinds)})
+
+    def stats(self):
+        return requests.get(f"{self.url}/_sim/stats", timeout=5).json()
+
+    def last_booking(self):
+        return requests.get(f"{self.url}/_fake/last-booking", timeout=5).json()
+
+    def stop(self):
+        launcher.stop(self.process)
+
+
+class KarrioCommon(CarrierCommon):
+    @classmethod
+    def _setup_karrio(cls):
+        cls._setup_logistics()
+        cls.env["ir.config_parameter"].sudo().set_param(
+            "logistics_sync.allow_http_loopback", "True"
+        )
+        cls.company.partner_id.write(
+            {
+                "street": "Friedrichstrasse 1",
+                "city": "Berlin",
+                "zip": "10117",
+                "country_id": cls.env.ref("base.de").id,
+                "phone": "+49 30 123456",
+            }
+        )
+        cls.customer.write(
+            {
+                "street": "1 Rue de la Paix",
+                "city": "Lyon",
+                "zip": "69001",
+                "country_id": cls.env.ref("base.fr").id,
+                "phone": "+33 4 1234567",
+            }
+        )
+        cls.product.write(
+            {"weight": 2.0, "hs_code": "8479.89", "country_of_origin": cls.env.ref("base.de").id}
+        )
+        cls.fakes = {}
+        cls.carriers = {}
+        cls.endpoints = {}
+        service = cls.env["product.product"].create({"name": "Shipping", "type": "service"})
+        for carrier in ("ups", "fedex"):
+            fake = KarrioFake(carrier, "--seed", "5")
+            cls.addClassCleanup(fake.stop)
+            cls.fakes[carrier] = fake
+            endpoint = (
+                cls.endpoint
+                if carrier == "ups"
+                else cls.env["logistics.endpoint"].create(
+                    {"name": "FedEx", "code": "test-fedex", "kind": "carrier"}
+                )
+            )
+            endpoint.write(
+                {
+                    "name": carrier.upper(),
+                    "responsible_user_id": cls.responsible.id,
+                    "carrier_protocol": "karrio",
+                    "karrio_carrier": carrier,
+                    "karrio_settings": json.dumps(karrio_settings(carrier)),
+                    "carrier_service": SERVICES[carrier],
+                    "base_url": fake.url,
+                    "http_timeout": 2.0,
+                    "retry_base_seconds": 1,
+                    "circuit_threshold": 100,
+                    "circuit_cooldown": 1,
+                    "tracking_mode": "poll",
+                }
+            )
+            cls.endpoints[carrier] = endpoint
+            cls.carriers[carrier] = cls.env["delivery.carrier"].create(
+                {
+                    "name": f"{carrier.upper()} (karrio)",
+                    "product_id": service.id,
+                    "delivery_type": "logistics_sync",
+                    "integration_level": "rate_and_ship",
+                    "logistics_endpoint_id": endpoint.id,
+                }
+            )
+        cls.endpoint.flush_recordset()
+        cls.clerk = plain_user(cls, "ls_karrio_clerk", "stock.group_stock_user")
+
+    def _perform_round(self, trap, jobs=()):
+        """As CarrierCommon's, each job on its own endpoint's channel."""
+        channels = {e.channel_name for e in self.endpoints.values()}
+        jobs = list(jobs) + trap.enqueued_jobs
+        trap.enqueued_jobs = []
+        postponed = []
+        for job in jobs:
+            self.assertIn(job.channel, channels, job)
+            try:
+                job.perform()
+            except RetryableJobError as exc:
+                self.assertGreaterEqual(exc.seconds, 1, "a delay queue_job honours")
+                postponed.append(job)
+        return postponed
+
+    def _shipment_with(self, carrier, quantity=1):
+        picking = self._make_picking()
+        picking.carrier_id = self.carriers[carrier]
+        if quantity != 1:
+            picking.move_ids.product_uom_qty = quantity
+        return picking
+
+    def _clerk_validates(self, picking, packages=0):
+        """The Inventory / User validates (in ``packages`` packages when given)."""
+        quantity = picking.move_ids.product_uom_qty
+        self.env["stock.quant"]._update_available_quantity(
+            self.product, picking.location_id, quantity
+        )
+        mine = picking.with_user(self.clerk)
+        mine.action_assign()
+        if packages:
+            line = picking.move_line_ids
+            line.quantity = quantity / packages
+            for index in range(packages):
+                package = self.env["stock.quant.package"].create(
+                    {"name": f"{picking.name}-P{index}", "shipping_weight": 2.0 + index}
+                )
+                if index == 0:
+                    line.result_package_id = package
+                else:
+                    line.copy({"quantity": quantity / packages, "result_package_id": package.id})
+        picking.move_ids.picked = True
+        self.assertIs(mine.button_validate(), True)
+        self.assertEqual(picking.state, "done")
+        return mine
+
+
+__all__ = ["Command", "KarrioCommon", "KarrioFake", "karrio_settings"]
