@@ -46,6 +46,10 @@ class TplClient:
         """``{document_id, version, status}`` of one document version."""
         return self._call("POST", "/3pl/v1/documents", "Document", document, key)
 
+    def send_asn(self, notice, key):
+        """An advance ship notice to a customer's system (``schemas/asn_v1.json``)."""
+        return self._call("POST", "/asn/v1/notices", "ASN", notice, key)
+
     def cancel(self, document_id, version, reason, key):
         path = f"/3pl/v1/documents/{quote(str(document_id), safe='')}/cancel"
         body = {"document_id": document_id, "version": version, "reason": reason}

@@ -65,7 +65,9 @@ class LogisticsTplRelease(models.Model):
             raise PermanentEventError(
                 self.env._("Document %(ref)s is cancelled: nothing applied.", ref=self.name)
             )
-        if not self.sent_version:
+        if not self.sent_version and self.pending_op != "send":
+            # (a request in flight may have been stored by the 3PL before its answer
+            # reached Odoo: the 3PL confirming it is the proof)
             raise PermanentEventError(
                 self.env._("Document %(ref)s was never sent to the 3PL.", ref=self.name)
             )

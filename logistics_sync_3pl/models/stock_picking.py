@@ -88,3 +88,8 @@ class StockPicking(models.Model):
         # a short pick or receipt: the rest is a document of its own, to the same 3PL
         backorders.filtered(lambda b: b.backorder_id.sudo().tpl_release_id)._tpl_release()
         return backorders
+
+    def _action_done(self):
+        res = super()._action_done()
+        self.env["logistics.tpl.asn"]._tpl_create_for(self.filtered(lambda p: p.state == "done"))
+        return res

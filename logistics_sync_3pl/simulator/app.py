@@ -5,6 +5,7 @@ import argparse
 import hmac
 import itertools
 import json
+import os
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -61,7 +62,11 @@ class TplSimulator(SimulatorApp):
         "cancel_remaining": as_bool,
         "gs1_prefix": as_prefix,
     }
-    storing_routes = (("POST", DOCUMENTS), ("POST", rf"{DOCUMENTS}/{DOC}/cancel"))
+    storing_routes = (
+        ("POST", DOCUMENTS),
+        ("POST", rf"{DOCUMENTS}/{DOC}/cancel"),
+        ("POST", r"/asn/v1/notices"),
+    )
     unauthorized_headers = {"WWW-Authenticate": 'Bearer realm="sim-3pl"'}
 
     def __init__(self, *, token, webhook_secret, knobs, seed):
@@ -84,6 +89,7 @@ class TplSimulator(SimulatorApp):
             self.keys = {}  # idempotency key -> (status, answer)
             self.writes = {}  # "<id>:v<version>" -> how many times stored
             self.stock = {}  # (sku, lot) -> quantity
+            self.asns = []  # advance ship notices received (the customer's side)
             self.counters.update(confirmations=0, short_picks=0, snapshots=0, replays=0)
         return res
 
@@ -97,6 +103,7 @@ class TplSimulator(SimulatorApp):
                 "documents": len(self.documents),
                 "documents_by_status": by_status,
                 "writes": dict(self.writes),
+                "asns": list(self.asns),
                 "stock": [
                     {"sku": sku, "lot": lot, "quantity": qty}
                     for (sku, lot), qty in sorted(self.stock.items(), key=str)
@@ -112,6 +119,7 @@ class TplSimulator(SimulatorApp):
             ("POST", DOCUMENTS, self.post_document, "rest"),
             ("POST", rf"{DOCUMENTS}/{DOC}/cancel", self.post_cancel, "rest"),
             ("GET", rf"{DOCUMENTS}/{DOC}", self.get_document, "rest"),
+            ("POST", r"/asn/v1/notices", self.post_asn, "rest"),
             ("POST", rf"/_sim/pick/{DOC}", self.post_pick, "control"),
             ("POST", r"/_sim/stock", self.post_stock, "control"),
             ("POST", r"/_sim/snapshot", self.post_snapshot, "control"),
@@ -180,6 +188,17 @@ class TplSimulator(SimulatorApp):
         if self.knobs.auto_confirm and self.knobs.webhook_url:
             self.scheduler.call_later(self.knobs.webhook_interval, self._auto_pick, doc_id, version)
         return 201, {"document_id": doc_id, "version": version, "status": "accepted"}
+
+    def post_asn(self, request):
+        """A customer's side: advance ship notices, stored once per key."""
+
+        def work(body):
+            if not body.get("asn_id") or not body.get("packages"):
+                raise bad_field("packages", "an ASN has an asn_id and packages")
+            self.asns.append(body)
+            return 201, {"asn_id": body["asn_id"], "status": "received"}
+
+        return self._keyed(request, work)
 
     def post_cancel(self, request, document_id):
         def work(body):
@@ -359,7 +378,11 @@ class TplSimulator(SimulatorApp):
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description="3PL simulator (documents, signed webhooks).")
-    parser.add_argument("--token", required=True, help="the Bearer token the API accepts")
+    token = parser.add_mutually_exclusive_group(required=True)
+    token.add_argument("--token", help="the Bearer token the API accepts")
+    token.add_argument(
+        "--token-env", metavar="NAME", help="read the token from this environment variable"
+    )
     parser.add_argument("--short-pick-rate", type=cli.rate_arg, default=0.0)
     parser.add_argument("--unknown-lot-rate", type=cli.rate_arg, default=0.0)
     parser.add_argument("--damage-rate", type=cli.rate_arg, default=0.0)
@@ -369,6 +392,10 @@ def parse_args(argv=None):
     cli.add_common_arguments(parser)
     args = parser.parse_args(argv)
     cli.check_common_arguments(parser, args, NAME)
+    if args.token_env:
+        args.token = os.environ.get(args.token_env, "")
+        if not args.token:
+            parser.error(f"--token-env: {args.token_env} is not set")
     try:
         standard_webhooks_key(args.webhook_secret)
         as_prefix(args.gs1_prefix)

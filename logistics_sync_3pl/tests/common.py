@@ -22,6 +22,7 @@ from odoo.addons.queue_job.tests.common import trap_jobs
 
 SIMULATOR = Path(__file__).resolve().parent.parent / "simulator" / "tpl_simulator.py"
 TOKEN = "test-3pl-token"
+JOB_MODELS = ("logistics.tpl.release", "logistics.tpl.asn")
 
 
 class TplSimulator:
@@ -98,9 +99,22 @@ class TplCommon(LogisticsCommon):
                 "circuit_cooldown": 1,
             }
         )
+        # a customer's system receiving advance ship notices (played by the simulator too)
+        cls.edi = cls.env["logistics.endpoint"].create(
+            {
+                "name": "Customer EDI",
+                "code": "test-customer-edi",
+                "kind": "edi",
+                "responsible_user_id": cls.responsible.id,
+                "auth_type": "bearer",
+                "auth_token": TOKEN,
+                "http_timeout": 2.0,
+            }
+        )
         cls.sim = TplSimulator(cls.tpl.sudo().signing_secret)
         cls.addClassCleanup(cls.sim.stop)
         cls.tpl.base_url = cls.sim.url
+        cls.edi.base_url = cls.sim.url
         cls.warehouse = cls.env["stock.warehouse"].create(
             {"name": "3PL Lyon", "code": "W3PL", "tpl_endpoint_id": cls.tpl.id}
         )
@@ -177,12 +191,12 @@ class TplCommon(LogisticsCommon):
     def _run_jobs(self, trap, rounds=30):
         """Perform the queued 3PL jobs (and those they queue) as the runner would."""
         for _round in range(rounds):
-            jobs = [job for job in trap.enqueued_jobs if job.model_name == "logistics.tpl.release"]
+            jobs = [job for job in trap.enqueued_jobs if job.model_name in JOB_MODELS]
             trap.enqueued_jobs = []
             if not jobs:
                 return
             for job in jobs:
-                self.assertEqual(job.channel, self.tpl.channel_name)
+                self.assertIn(job.channel, (self.tpl.channel_name, self.edi.channel_name))
                 try:
                     job.perform()
                 except RetryableJobError as exc:
