@@ -1,41 +1,27 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Shipment requests and TMS answers as plain values (no ORM).
 
+``fingerprint``, ``idempotency_key`` and ``inline_refs`` are base's
+(``logistics_sync_base/lib/release.py``), shared with the 3PL documents.
+
 - ``validate_request``: the errors of a shipment request against its JSON Schema
   (``static/schemas/tms_shipment_request_v1.json``), worded for users;
-- ``fingerprint``: a stable digest (has the request changed since it was sent?);
-- ``answer_rank``: how far a TMS answer moves a release (answers never go back);
-- ``idempotency_key``: one key per release, version and operation.
+- ``answer_rank``: how far a TMS answer moves a release (answers never go back).
 """
 
-import hashlib
 import json
 import os
 
 from jsonschema import Draft202012Validator
 
 from odoo.addons.logistics_sync_base.lib.fastschema import compile_schema
+from odoo.addons.logistics_sync_base.lib.release import fingerprint, idempotency_key, inline_refs
 
 SCHEMA_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "static", "schemas")
 REQUEST_SCHEMA_PATH = os.path.join(SCHEMA_DIR, "tms_shipment_request_v1.json")
 UPDATE_SCHEMA_PATH = os.path.join(SCHEMA_DIR, "tms_update_v1.json")
 with open(REQUEST_SCHEMA_PATH, encoding="utf-8") as _fh:
     REQUEST_SCHEMA = json.load(_fh)
-
-
-def inline_refs(schema, defs=None):
-    """The schema with its local ``#/$defs/...`` references replaced by their
-    definitions: the same rules, validated without resolving a reference per
-    value (batch windows validate hundreds of requests per call)."""
-    defs = schema.get("$defs", {}) if defs is None else defs
-    if isinstance(schema, dict):
-        ref = schema.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/$defs/"):
-            return inline_refs(defs[ref.rsplit("/", 1)[1]], defs)
-        return {k: inline_refs(v, defs) for k, v in schema.items() if k != "$defs"}
-    if isinstance(schema, list):
-        return [inline_refs(item, defs) for item in schema]
-    return schema
 
 
 _VALIDATOR = Draft202012Validator(
@@ -93,15 +79,15 @@ def validate_request(doc):
     return list(dict.fromkeys(problems))
 
 
-def fingerprint(doc):
-    """Digest of a request without its version (same content -> same digest)."""
-    content = {k: v for k, v in doc.items() if k != "version"}
-    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
-
-
 def answer_rank(status):
     return ANSWER_RANK.get(status, 0)
 
 
-def idempotency_key(prefix, release_id, version, operation):
-    return f"{prefix}-{release_id}-v{version}-{operation}"
+__all__ = [
+    "answer_rank",
+    "fingerprint",
+    "idempotency_key",
+    "inline_refs",
+    "is_valid_request",
+    "validate_request",
+]

@@ -1,0 +1,429 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""The 3PL simulator: documents, picking with faults, stock, signed confirmations."""
+
+import argparse
+import hmac
+import itertools
+import json
+import os
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from ..lib import sscc
+from odoo.addons.logistics_sync_base.simulator import cli
+from odoo.addons.logistics_sync_base.simulator.app import SimulatorApp
+from odoo.addons.logistics_sync_base.simulator.knobs import KNOB_PARSERS, Knobs, as_bool, as_rate
+from odoo.addons.logistics_sync_base.simulator.server import (
+    Reply,
+    SimError,
+    bad_field,
+    compact_json,
+    json_body,
+)
+from odoo.addons.logistics_sync_base.simulator.webhooks import WebhookSender, standard_webhooks_key
+
+NAME = "3PL simulator"
+USER_AGENT = "logistics-sync-3pl-simulator/1"
+DOC = r"(?P<document_id>[^/]+)"
+DOCUMENTS = r"/3pl/v1/documents"
+DOCUMENT_TYPES = ("shipping_order", "receipt_advice")
+
+
+@dataclass
+class TplKnobs(Knobs):
+    short_pick_rate: float = 0.0
+    unknown_lot_rate: float = 0.0
+    damage_rate: float = 0.0
+    snapshot_drift: float = 0.0
+    auto_confirm: bool = False
+    cancel_remaining: bool = False
+    gs1_prefix: str = "0614141"
+
+
+def as_prefix(value):
+    if not isinstance(value, str) or not value.isdigit() or not 7 <= len(value) <= 10:
+        raise ValueError("must be 7 to 10 digits")
+    return value
+
+
+def now_text():
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class TplSimulator(SimulatorApp):
+    knob_parsers = {
+        **KNOB_PARSERS,
+        "short_pick_rate": as_rate,
+        "unknown_lot_rate": as_rate,
+        "damage_rate": as_rate,
+        "snapshot_drift": as_rate,
+        "auto_confirm": as_bool,
+        "cancel_remaining": as_bool,
+        "gs1_prefix": as_prefix,
+    }
+    storing_routes = (
+        ("POST", DOCUMENTS),
+        ("POST", rf"{DOCUMENTS}/{DOC}/cancel"),
+        ("POST", r"/asn/v1/notices"),
+    )
+    unauthorized_headers = {"WWW-Authenticate": 'Bearer realm="sim-3pl"'}
+
+    def __init__(self, *, token, webhook_secret, knobs, seed):
+        standard_webhooks_key(webhook_secret)
+        self.token = token
+        super().__init__(knobs=knobs, seed=seed)
+        self.webhooks = WebhookSender(
+            self.scheduler, webhook_secret, None, USER_AGENT, self._lock, seed
+        )
+        self.numbers = itertools.count(1)  # event, lot and package numbers keep counting
+        self.reset_state()
+
+    # ------------------------------------------------------------- state and stats
+    def reset_state(self):
+        with self._lock:
+            res = super().reset_state()
+            self.webhooks.reset()
+            self.rng = random.Random(None if self.seed is None else f"3pl-{self.seed}")
+            self.documents = {}  # id -> latest stored document (+ status)
+            self.keys = {}  # idempotency key -> (status, answer)
+            self.writes = {}  # "<id>:v<version>" -> how many times stored
+            self.stock = {}  # (sku, lot) -> quantity
+            self.asns = []  # advance ship notices received (the customer's side)
+            self.counters.update(confirmations=0, short_picks=0, snapshots=0, replays=0)
+        return res
+
+    def stats(self):
+        with self._lock:
+            by_status = {}
+            for doc in self.documents.values():
+                by_status[doc["status"]] = by_status.get(doc["status"], 0) + 1
+            return {
+                **super().stats(),
+                "documents": len(self.documents),
+                "documents_by_status": by_status,
+                "writes": dict(self.writes),
+                "asns": list(self.asns),
+                "stock": [
+                    {"sku": sku, "lot": lot, "quantity": qty}
+                    for (sku, lot), qty in sorted(self.stock.items(), key=str)
+                ],
+                **{k: self.counters[k] for k in ("confirmations", "short_picks", "snapshots")},
+                "replays": self.counters["replays"],
+                **self.webhooks.counters,
+            }
+
+    # ------------------------------------------------------------- routes
+    def api_routes(self):
+        return [
+            ("POST", DOCUMENTS, self.post_document, "rest"),
+            ("POST", rf"{DOCUMENTS}/{DOC}/cancel", self.post_cancel, "rest"),
+            ("GET", rf"{DOCUMENTS}/{DOC}", self.get_document, "rest"),
+            ("POST", r"/asn/v1/notices", self.post_asn, "rest"),
+            ("POST", rf"/_sim/pick/{DOC}", self.post_pick, "control"),
+            ("POST", r"/_sim/stock", self.post_stock, "control"),
+            ("POST", r"/_sim/snapshot", self.post_snapshot, "control"),
+        ]
+
+    def respond(self, request):
+        """Errors of the 3PL API (faults included) as ``{"error": {"code", "message"}}``."""
+        reply = super().respond(request)
+        if request.path.startswith("/3pl/") and reply.status >= 400 and not reply.reset:
+            try:
+                doc = json.loads(reply.body)
+            except ValueError:
+                return reply
+            if isinstance(doc, dict) and isinstance(doc.get("error"), str):
+                nested = {"code": doc["error"], "message": doc.get("message") or doc["error"]}
+                if doc.get("field"):
+                    nested["field"] = doc["field"]
+                reply.body = compact_json({"error": nested})
+        return reply
+
+    def authorized(self, route, headers):
+        scheme, _, value = (headers.get("Authorization") or "").strip().partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(
+            value.strip().encode(), self.token.encode()
+        )
+
+    def _keyed(self, request, work):
+        key = request.headers.get("Idempotency-Key")
+        if not key:
+            raise SimError(400, "bad_request", "an Idempotency-Key header is required")
+        with self._lock:
+            if key in self.keys:
+                self.counters["replays"] += 1
+                status, answer = self.keys[key]
+                return Reply.json(status, answer)
+            status, answer = work(json_body(request))
+            self.keys[key] = (status, answer)
+            return Reply.json(status, answer)
+
+    def post_document(self, request):
+        return self._keyed(request, self._store)
+
+    def _store(self, body):
+        doc_id, version = body.get("document_id"), body.get("version")
+        if body.get("document_type") not in DOCUMENT_TYPES:
+            raise bad_field("document_type", "must be shipping_order or receipt_advice")
+        if not isinstance(doc_id, str) or not doc_id:
+            raise bad_field("document_id", "required")
+        if not isinstance(version, int) or version < 1:
+            raise bad_field("version", "must be an integer >= 1")
+        if not body.get("lines"):
+            raise bad_field("lines", "at least one line")
+        for index, line in enumerate(body["lines"]):
+            if not line.get("sku") or not isinstance(line.get("quantity"), int | float):
+                raise bad_field(f"lines.{index}", "sku and quantity are required")
+        known = self.documents.get(doc_id)
+        if known and known["status"] == "cancelled":
+            raise SimError(409, "document_cancelled", f"{doc_id} is cancelled")
+        if known and version <= known["version"]:
+            raise SimError(409, "stale_version", f"{doc_id} has version {known['version']}")
+        if known and known["status"] == "confirmed":
+            raise SimError(409, "document_confirmed", f"{doc_id} was confirmed already")
+        self.documents[doc_id] = dict(body, status="open")
+        write = f"{doc_id}:v{version}"
+        self.writes[write] = self.writes.get(write, 0) + 1
+        if self.knobs.auto_confirm and self.knobs.webhook_url:
+            self.scheduler.call_later(self.knobs.webhook_interval, self._auto_pick, doc_id, version)
+        return 201, {"document_id": doc_id, "version": version, "status": "accepted"}
+
+    def post_asn(self, request):
+        """A customer's side: advance ship notices, stored once per key."""
+
+        def work(body):
+            if not body.get("asn_id") or not body.get("packages"):
+                raise bad_field("packages", "an ASN has an asn_id and packages")
+            self.asns.append(body)
+            return 201, {"asn_id": body["asn_id"], "status": "received"}
+
+        return self._keyed(request, work)
+
+    def post_cancel(self, request, document_id):
+        def work(body):
+            known = self.documents.get(document_id)
+            if not known:
+                raise SimError(404, "not_found", f"unknown document {document_id}")
+            if known["status"] == "confirmed":
+                raise SimError(409, "document_confirmed", f"{document_id} was confirmed already")
+            version = body.get("version")
+            if not isinstance(version, int) or version <= known["version"]:
+                raise SimError(
+                    409, "stale_version", f"{document_id} has version {known['version']}"
+                )
+            known.update(status="cancelled", version=version)
+            write = f"{document_id}:v{version}:cancel"
+            self.writes[write] = self.writes.get(write, 0) + 1
+            return 200, {"document_id": document_id, "version": version, "status": "cancelled"}
+
+        return self._keyed(request, work)
+
+    def get_document(self, request, document_id):
+        with self._lock:
+            known = self.documents.get(document_id)
+            if not known:
+                raise SimError(404, "not_found", f"unknown document {document_id}")
+            return Reply.json(200, known)
+
+    # ------------------------------------------------------------- picking
+    def _auto_pick(self, doc_id, version):
+        with self._lock:
+            known = self.documents.get(doc_id)
+            if not known or known["status"] != "open" or known["version"] != version:
+                return  # changed, cancelled or picked meanwhile: the newer version decides
+        self.pick(doc_id)
+
+    def post_pick(self, request, document_id):
+        return Reply.json(200, {"event": self.pick(document_id)})
+
+    def pick(self, doc_id):
+        """Pick (or receive) a document now; returns its confirmation (and sends it)."""
+        with self._lock:
+            doc = self.documents.get(doc_id)
+            if not doc:
+                raise SimError(404, "not_found", f"unknown document {doc_id}")
+            if doc["status"] != "open":
+                raise SimError(409, "conflict", f"{doc_id} is {doc['status']}")
+            shipping = doc["document_type"] == "shipping_order"
+            rows, short = [], False
+            for line in doc["lines"]:
+                quantity = line["quantity"]
+                if self.rng.random() < self.knobs.short_pick_rate and quantity >= 2:
+                    # at least one unit: a 3PL confirms what it ships, never an empty box
+                    quantity = self.rng.randint(1, int(quantity) - 1)
+                    short = True
+                damaged = 0
+                if not shipping and quantity >= 1 and self.rng.random() < self.knobs.damage_rate:
+                    damaged = 1
+                    quantity -= 1
+                rows.extend(self._rows(line, quantity, damaged, shipping))
+            doc["status"] = "confirmed"
+            self.counters["confirmations"] += 1
+            if short:
+                self.counters["short_picks"] += 1
+            event = {
+                "event_id": f"3pl-conf-{next(self.numbers)}",
+                "shipment_ref": doc_id,
+                "occurred_at": now_text(),
+                "type": "tpl_shipping_confirmation" if shipping else "tpl_receipt_confirmation",
+                "document_version": doc["version"],
+                "cancel_remaining": self.knobs.cancel_remaining,
+                "lines": rows,
+            }
+            if shipping:
+                event["shipped_at"] = event["occurred_at"]
+                event["packages"] = self._packages(rows)
+            else:
+                event["received_at"] = event["occurred_at"]
+            self._send([event])
+            return event
+
+    def _rows(self, line, quantity, damaged, shipping):
+        """Rows of one line: one per lot (serials: one per unit); updates the stock."""
+        sku, tracking = line["sku"], line.get("tracking", "none")
+        rows = []
+        if tracking == "none":
+            if quantity or damaged:
+                rows.append({"sku": sku, "quantity": quantity, "line_id": line["line_id"]})
+                self._move(sku, None, quantity if not shipping else -quantity)
+            if damaged:
+                rows[-1]["damaged_quantity"] = damaged
+            return rows
+        units = [1] * int(quantity) if tracking == "serial" else ([quantity] if quantity else [])
+        for unit in units:
+            lot = self._lot(sku, unit, shipping, tracking)
+            rows.append({"sku": sku, "quantity": unit, "lot": lot, "line_id": line["line_id"]})
+            self._move(sku, lot, -unit if shipping else unit)
+        if damaged:
+            rows.append(
+                {
+                    "sku": sku,
+                    "quantity": 0,
+                    "damaged_quantity": damaged,
+                    "line_id": line["line_id"],
+                    "lot": self._lot(sku, damaged, False, tracking),
+                }
+            )
+        return rows
+
+    def _lot(self, sku, quantity, shipping, tracking):
+        if shipping and self.rng.random() >= self.knobs.unknown_lot_rate:
+            for (s, lot), qty in sorted(self.stock.items(), key=str):
+                if s == sku and lot and qty >= quantity:
+                    return lot
+        prefix = "SIMSN" if tracking == "serial" else "SIMLOT"
+        return f"{prefix}-{next(self.numbers)}"
+
+    def _move(self, sku, lot, quantity):
+        self.stock[(sku, lot)] = self.stock.get((sku, lot), 0) + quantity
+
+    def _packages(self, rows):
+        if not rows:
+            return []
+        code = sscc.build(self.knobs.gs1_prefix, next(self.numbers))
+        for row in rows:
+            row["package"] = code
+        weight = round(sum(row["quantity"] for row in rows) * 1.5, 3)
+        tracking = f"SIM{next(self.numbers):09d}"
+        return [{"sscc": code, "weight_kg": weight, "tracking_ref": tracking, "carrier": "sim"}]
+
+    # ------------------------------------------------------------- stock
+    def post_stock(self, request):
+        body = json_body(request)
+        with self._lock:
+            self.stock = {
+                (line["sku"], line.get("lot") or None): line["quantity"]
+                for line in body.get("lines", [])
+            }
+        return Reply.json(200, {"lines": len(self.stock)})
+
+    def post_snapshot(self, request):
+        body = json_body(request)
+        if not body.get("warehouse"):
+            raise bad_field("warehouse", "required")
+        with self._lock:
+            lines = []
+            for (sku, lot), qty in sorted(self.stock.items(), key=str):
+                if self.rng.random() < self.knobs.snapshot_drift:
+                    qty += self.rng.choice((-3, -2, -1, 1, 2, 3))
+                lines.append({"sku": sku, "lot": lot, "quantity": qty, "status": "available"})
+            self.counters["snapshots"] += 1
+            event = {
+                "event_id": f"3pl-snap-{next(self.numbers)}",
+                "shipment_ref": f"SNAP-{body['warehouse']}-{next(self.numbers)}",
+                "occurred_at": now_text(),
+                "type": "tpl_stock_snapshot",
+                "warehouse": body["warehouse"],
+                "taken_at": now_text(),
+                "lines": lines,
+            }
+            self._send([event])
+        return Reply.json(200, {"event": event})
+
+    def _send(self, events):
+        url = self.knobs.webhook_url
+        if url:
+            self.webhooks.send(
+                url,
+                [(e["event_id"], e) for e in events],
+                "canonical",
+                self.knobs.duplicate_rate,
+                self.knobs.webhook_retries,
+            )
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description="3PL simulator (documents, signed webhooks).")
+    token = parser.add_mutually_exclusive_group(required=True)
+    token.add_argument("--token", help="the Bearer token the API accepts")
+    token.add_argument(
+        "--token-env", metavar="NAME", help="read the token from this environment variable"
+    )
+    parser.add_argument("--short-pick-rate", type=cli.rate_arg, default=0.0)
+    parser.add_argument("--unknown-lot-rate", type=cli.rate_arg, default=0.0)
+    parser.add_argument("--damage-rate", type=cli.rate_arg, default=0.0)
+    parser.add_argument("--snapshot-drift", type=cli.rate_arg, default=0.0)
+    parser.add_argument("--auto-confirm", action="store_true")
+    parser.add_argument("--gs1-prefix", default="0614141")
+    cli.add_common_arguments(parser)
+    args = parser.parse_args(argv)
+    cli.check_common_arguments(parser, args, NAME)
+    if args.token_env:
+        args.token = os.environ.get(args.token_env, "")
+        if not args.token:
+            parser.error(f"--token-env: {args.token_env} is not set")
+    try:
+        standard_webhooks_key(args.webhook_secret)
+        as_prefix(args.gs1_prefix)
+    except ValueError as exc:
+        parser.error(str(exc))
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    cli.configure_logging("3pl-sim")
+    knobs = TplKnobs(
+        latency_ms=args.latency_ms,
+        error_rate=args.error_rate,
+        duplicate_rate=args.duplicate_rate,
+        reorder=args.reorder,
+        webhook_url=args.webhook_url or None,
+        webhook_interval=args.webhook_interval,
+        webhook_retries=args.webhook_retries,
+        timeout_sleep=args.timeout_sleep,
+        short_pick_rate=args.short_pick_rate,
+        unknown_lot_rate=args.unknown_lot_rate,
+        damage_rate=args.damage_rate,
+        snapshot_drift=args.snapshot_drift,
+        auto_confirm=args.auto_confirm,
+        gs1_prefix=args.gs1_prefix,
+    )
+    simulator = TplSimulator(
+        token=args.token, webhook_secret=args.webhook_secret, knobs=knobs, seed=args.seed
+    )
+    return cli.serve(simulator, args, NAME, server_version="Sim3PL/1")
