@@ -23,7 +23,7 @@ STOCK = 1000
 # PostgreSQL refuses it, Odoo logs the query as an ERROR and the job runs again
 # (every event ends applied: asserted below).
 QUANT_SERIALIZATION = (
-    r"odoo\.sql_db: bad query: b'( UPDATE \"(stock_valuation_layer|logistics_tpl_release)\""
+    r"odoo\.sql_db: bad query: b'( UPDATE \"(stock_valuation_layer|logistics_tpl_release|stock_picking|stock_move|stock_move_line|stock_quant)\""
     r"|SELECT id FROM stock_quant"
     r" WHERE id IN \([\d, ]+\) ORDER BY lot_id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED)[\s\S]*"
     r"\nERROR: could not serialize access due to concurrent update\Z"

@@ -190,7 +190,7 @@ class LogisticsTplRelease(models.Model):
         done_moves.move_line_ids.write({"date": when})
         picking.with_context(tpl_no_touch=True).write({"date_done": when})
         self._tpl_scrap_damaged(allocations, by_id, lots)
-        self._tpl_note(content, allocations)
+        self._tpl_note(content, allocations, backorder=picking.backorder_ids - self.picking_id)
 
     def _tpl_lots(self, allocations, by_id, create):
         """(move id, lot name) -> lot id; ``create``: the missing ones are created."""
@@ -271,18 +271,25 @@ class LogisticsTplRelease(models.Model):
             )
             scrap.do_scrap()
 
-    def _tpl_note(self, content, allocations, correction=False):
+    def _tpl_note(self, content, allocations, correction=False, backorder=None):
         done = sum(a["quantity"] for a in allocations)
         damaged = sum(a["damaged"] for a in allocations)
+        if backorder:
+            rest = self.env._(
+                "the rest stays open as backorder %(names)s",
+                names=", ".join(backorder.mapped("name")),
+            )
+        elif content["cancel_remaining"]:
+            rest = self.env._("the rest cancelled")
+        else:
+            rest = self.env._("nothing left open")
         note = self.env._(
-            "%(what)s of %(ref)s applied: %(done)s confirmed%(damaged)s, %(rest)s.",
+            "%(what)s of %(ref)s applied: %(done)s units confirmed%(damaged)s, %(rest)s.",
             what=self.env._("Correction") if correction else self.env._("3PL confirmation"),
             ref=self.name,
             done=f"{done:g}",
             damaged=self.env._(", %(n)s damaged", n=f"{damaged:g}") if damaged else "",
-            rest=self.env._("the rest cancelled")
-            if content["cancel_remaining"]
-            else self.env._("the rest stays open as a backorder"),
+            rest=rest,
         )
         self.picking_id.message_post(
             body=Markup("%s") % note, author_id=self.env.ref("base.partner_root").id

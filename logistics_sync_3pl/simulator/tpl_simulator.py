@@ -5,7 +5,7 @@
 Standard library only, no Odoo import: run it as a script (the Odoo addon never
 imports it)::
 
-    python tpl_simulator.py --port 8075 --token TOKEN --webhook-secret whsec_... \\
+    python tpl_simulator.py --port 8076 --token TOKEN --webhook-secret whsec_... \\
         --webhook-url http://127.0.0.1:8069/logistics_sync/v1/events/demo-3pl
 
 It binds loopback addresses only, writes its port to ``--port-file``, prints

@@ -42,10 +42,14 @@ class StockPicking(models.Model):
     def _compute_logistics_portal_url(self):
         for picking in self:
             order = picking.sale_id
+            # A form opened in a read-only request shows the link only once the order has
+            # its token; emails are rendered in a job, which creates it when missing.
+            token = order.access_token or (
+                order and not self.env.cr.readonly and order._portal_ensure_token()
+            )
             picking.logistics_portal_url = (
-                f"{picking.get_base_url()}/my/shipment/{picking.id}"
-                f"?access_token={order._portal_ensure_token()}"
-                if order
+                f"{picking.get_base_url()}/my/shipment/{picking.id}?access_token={token}"
+                if token
                 else False
             )
 
