@@ -118,7 +118,7 @@ class LogisticsFreightCharge(models.Model):
                 with cr.savepoint():
                     cr.execute(
                         SQL(
-                            """SELECT c.id %s AND c.company_id = %s AND c.endpoint_id = %s
+                            """SELECT c.id, c.invoice_id %s AND c.company_id = %s AND c.endpoint_id = %s
                                   AND c.partner_id = %s AND c.currency_id = %s
                                   AND date_trunc('month', c.date)::date = %s
                                   AND (c.approved_amount < 0) = %s
@@ -133,7 +133,12 @@ class LogisticsFreightCharge(models.Model):
                             limit - done,
                         )
                     )
-                    charges = self.browse([row[0] for row in cr.fetchall()])
+                    rows = cr.fetchall()
+                    if len(rows) == limit - done and rows[0][1] != rows[-1][1]:
+                        # the batch is full: the last carrier invoice may go on, so
+                        # it waits for the next batch whole (one bill per invoice)
+                        rows = [row for row in rows if row[1] != rows[-1][1]]
+                    charges = self.browse([row[0] for row in rows])
                     if not charges:
                         continue
                     moves |= charges._freight_bill(journal, negative, lines_per_bill)
@@ -241,10 +246,10 @@ class LogisticsFreightCharge(models.Model):
         ``amount_currency`` as Odoo computes them; the bills must balance
         (``_check_balanced``) once complete.
 
-        Bills this does not complete the same way (a payment term with an early
-        payment discount, cash rounding) go through Odoo's synchronisation."""
-        term = partner.property_supplier_payment_term_id
-        if term.early_discount or any(vals.get("invoice_cash_rounding_id") for vals in vals_list):
+        Bills with a payment term that has an early payment discount (whose
+        discount lines this does not compute) go through Odoo's synchronisation.
+        No cash rounding is set on these bills."""
+        if partner.property_supplier_payment_term_id.early_discount:
             moves = Move.create(vals_list)
             moves.action_post()
             return moves

@@ -382,3 +382,32 @@ class TestFreightBooks(FreightCommon, TransactionCase):
         refund = self.Charge.with_user(self.biller)._cron_settle()
         self.assertEqual((refund.move_type, refund.amount_untaxed), ("in_refund", 7.77))
         self.assertEqual(self._books(refund), self._books(self._odoo_bill(refund)))
+
+    def test_a_full_batch_never_splits_a_carrier_invoice(self):
+        """A batch that reaches its limit leaves the last carrier invoice whole for
+        the next batch: one bill per carrier invoice (unless it alone is larger)."""
+        pickings = [self._done_picking({self.type_base: 10.0}) for _i in range(4)]
+        first = self._approved([(p, "base", 10) for p in pickings[:2]], number="CI-S1")
+        second = self._approved([(p, "base", 10) for p in pickings[2:]], number="CI-S2")
+        # as the cron worker runs it: one batch (of at most 3 charges) a call
+        Charge = self.Charge.with_user(self.biller).with_context(cron_id=False)
+        bill = Charge._cron_settle(limit=3)
+        self.assertEqual(
+            (bill.ref, bill.invoice_line_ids.logistics_freight_charge_id), ("CI-S1", first)
+        )
+        self.assertEqual(set(second.mapped("state")), {"approved"})
+        bill = Charge._cron_settle(limit=3)
+        self.assertEqual(
+            (bill.ref, bill.invoice_line_ids.logistics_freight_charge_id), ("CI-S2", second)
+        )
+        # an invoice larger than a batch is still billed, over several bills
+        third = self._approved(
+            [
+                (p, "base", 10)
+                for p in [self._done_picking({self.type_base: 10.0}) for _i in range(4)]
+            ],
+            number="CI-S3",
+        )
+        bills = Charge._cron_settle(limit=3) | Charge._cron_settle(limit=3)
+        self.assertEqual((set(bills.mapped("ref")), len(bills)), ({"CI-S3"}, 2))
+        self.assertEqual(bills.invoice_line_ids.logistics_freight_charge_id, third)
