@@ -134,9 +134,10 @@ class LogisticsFreightCharge(models.Model):
                         )
                     )
                     rows = cr.fetchall()
-                    if len(rows) == limit - done and rows[0][1] != rows[-1][1]:
-                        # the batch is full: the last carrier invoice may go on, so
-                        # it waits for the next batch whole (one bill per invoice)
+                    if rows and len(rows) == limit - done and (done or rows[0][1] != rows[-1][1]):
+                        # the batch is full: the last carrier invoice may go on, so it
+                        # waits for the next batch, whole (one bill per invoice); only
+                        # an invoice larger than a whole batch is billed in parts
                         rows = [row for row in rows if row[1] != rows[-1][1]]
                     charges = self.browse([row[0] for row in rows])
                     if not charges:

@@ -385,29 +385,35 @@ class TestFreightBooks(FreightCommon, TransactionCase):
 
     def test_a_full_batch_never_splits_a_carrier_invoice(self):
         """A batch that reaches its limit leaves the last carrier invoice whole for
-        the next batch: one bill per carrier invoice (unless it alone is larger)."""
-        pickings = [self._done_picking({self.type_base: 10.0}) for _i in range(4)]
+        the next batch, also when another carrier's charges filled most of it: one
+        bill per carrier invoice, unless the invoice alone is larger than a batch."""
+        partner = self.env["res.partner"].create({"name": "Second carrier"})
+        other = self.env["logistics.endpoint"].create(
+            {
+                "name": "Second carrier",
+                "code": "second-carrier",
+                "kind": "carrier",
+                "freight_partner_id": partner.id,
+            }
+        )
+        pickings = [self._done_picking({self.type_base: 10.0}) for _i in range(6)]
         first = self._approved([(p, "base", 10) for p in pickings[:2]], number="CI-S1")
-        second = self._approved([(p, "base", 10) for p in pickings[2:]], number="CI-S2")
+        second = self._approved([(p, "base", 10) for p in pickings[2:4]], number="CI-S2")
+        third = self._approved(
+            [(p, "base", 10) for p in pickings[4:]], number="CI-S3", endpoint=other
+        )
         # as the cron worker runs it: one batch (of at most 3 charges) a call
         Charge = self.Charge.with_user(self.biller).with_context(cron_id=False)
-        bill = Charge._cron_settle(limit=3)
-        self.assertEqual(
-            (bill.ref, bill.invoice_line_ids.logistics_freight_charge_id), ("CI-S1", first)
-        )
-        self.assertEqual(set(second.mapped("state")), {"approved"})
-        bill = Charge._cron_settle(limit=3)
-        self.assertEqual(
-            (bill.ref, bill.invoice_line_ids.logistics_freight_charge_id), ("CI-S2", second)
-        )
+        for charges in (first, second, third):
+            bill = Charge._cron_settle(limit=3)
+            self.assertEqual(bill.invoice_line_ids.logistics_freight_charge_id, charges)
+            self.assertEqual(bill.ref, charges.invoice_id.name)
+        self.assertFalse(Charge._cron_settle(limit=3))
         # an invoice larger than a batch is still billed, over several bills
-        third = self._approved(
-            [
-                (p, "base", 10)
-                for p in [self._done_picking({self.type_base: 10.0}) for _i in range(4)]
-            ],
-            number="CI-S3",
+        large = self._approved(
+            [(self._done_picking({self.type_base: 10.0}), "base", 10) for _i in range(4)],
+            number="CI-S4",
         )
         bills = Charge._cron_settle(limit=3) | Charge._cron_settle(limit=3)
-        self.assertEqual((set(bills.mapped("ref")), len(bills)), ({"CI-S3"}, 2))
-        self.assertEqual(bills.invoice_line_ids.logistics_freight_charge_id, third)
+        self.assertEqual((set(bills.mapped("ref")), len(bills)), ({"CI-S4"}, 2))
+        self.assertEqual(bills.invoice_line_ids.logistics_freight_charge_id, large)
