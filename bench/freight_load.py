@@ -7,7 +7,9 @@ Run by ``bench/freight`` (which prepares the database). One run:
    with frozen expected costs (base freight and fuel), two carriers with an endpoint
    each, tolerance rules (5 % or 10 on freight; liftgates and residential deliveries
    allowed), carrier invoice files of ``--file-lines`` lines (4 charges per transfer,
-   100 lines per carrier invoice, 1 base charge in 50 over tolerance);
+   100 lines per carrier invoice, 1 base charge in 50 over tolerance); with
+   ``--input-vat`` the charge types' products carry the company's purchase tax (15 %
+   in the generic chart), on both sides, otherwise no tax;
 2. ours, timed: every file imported (parsed, matched, stored, audited) with
    ``logistics.freight.batch._freight_import``, one commit per file, then the
    settlement cron's batches (``_cron_settle``) until nothing is left, one commit
@@ -41,6 +43,11 @@ def parse_args():
     parser.add_argument("--baseline-lines", type=int, default=2_000)
     parser.add_argument("--lines-per-bill", type=int, default=5_000)
     parser.add_argument("--batch", type=int, default=5_000, help="charges per cron batch")
+    parser.add_argument(
+        "--input-vat",
+        action="store_true",
+        help="the charge types' products carry the company's purchase tax (both sides)",
+    )
     return parser.parse_args()
 
 
@@ -278,7 +285,7 @@ def baseline(registry, api, endpoint_id, names, args):
                                 "name": charge.shipment_ref,
                                 "quantity": 1,
                                 "price_unit": charge.approved_amount,
-                                "tax_ids": [Command.clear()],
+                                **({} if args.input_vat else {"tax_ids": [Command.clear()]}),
                                 "logistics_freight_charge_id": charge.id,
                             }
                         )
@@ -332,11 +339,18 @@ def main():
     registry = odoo.modules.registry.Registry(args.db)
     run = f"{int(time.time()) % 100000}{os.getpid() % 100}"
     rng = random.Random(7)
-    print(f"freight bench run {run}: {args.lines:,} lines ours, {args.baseline_lines:,} baseline")
+    print(
+        f"freight bench run {run}: {args.lines:,} lines ours, {args.baseline_lines:,} baseline"
+        + (", input VAT on every line" if args.input_vat else "")
+    )
     t0 = time.perf_counter()
     with registry.cursor() as cr:
         env = api.Environment(cr, 1, {"tracking_disable": True})
         endpoints = [make_carrier(env, run, tag) for tag in ("A", "B")]
+        # input VAT on every charge (--input-vat) or none, whatever an earlier run set
+        env["logistics.freight.charge.type"].search([]).product_id.supplier_taxes_id = (
+            env.company.account_purchase_tax_id if args.input_vat else False
+        )
         names = setup_fixtures(env, run, args.lines, "BENCH")
         base_names = setup_fixtures(env, run, args.baseline_lines, "BASE")
         base_endpoint = make_carrier(env, run, "C")

@@ -1,4 +1,5 @@
 from . import (
+    account_move,
     account_move_line,
     logistics_endpoint,
     logistics_event,

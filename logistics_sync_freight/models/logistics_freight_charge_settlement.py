@@ -118,7 +118,7 @@ class LogisticsFreightCharge(models.Model):
                 with cr.savepoint():
                     cr.execute(
                         SQL(
-                            """SELECT c.id %s AND c.company_id = %s AND c.endpoint_id = %s
+                            """SELECT c.id, c.invoice_id %s AND c.company_id = %s AND c.endpoint_id = %s
                                   AND c.partner_id = %s AND c.currency_id = %s
                                   AND date_trunc('month', c.date)::date = %s
                                   AND (c.approved_amount < 0) = %s
@@ -133,7 +133,13 @@ class LogisticsFreightCharge(models.Model):
                             limit - done,
                         )
                     )
-                    charges = self.browse([row[0] for row in cr.fetchall()])
+                    rows = cr.fetchall()
+                    if rows and len(rows) == limit - done and (done or rows[0][1] != rows[-1][1]):
+                        # the batch is full: the last carrier invoice may go on, so it
+                        # waits for the next batch, whole (one bill per invoice); only
+                        # an invoice larger than a whole batch is billed in parts
+                        rows = [row for row in rows if row[1] != rows[-1][1]]
+                    charges = self.browse([row[0] for row in rows])
                     if not charges:
                         continue
                     moves |= charges._freight_bill(journal, negative, lines_per_bill)
@@ -201,6 +207,8 @@ class LogisticsFreightCharge(models.Model):
                         "invoice_line_ids": [
                             Command.create(
                                 {
+                                    "display_type": "product",
+                                    "currency_id": currency.id,
                                     "product_id": row["product_id"],
                                     "product_uom_id": products[row["product_id"]]["uom"],
                                     "account_id": products[row["product_id"]]["account"],
@@ -222,11 +230,55 @@ class LogisticsFreightCharge(models.Model):
                     }
                 )
                 sources.append(invoice)
-        moves = Move.create(vals_list)
-        moves.action_post()
+        moves = self._freight_post_bills(Move, partner, vals_list)
         self._freight_mark_billed(moves)
         for move, invoice in zip(moves, sources, strict=True):
             self._freight_bill_chatter(move, invoice)
+        return moves
+
+    @api.model
+    def _freight_post_bills(self, Move, partner, vals_list):
+        """Create the bills of ``vals_list`` (product lines only) complete, as Odoo's
+        own invoice synchronisation would, and post them. The same tax lines and
+        payment term lines, computed by the same methods, but once per bill instead
+        of before and after every write (``_freight_complete_bills``; Odoo's own
+        importers do the same: point of sale creates and posts its entries with
+        ``skip_invoice_sync``). The bill lines are given their ``balance`` and
+        ``amount_currency`` as Odoo computes them; the bills must balance
+        (``_check_balanced``) once complete.
+
+        Bills with a payment term that has an early payment discount (whose
+        discount lines this does not compute) go through Odoo's synchronisation.
+        No cash rounding is set on these bills."""
+        if partner.property_supplier_payment_term_id.early_discount:
+            moves = Move.create(vals_list)
+            moves.action_post()
+            return moves
+        complete = Move.with_context(skip_invoice_sync=True, skip_invoice_line_sync=True)
+        dates = {}
+        for vals in vals_list:
+            # the accounting date Odoo's _compute_date gives a new bill (period of
+            # the bill date, or the first open one; taxes count for the tax lock
+            # date), computed once per bill date instead of once per bill
+            has_tax = any(line[2]["tax_ids"][0][2] for line in vals["invoice_line_ids"])
+            key = (vals["invoice_date"], has_tax)
+            if key not in dates:
+                dates[key] = Move.new(
+                    {
+                        name: vals[name]
+                        for name in ("move_type", "company_id", "journal_id", "invoice_date")
+                    }
+                )._get_accounting_date(vals["invoice_date"], has_tax)
+            vals["date"] = dates[key]
+        container = {"records": Move}
+        with Move._check_balanced(container):
+            moves = complete.create(vals_list)
+            container["records"] = moves
+            moves._freight_complete_bills()
+        # nothing left to synchronise: posting writes the bills' state, date (a
+        # locked period), name and hash, none of which changes a line's amounts
+        moves = Move.browse(moves.ids)
+        moves.with_context(skip_invoice_sync=True).action_post()
         return moves
 
     def _freight_bill_chatter(self, move, invoice):

@@ -227,3 +227,193 @@ class TestFreightBooks(FreightCommon, TransactionCase):
         cron.method_direct_trigger()
         self.assertEqual(set(charges.mapped("state")), {"billed"})
         self.assertEqual(len(charges.move_id), 5)
+
+    # -- the bills are Odoo's own ----------------------------------------------
+
+    def _odoo_bill(self, bill):
+        """The same bill built by Odoo's own synchronisation: its header and product
+        lines given as a user would enter them, then posted."""
+        move = self.Move.create(
+            {
+                "move_type": bill.move_type,
+                "partner_id": bill.partner_id.id,
+                "journal_id": bill.journal_id.id,
+                "fiscal_position_id": bill.fiscal_position_id.id,
+                "currency_id": bill.currency_id.id,
+                "invoice_date": bill.invoice_date,
+                "ref": bill.ref,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": line.product_id.id,
+                            "product_uom_id": line.product_uom_id.id,
+                            "account_id": line.account_id.id,
+                            "tax_ids": [Command.set(line.tax_ids.ids)],
+                            "name": line.name,
+                            "quantity": line.quantity,
+                            "price_unit": line.price_unit,
+                            "analytic_distribution": line.analytic_distribution,
+                        }
+                    )
+                    for line in bill.invoice_line_ids
+                ],
+            }
+        )
+        move.action_post()
+        return move
+
+    def _books(self, move):
+        """What an auditor reads of a bill: its totals and every journal item."""
+        header = tuple(
+            move[name]
+            for name in (
+                "state",
+                "date",
+                "invoice_date",
+                "invoice_date_due",
+                "currency_id",
+                "invoice_currency_rate",
+                "commercial_partner_id",
+                "amount_untaxed",
+                "amount_tax",
+                "amount_total",
+                "amount_residual",
+                "amount_untaxed_signed",
+                "amount_tax_signed",
+                "amount_total_signed",
+                "amount_total_in_currency_signed",
+                "payment_state",
+                "always_tax_exigible",
+            )
+        )
+        lines = sorted(
+            (
+                line.display_type,
+                line.account_id.id,
+                line.partner_id.id,
+                tuple(line.tax_ids.ids),
+                line.tax_line_id.id,
+                line.tax_repartition_line_id.id,
+                line.group_tax_id.id,
+                tuple(sorted(line.tax_tag_ids.ids)),
+                line.tax_tag_invert,
+                line.currency_id.id,
+                line.amount_currency,
+                line.balance,
+                line.debit,
+                line.credit,
+                line.amount_residual,
+                line.amount_residual_currency,
+                line.tax_base_amount,
+                line.price_unit,
+                line.price_subtotal,
+                line.price_total,
+                line.date_maturity,
+                line.discount_date or False,
+                line.name or "",
+                line.product_id.id,
+                line.quantity,
+                str(line.analytic_distribution),
+            )
+            for line in move.line_ids
+        )
+        return header, lines
+
+    def test_bills_are_the_ones_odoo_builds(self):
+        """Settled bills (created complete, tax and payment term lines computed once
+        per bill) hold exactly the journal items Odoo's own synchronisation gives
+        the same bill: a foreign currency at a rate, input VAT on some lines only,
+        amounts that round, a payment term in two instalments, a credit note."""
+        eur = self.env.ref("base.EUR")
+        eur.active = True
+        self.env["res.currency.rate"].create(
+            {
+                "currency_id": eur.id,
+                "name": "2026-11-01",
+                "rate": 0.8134,
+                "company_id": self.company.id,
+            }
+        )
+        self.env["logistics.freight.tolerance"].create(
+            {
+                "name": "Liftgates allowed",
+                "charge_type_id": self.type_liftgate.id,
+                "allow_accessorial": True,
+            }
+        )
+        self.carrier.property_supplier_payment_term_id = self.env["account.payment.term"].create(
+            {
+                "name": "30 % now, 70 % in 45 days",
+                "line_ids": [
+                    Command.create({"value": "percent", "value_amount": 30, "nb_days": 0}),
+                    Command.create({"value": "percent", "value_amount": 70, "nb_days": 45}),
+                ],
+            }
+        )
+        day = date(2026, 11, 5)
+        pickings = [
+            self._done_picking({self.type_base: 100.15, self.type_fuel: 12.35}, eur, day),
+            self._done_picking({self.type_base: 33.33, self.type_fuel: 3.37}, eur, day),
+        ]
+        rows = [
+            (pickings[0], "base", 100.15),
+            (pickings[0], "fuel", 12.35),
+            (pickings[0], "liftgate", 35.01),
+            (pickings[1], "base", 33.33),
+            (pickings[1], "fuel", 3.37),
+        ]
+        charges = self._approved(rows, number="CI-EQ", currency="EUR")
+        bill = self.Charge.with_user(self.biller)._cron_settle()
+        self.assertEqual((len(bill), len(bill.invoice_line_ids)), (1, 5))
+        self.assertEqual(bill.invoice_line_ids.logistics_freight_charge_id, charges)
+        self.assertEqual(
+            sorted(bill.line_ids.mapped("display_type")),
+            ["payment_term", "payment_term", *["product"] * 5, "tax"],
+        )
+        odoo_bill = self._odoo_bill(bill)
+        self.assertEqual(self._books(bill), self._books(odoo_bill))
+        self.assertEqual(bill.tax_totals, odoo_bill.tax_totals)
+        # a credit after billing: a credit note, the same as Odoo's
+        base = charges.filtered(lambda c: c.charge_type_id == self.type_base)[:1]
+        action = base.with_user(self.biller).action_credit()
+        self.env[action["res_model"]].with_user(self.biller).with_context(action["context"]).create(
+            {"amount": 7.77, "reason": "Late delivery"}
+        ).action_confirm()
+        refund = self.Charge.with_user(self.biller)._cron_settle()
+        self.assertEqual((refund.move_type, refund.amount_untaxed), ("in_refund", 7.77))
+        self.assertEqual(self._books(refund), self._books(self._odoo_bill(refund)))
+
+    def test_a_full_batch_never_splits_a_carrier_invoice(self):
+        """A batch that reaches its limit leaves the last carrier invoice whole for
+        the next batch, also when another carrier's charges filled most of it: one
+        bill per carrier invoice, unless the invoice alone is larger than a batch."""
+        partner = self.env["res.partner"].create({"name": "Second carrier"})
+        other = self.env["logistics.endpoint"].create(
+            {
+                "name": "Second carrier",
+                "code": "second-carrier",
+                "kind": "carrier",
+                "freight_partner_id": partner.id,
+            }
+        )
+        pickings = [self._done_picking({self.type_base: 10.0}) for _i in range(6)]
+        first = self._approved([(p, "base", 10) for p in pickings[:2]], number="CI-S1")
+        second = self._approved([(p, "base", 10) for p in pickings[2:4]], number="CI-S2")
+        third = self._approved(
+            [(p, "base", 10) for p in pickings[4:]], number="CI-S3", endpoint=other
+        )
+        # as the cron worker runs it: one batch (of at most 3 charges) a call
+        Charge = self.Charge.with_user(self.biller).with_context(cron_id=False)
+        for charges in (first, second, third):
+            bill = Charge._cron_settle(limit=3)
+            self.assertEqual(bill.invoice_line_ids.logistics_freight_charge_id, charges)
+            self.assertEqual(bill.ref, charges.invoice_id.name)
+        self.assertFalse(Charge._cron_settle(limit=3))
+        # an invoice larger than a batch is still billed, over several bills
+        large = self._approved(
+            [(self._done_picking({self.type_base: 10.0}), "base", 10) for _i in range(4)],
+            number="CI-S4",
+        )
+        bills = Charge._cron_settle(limit=3) | Charge._cron_settle(limit=3)
+        self.assertEqual((set(bills.mapped("ref")), len(bills)), ({"CI-S4"}, 2))
+        self.assertEqual(bills.invoice_line_ids.logistics_freight_charge_id, large)
