@@ -231,6 +231,34 @@ def click_css(selector):
     )
 
 
+def tpl_reconciliation(odoo, timeout=90):
+    """A 3PL stock snapshot of warehouse 3PLY reconciled, for the discrepancy list: the
+    demo's 3PL simulator is given a small stock and asked for a snapshot (it drifts)."""
+    if odoo("logistics.tpl.discrepancy", "search_count", []):
+        return
+    port = os.environ.get("LS_3PL_SIM_PORT", "8076")
+    skus = odoo(
+        "product.product",
+        "search_read",
+        [("default_code", "in", ["OIL-CASE", "FURN_8855", "FURN_7800", "E-COM11"])],
+        fields=["default_code"],
+    )
+    lines = [{"sku": p["default_code"], "quantity": 10 + 5 * i} for i, p in enumerate(skus)]
+    for path, body in (("stock", {"lines": lines}), ("snapshot", {"warehouse": "3PLY"})):
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/_sim/{path}",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        urllib.request.urlopen(request, timeout=10).read()  # noqa: S310 (127.0.0.1)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if odoo("logistics.tpl.discrepancy", "search_count", []):
+            return
+        time.sleep(2)
+    print("no 3PL discrepancy appeared (is the 3PL simulator running?)")
+
+
 def shots(odoo, transfer_id):
     """(name, login, URL path, JS steps after the view is ready, what it shows)."""
     tms_order = odoo("sale.order", "search", [("tms_release_state", "!=", False)], limit=1)
@@ -294,7 +322,7 @@ def shots(odoo, transfer_id):
             f"/odoo/action-logistics_sync_base.logistics_endpoint_action/{karrio[0]}"
             if karrio
             else None,
-            [],
+            [click("Outbound calls")],
             "A real carrier through karrio (UPS, demo fake)",
         ),
         (
@@ -347,6 +375,13 @@ def shots(odoo, transfer_id):
             "Freight variance (Billing)",
         ),
         (
+            "tpl-discrepancies",
+            "admin",
+            "/odoo/action-logistics_sync_3pl.logistics_tpl_discrepancy_action",
+            [],
+            "3PL stock discrepancies (Inventory / Administrator)",
+        ),
+        (
             "alert-form",
             "admin",
             f"/odoo/action-logistics_sync_monitoring.logistics_sync_alert_action/{alert[0]}"
@@ -391,6 +426,8 @@ def main():
     odoo = Odoo(args.url, args.db, "admin", args.admin_password)
     odoo.ensure_users()
     transfer_id = odoo.delivered_transfer(args.wait_delivered)
+    if not args.only or "tpl-discrepancies" in args.only:
+        tpl_reconciliation(odoo)
     todo = [s for s in shots(odoo, transfer_id) if not args.only or s[0] in args.only]
     if args.list:
         for name, user, path, _steps, label in todo:
