@@ -8,19 +8,13 @@ and ends in an outbound error of the base (transient: try again; permanent: the
 TMS refused).  Messages never hold the token.
 """
 
-import logging
 from urllib.parse import quote
 
-import requests
-
-from odoo.addons.logistics_sync_base.adapters import http
 from odoo.addons.logistics_sync_base.adapters.errors import (
     PermanentOutboundError,
     TransientOutboundError,
 )
-from odoo.addons.logistics_sync_base.lib.urlsafety import check_url_syntax
-
-_logger = logging.getLogger(__name__)
+from odoo.addons.logistics_sync_base.adapters.json_api import JsonApiClient
 
 
 class TransientTmsError(TransientOutboundError):
@@ -35,18 +29,10 @@ class PermanentTmsError(PermanentOutboundError):
         self.code = code
 
 
-class TmsClient:
-    def __init__(self, base_url, token, timeout=10.0, allow_http_loopback=False, session=None):
-        if not base_url:
-            raise ValueError("base_url is required")
-        self.base_url = base_url.rstrip("/")
-        self._token = token or ""
-        self.timeout = http.timeout_seconds(timeout)
-        self.allow_http_loopback = bool(allow_http_loopback)
-        self.session = session or http.pinned_session(self.allow_http_loopback)
-
-    def __repr__(self):
-        return f"TmsClient({self.base_url!r})"
+class TmsClient(JsonApiClient):
+    partner = "TMS"
+    transient_error = TransientTmsError
+    permanent_error = PermanentTmsError
 
     # public API -------------------------------------------------------------
     # not a model: no super() to call
@@ -72,54 +58,3 @@ class TmsClient:
         path = f"/tms/v1/shipments/{quote(str(shipment_id), safe='')}/cancel"
         body = {"release_id": release_id, "version": version, "reason": reason}
         return self._call("POST", path, "Cancellation", body, key)
-
-    # transport --------------------------------------------------------------
-    def _scrub(self, text):
-        text = str(text)
-        return text.replace(self._token, "***") if len(self._token) >= 6 else text
-
-    def _call(self, method, path, what, body, key):
-        if not key:
-            raise ValueError("an idempotency key is required")
-        url = self.base_url + path
-        try:
-            check_url_syntax(url, allow_http_loopback=self.allow_http_loopback)
-        except ValueError as exc:
-            raise PermanentTmsError(self._scrub(f"{what}: the TMS URL is refused: {exc}")) from None
-        headers = {"Idempotency-Key": key, "Accept": "application/json"}
-        if self._token:
-            headers["Authorization"] = f"Bearer {self._token}"
-        try:
-            response = self.session.request(
-                method,
-                url,
-                json=body,
-                headers=headers,
-                timeout=self.timeout,
-                allow_redirects=False,
-            )
-        except requests.RequestException as exc:
-            kind = http.transport_failure(exc)
-            if kind in http.TRANSIENT_TRANSPORT:
-                raise TransientTmsError(
-                    f"{what}: {kind.replace('_', ' ')} ({self.timeout:g} s)"
-                ) from exc
-            raise PermanentTmsError(self._scrub(f"{what}: {kind}: {exc}")) from exc
-        status = response.status_code
-        try:
-            doc = response.json()
-        except ValueError:
-            doc = None
-        if 200 <= status < 300:
-            if not isinstance(doc, dict):
-                raise PermanentTmsError(f"{what}: the TMS answered no JSON object", status)
-            return doc
-        error = (doc or {}).get("error") if isinstance(doc, dict) else None
-        code = error.get("code") if isinstance(error, dict) else None
-        detail = error.get("message") if isinstance(error, dict) else ""
-        kind = http.status_failure(status)
-        message = self._scrub(f"{what}: HTTP {status}" + (f" {code}: {detail}" if code else ""))
-        if kind in http.TRANSIENT_STATUS:
-            retry_after = http.parse_retry_after(response.headers.get("Retry-After"))
-            raise TransientTmsError(message, status, retry_after)
-        raise PermanentTmsError(message, status, code)
