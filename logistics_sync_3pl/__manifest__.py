@@ -24,6 +24,7 @@
         "views/stock_warehouse_views.xml",
         "views/logistics_endpoint_views.xml",
         "views/logistics_tpl_asn_views.xml",
+        "views/logistics_tpl_inbound_asn_views.xml",
         "views/res_partner_views.xml",
         "views/menus.xml",
     ],

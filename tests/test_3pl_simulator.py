@@ -225,3 +225,30 @@ def test_receipt_damage_and_snapshot_drift(start_sim, receiver):
     for line in snapshot["lines"]:
         assert 1 <= abs(line["quantity"] - stock[(line["sku"], line["lot"])]) <= 3
     assert len(receiver.wait_for(2)) == 2  # both sent, signed
+
+
+def test_supplier_notice_signed_and_valid(start_sim, receiver):
+    sim = start_sim()
+    lines = [
+        {"sku": "WIDGET", "quantity": 4},
+        {"sku": "PAINT", "quantity": 3, "tracking": "lot"},
+        {"sku": "DRILL", "quantity": 2, "tracking": "serial"},
+    ]
+    event = sim.control("/_sim/inbound_asn", {"order_ref": "P00012", "lines": lines})["event"]
+    assert list(schema("tpl_inbound_asn_v1.json").iter_errors(event)) == []
+    assert (event["type"], event["shipment_ref"]) == ("tpl_inbound_asn", "P00012")
+    (package,) = event["packages"]
+    assert sscc.is_valid(package["sscc"])
+    assert all(row["sscc"] == package["sscc"] for row in event["lines"])
+    rows = sorted((row["sku"], row["quantity"], bool(row.get("lot"))) for row in event["lines"])
+    assert rows == [
+        ("DRILL", 1, True),
+        ("DRILL", 1, True),
+        ("PAINT", 3, True),
+        ("WIDGET", 4, False),
+    ]
+    assert all(row["expiry_date"] for row in event["lines"] if row.get("lot"))
+    assert receiver.wait_for(1)[0]["event_id"] == event["event_id"]
+    assert receiver.refused == 0
+    missing = sim.http.post(f"{sim.url}/_sim/inbound_asn", json={"lines": lines}, timeout=10)
+    assert missing.status_code == 400

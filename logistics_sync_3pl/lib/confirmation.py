@@ -21,12 +21,18 @@ def _fmt(value):
     return f"{value:g}"
 
 
-def plan(lines, rows, packages=(), rounding=1e-6):
+# how the over-quantity reason reads: (what, how the rows call it, how the lines do)
+OVER_PICK = ("over-pick of", "confirmed", "expected")
+
+
+def plan(lines, rows, packages=(), rounding=1e-6, lots_required=True, over=OVER_PICK):
     """Allocations ``{line_id, quantity, damaged, lot, expiry_date, package}``.
 
     ``lines``: the document's open lines ``{line_id, sku, quantity, tracking}``
     (``quantity``: what is still expected); ``rows``: the confirmation's lines;
-    ``packages``: its packages (``sscc`` ...).
+    ``packages``: its packages (``sscc`` ...); ``lots_required``: a tracked
+    product's row without a lot is refused (a supplier's notice may leave them
+    out); ``over``: the words of the over-quantity reason.
     """
     reasons = []
     by_sku = defaultdict(list)
@@ -58,7 +64,7 @@ def plan(lines, rows, packages=(), rounding=1e-6):
             reasons.append(
                 f"{where}: lot {lot} given for a product tracked by neither lot nor serial"
             )
-        if tracking != "none" and not lot and qty + damaged > rounding:
+        if lots_required and tracking != "none" and not lot and qty + damaged > rounding:
             reasons.append(f"{where}: no {tracking} number for a product tracked by {tracking}")
         if tracking == "serial" and lot:
             if abs(qty + damaged - 1.0) > rounding:
@@ -72,9 +78,7 @@ def plan(lines, rows, packages=(), rounding=1e-6):
     for sku, total in totals.items():
         expected = sum(line["quantity"] for line in by_sku[sku])
         if total > expected + rounding:
-            reasons.append(
-                f"over-pick of {sku}: {_fmt(total)} confirmed, {_fmt(expected)} expected"
-            )
+            reasons.append(f"{over[0]} {sku}: {_fmt(total)} {over[1]}, {_fmt(expected)} {over[2]}")
     if reasons:
         raise ConfirmationError(list(dict.fromkeys(reasons)))
     left = {line["line_id"]: line["quantity"] for line in lines}

@@ -20,6 +20,7 @@ RECEIPT_ADVICE = os.path.join(SCHEMA_DIR, "receipt_advice_v1.json")
 SHIPPING_CONFIRMATION = os.path.join(SCHEMA_DIR, "tpl_shipping_confirmation_v1.json")
 RECEIPT_CONFIRMATION = os.path.join(SCHEMA_DIR, "tpl_receipt_confirmation_v1.json")
 STOCK_SNAPSHOT = os.path.join(SCHEMA_DIR, "tpl_stock_snapshot_v1.json")
+INBOUND_ASN = os.path.join(SCHEMA_DIR, "tpl_inbound_asn_v1.json")
 
 DOCUMENT_SCHEMAS = {"shipping_order": SHIPPING_ORDER, "receipt_advice": RECEIPT_ADVICE}
 
@@ -60,6 +61,7 @@ def validate_document(doc):
 
 __all__ = [
     "DOCUMENT_SCHEMAS",
+    "INBOUND_ASN",
     "RECEIPT_CONFIRMATION",
     "SHIPPING_CONFIRMATION",
     "STOCK_SNAPSHOT",

@@ -4,6 +4,8 @@ from . import (
     logistics_event,
     logistics_tpl_asn,
     logistics_tpl_discrepancy,
+    logistics_tpl_inbound_asn,
+    logistics_tpl_inbound_asn_line,
     logistics_tpl_package,
     logistics_tpl_release,
     logistics_tpl_release_confirm,

@@ -5,7 +5,9 @@
   document named by ``shipment_ref`` (``logistics_tpl_release_confirm.py``); a
   document unknown to the endpoint that signed the event is a dead letter at
   once (a confirmation never waits for a transfer to appear);
-- ``tpl_stock_snapshot``: a reconciliation (``logistics_tpl_snapshot.py``).
+- ``tpl_stock_snapshot``: a reconciliation (``logistics_tpl_snapshot.py``);
+- ``tpl_inbound_asn``: a supplier's advance ship notice attached to its receipt
+  (``logistics_tpl_inbound_asn.py``).
 """
 
 from odoo import fields, models
@@ -27,11 +29,13 @@ class LogisticsEvent(models.Model):
             ("tpl_shipping_confirmation", "3PL shipping confirmation"),
             ("tpl_receipt_confirmation", "3PL receipt confirmation"),
             ("tpl_stock_snapshot", "3PL stock snapshot"),
+            ("tpl_inbound_asn", "Supplier advance ship notice"),
         ],
         ondelete={
             "tpl_shipping_confirmation": "cascade",
             "tpl_receipt_confirmation": "cascade",
             "tpl_stock_snapshot": "cascade",
+            "tpl_inbound_asn": "cascade",
         },
     )
 
@@ -41,6 +45,7 @@ class LogisticsEvent(models.Model):
             tpl_shipping_confirmation=documents.SHIPPING_CONFIRMATION,
             tpl_receipt_confirmation=documents.RECEIPT_CONFIRMATION,
             tpl_stock_snapshot=documents.STOCK_SNAPSHOT,
+            tpl_inbound_asn=documents.INBOUND_ASN,
         )
 
     def _process_one(self, picking, now):
@@ -48,6 +53,10 @@ class LogisticsEvent(models.Model):
             data = self._typed_payload()
             self.env["logistics.tpl.snapshot"]._tpl_from_event(self, data)
             outcome, picking = "applied", False
+        elif self.event_type == "tpl_inbound_asn":
+            outcome, picking = self.env["logistics.tpl.inbound.asn"]._tpl_from_event(
+                self, self._typed_payload()
+            )
         elif self.event_type in CONFIRMATIONS:
             outcome, picking = self._tpl_process_confirmation(now)
         else:

@@ -209,9 +209,16 @@ class LogisticsTplRelease(models.Model):
                 ]
             )
         }
+        # expiry dates a supplier's notice announced for the lots it did not give
+        announced = {
+            (line.product_id.id, line.lot_name): line.expiry_date
+            for line in self.picking_id.sudo().tpl_inbound_asn_line_ids
+            if line.lot_name and line.expiry_date
+        }
         result = {}
-        for (line_id, name), expiry in wanted.items():
+        for (line_id, name), given in wanted.items():
             product = by_id[line_id].product_id
+            expiry = given or announced.get((product.id, name))
             lot = found.get((product.id, name))
             if not lot and create:
                 values = {"name": name, "product_id": product.id, "company_id": self.company_id.id}

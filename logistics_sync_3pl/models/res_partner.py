@@ -13,5 +13,7 @@ class ResPartner(models.Model):
     tpl_asn_endpoint_id = fields.Many2one(
         "logistics.endpoint",
         string="ASN endpoint",
-        help="The customer's system (an EDI gateway endpoint) that receives the notices.",
+        help="The partner's system (an EDI gateway endpoint): a customer's receives the "
+        "notices of its deliveries; a supplier's sends the notices of its shipments to us "
+        "(tpl_inbound_asn events signed with that endpoint's secret).",
     )

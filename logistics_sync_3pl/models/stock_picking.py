@@ -30,6 +30,26 @@ class StockPicking(models.Model):
         related="tpl_release_id.state", string="3PL document state"
     )
     tpl_exception = fields.Boolean(string="3PL exception", related="tpl_release_id.exception")
+    tpl_inbound_asn_ids = fields.One2many(
+        "logistics.tpl.inbound.asn", "picking_id", string="Supplier notices", readonly=True
+    )
+    tpl_inbound_asn_id = fields.Many2one(
+        "logistics.tpl.inbound.asn",
+        string="Supplier notice",
+        compute="_compute_tpl_inbound_asn_id",
+        search="_search_tpl_inbound_asn_id",
+        help="The supplier's advance ship notice of this receipt (the latest replaces the "
+        "earlier ones).",
+    )
+    tpl_inbound_asn_line_ids = fields.One2many(
+        "logistics.tpl.inbound.asn.line",
+        "picking_id",
+        string="Announced by the supplier",
+        readonly=True,
+    )
+    tpl_asn_expected_date = fields.Datetime(
+        related="tpl_inbound_asn_id.expected_date", string="Expected arrival (ASN)"
+    )
 
     @api.depends("tpl_release_ids")
     def _compute_tpl_release_id(self):
@@ -38,6 +58,66 @@ class StockPicking(models.Model):
 
     def _search_tpl_release_id(self, operator, value):
         return [("tpl_release_ids", operator, value)]
+
+    @api.depends("tpl_inbound_asn_ids")
+    def _compute_tpl_inbound_asn_id(self):
+        for picking in self:
+            picking.tpl_inbound_asn_id = picking.tpl_inbound_asn_ids[:1]
+
+    def _search_tpl_inbound_asn_id(self, operator, value):
+        return [("tpl_inbound_asn_ids", operator, value)]
+
+    def action_view_tpl_inbound_asn(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Supplier notice"),
+            "res_model": "logistics.tpl.inbound.asn",
+            "res_id": self.tpl_inbound_asn_id.id,
+            "view_mode": "form",
+        }
+
+    def _tpl_prefill_from_asn(self, allocations, by_id):
+        """The detailed operations of the moves a supplier's notice announces, as it
+        announces them (quantities, lots or serial numbers, expiry dates where Odoo
+        tracks them): validating the receipt then creates those lots."""
+        self.ensure_one()
+        self.env["stock.move"].browse({a["line_id"] for a in allocations}).move_line_ids.unlink()
+        wanted = {(by_id[a["line_id"]].product_id.id, a["lot"]) for a in allocations if a["lot"]}
+        known = {}
+        if wanted:
+            for lot in self.env["stock.lot"].search(
+                [
+                    ("product_id", "in", list({product for product, _name in wanted})),
+                    ("name", "in", list({name for _product, name in wanted})),
+                    ("company_id", "in", (self.company_id.id, False)),
+                ]
+            ):
+                known[(lot.product_id.id, lot.name)] = lot
+        with_expiry = "expiration_date" in self.env["stock.move.line"]._fields
+        vals_list = []
+        for alloc in allocations:
+            if alloc["quantity"] <= 0:
+                continue
+            move = by_id[alloc["line_id"]]
+            vals = {
+                "move_id": move.id,
+                "picking_id": self.id,
+                "product_id": move.product_id.id,
+                "product_uom_id": move.product_uom.id,
+                "location_id": move.location_id.id,
+                "location_dest_id": move.location_dest_id.id,
+                "quantity": alloc["quantity"],
+            }
+            lot = known.get((move.product_id.id, alloc["lot"]))
+            if lot:
+                vals["lot_id"] = lot.id
+            elif alloc["lot"]:
+                vals["lot_name"] = alloc["lot"]
+                if with_expiry and alloc["expiry_date"]:
+                    vals["expiration_date"] = fields.Datetime.to_datetime(alloc["expiry_date"])
+            vals_list.append(vals)
+        self.env["stock.move.line"].create(vals_list)
 
     def _tpl_release(self):
         """Release these transfers to the 3PL of their warehouse (one document each,

@@ -8,7 +8,7 @@ import json
 import os
 import random
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from ..lib import sscc
 from odoo.addons.logistics_sync_base.simulator import cli
@@ -123,6 +123,7 @@ class TplSimulator(SimulatorApp):
             ("POST", rf"/_sim/pick/{DOC}", self.post_pick, "control"),
             ("POST", r"/_sim/stock", self.post_stock, "control"),
             ("POST", r"/_sim/snapshot", self.post_snapshot, "control"),
+            ("POST", r"/_sim/inbound_asn", self.post_inbound_asn, "control"),
         ]
 
     def respond(self, request):
@@ -357,6 +358,53 @@ class TplSimulator(SimulatorApp):
                 "warehouse": body["warehouse"],
                 "taken_at": now_text(),
                 "lines": lines,
+            }
+            self._send([event])
+        return Reply.json(200, {"event": event})
+
+    # ------------------------------------------------------------- supplier notices
+    def post_inbound_asn(self, request):
+        """Play a supplier: ``{"order_ref", "lines": [{sku, quantity, tracking}],
+        "expected_at"?}`` becomes a ``tpl_inbound_asn`` event (lots and serial
+        numbers with expiry dates a year out, one SSCC-18 package), sent and returned."""
+        body = json_body(request)
+        if not body.get("order_ref"):
+            raise bad_field("order_ref", "required")
+        if not body.get("lines"):
+            raise bad_field("lines", "required")
+        with self._lock:
+            code = sscc.build(self.knobs.gs1_prefix, next(self.numbers))
+            expiry = date.fromordinal(date.today().toordinal() + 365).isoformat()
+            rows = []
+            for line in body["lines"]:
+                tracking = line.get("tracking", "none")
+                if tracking == "none":
+                    rows.append({"sku": line["sku"], "quantity": line["quantity"], "sscc": code})
+                    continue
+                units = [1] * int(line["quantity"]) if tracking == "serial" else [line["quantity"]]
+                prefix = "SUPSN" if tracking == "serial" else "SUPLOT"
+                rows.extend(
+                    {
+                        "sku": line["sku"],
+                        "quantity": unit,
+                        "lot": f"{prefix}-{next(self.numbers)}",
+                        "expiry_date": expiry,
+                        "sscc": code,
+                    }
+                    for unit in units
+                )
+            number = next(self.numbers)
+            event = {
+                "event_id": f"sup-asn-{number}",
+                "shipment_ref": body["order_ref"],
+                "occurred_at": now_text(),
+                "type": "tpl_inbound_asn",
+                "asn_id": f"DESADV-{number}",
+                "expected_at": body.get("expected_at") or now_text(),
+                "carrier": "sim",
+                "tracking_ref": f"SIM{next(self.numbers):09d}",
+                "packages": [{"sscc": code, "weight_kg": 12.5}],
+                "lines": rows,
             }
             self._send([event])
         return Reply.json(200, {"event": event})

@@ -30,6 +30,8 @@ What it offers (the interface is logistics_sync_3pl/readme/USAGE.md)
   quantity}]}``); shipping takes from it, receiving adds to it;
   ``POST /_sim/snapshot`` (``{"warehouse": code}``) returns (and sends) a
   ``tpl_stock_snapshot`` with ``snapshot_drift`` of its lines off by 1 to 3.
+- Suppliers: ``POST /_sim/inbound_asn`` (``{"order_ref", "lines"}``) returns (and
+  sends) a supplier's ``tpl_inbound_asn`` with lots, expiry dates and an SSCC.
 - The shared faults (latency, 5xx, 429, timeouts, resets, outage) and the
   control API ``/_sim/config``, ``/_sim/stats``, ``/_sim/reset``.
 """
