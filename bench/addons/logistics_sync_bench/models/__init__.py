@@ -1,1 +1,6 @@
-from . import logistics_sync_bench_row, logistics_sync_bench_row_pipeline, logistics_sync_bench_tms
+from . import (
+    logistics_sync_bench_row,
+    logistics_sync_bench_row_pipeline,
+    logistics_sync_bench_tms,
+    logistics_sync_bench_tpl,
+)
