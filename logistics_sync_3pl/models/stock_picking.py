@@ -30,14 +30,20 @@ class StockPicking(models.Model):
         related="tpl_release_id.state", string="3PL document state"
     )
     tpl_exception = fields.Boolean(string="3PL exception", related="tpl_release_id.exception")
+    # supplier notices: read by Inventory users (not by a seller reading a delivery)
     tpl_inbound_asn_ids = fields.One2many(
-        "logistics.tpl.inbound.asn", "picking_id", string="Supplier notices", readonly=True
+        "logistics.tpl.inbound.asn",
+        "picking_id",
+        string="Supplier notices",
+        readonly=True,
+        groups="stock.group_stock_user",
     )
     tpl_inbound_asn_id = fields.Many2one(
         "logistics.tpl.inbound.asn",
         string="Supplier notice",
         compute="_compute_tpl_inbound_asn_id",
         search="_search_tpl_inbound_asn_id",
+        groups="stock.group_stock_user",
         help="The supplier's advance ship notice of this receipt (the latest replaces the "
         "earlier ones).",
     )
@@ -46,9 +52,12 @@ class StockPicking(models.Model):
         "picking_id",
         string="Announced by the supplier",
         readonly=True,
+        groups="stock.group_stock_user",
     )
     tpl_asn_expected_date = fields.Datetime(
-        related="tpl_inbound_asn_id.expected_date", string="Expected arrival (ASN)"
+        related="tpl_inbound_asn_id.expected_date",
+        string="Expected arrival (ASN)",
+        groups="stock.group_stock_user",
     )
 
     @api.depends("tpl_release_ids")
