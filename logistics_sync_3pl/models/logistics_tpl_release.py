@@ -3,8 +3,9 @@
 version per change sent (a shipping order for a delivery, a receipt advice for
 a receipt).
 
-The same machinery as the TMS releases (``logistics_sync_tms``): a change of the
-transfer bumps ``change_seq`` and queues the release's sync job; the job
+The same machinery as the TMS releases (``logistics_sync_tms``), shared in base's
+``logistics.release.mixin``: a change of the transfer bumps ``change_seq`` and
+queues the release's sync job; the job
 serialises the calls of one release with an advisory lock (``lib.locks.claim``),
 stores the request in flight before the call and sends the next change after
 it, so versions and a cancellation reach the 3PL in order.  Sending is in
@@ -29,29 +30,16 @@ def _rfc3339(moment):
 
 class LogisticsTplRelease(models.Model):
     _name = "logistics.tpl.release"
+    _inherit = ["logistics.release.mixin"]
     _description = "Logistics Sync 3PL document"
     _order = "id desc"
     _check_company_auto = True
+    _release_closed_states = ("cancelled", "confirmed")
 
     name = fields.Char(string="Document", required=True, index=True, readonly=True)
-    picking_id = fields.Many2one(
-        "stock.picking",
-        string="Transfer",
-        required=True,
-        ondelete="cascade",
-        readonly=True,
-        check_company=True,
-    )
-    endpoint_id = fields.Many2one(
-        "logistics.endpoint",
-        string="3PL",
-        required=True,
-        ondelete="restrict",
-        readonly=True,
-        index=True,
-        check_company=True,
-    )
-    company_id = fields.Many2one(related="picking_id.company_id", store=True, index=True)
+    # picking_id, company_id, the version and the request in flight: base's
+    # logistics.release.mixin (the same columns as before; labels kept here)
+    endpoint_id = fields.Many2one(string="3PL")
     warehouse_id = fields.Many2one(
         "stock.warehouse", string="Warehouse", readonly=True, check_company=True
     )
@@ -62,22 +50,11 @@ class LogisticsTplRelease(models.Model):
         readonly=True,
     )
     state = fields.Selection(STATES, default="queued", required=True, index=True, readonly=True)
-    version = fields.Integer(readonly=True, help="The last version sent or in flight.")
-    sent_version = fields.Integer(readonly=True, help="The last version the 3PL stored.")
-    sent_hash = fields.Char(string="Sent document hash", readonly=True)
-    change_seq = fields.Integer(readonly=True, help="Bumped by each change of the transfer.")
-    cancel_requested = fields.Boolean(string="Cancel requested", readonly=True)
+    sent_version = fields.Integer(help="The last version the 3PL stored.")
     pending_op = fields.Selection(
         [("send", "Send a version"), ("cancel", "Cancel")], string="Call in flight", readonly=True
     )
-    pending_key = fields.Char(string="Idempotency key", readonly=True)
-    pending_payload = fields.Text(string="Request in flight", readonly=True)
     last_document = fields.Text(string="Last document sent", readonly=True)
-    last_answer = fields.Text(string="Last answer", readonly=True)
-    last_error = fields.Text(string="Last error", readonly=True)
-    attempts = fields.Integer(readonly=True)
-    sent_at = fields.Datetime(string="Sent", readonly=True)
-    block_reason = fields.Text(string="Blocked because", readonly=True)
     confirmation_event_id = fields.Many2one(
         "logistics.event", string="Confirmation", readonly=True, ondelete="set null"
     )
@@ -90,8 +67,6 @@ class LogisticsTplRelease(models.Model):
     confirmation_hash = fields.Char(readonly=True)
     confirmed_at = fields.Datetime(string="Confirmed", readonly=True)
     package_ids = fields.One2many("logistics.tpl.package", "release_id", string="Packages")
-    exception = fields.Boolean(readonly=True, index=True)
-    exception_reason = fields.Char(string="Exception reason", readonly=True)
 
     _sql_constraints = [
         ("picking_unique", "unique(picking_id)", "A transfer has one 3PL document."),
@@ -160,18 +135,13 @@ class LogisticsTplRelease(models.Model):
     # ------------------------------------------------------------ changes
     def _tpl_touch(self):
         """The transfer changed: a new version follows, in order."""
-        live = self.filtered(lambda r: r.state not in ("cancelled", "confirmed"))
-        for release in live:
-            release.write({"change_seq": release.change_seq + 1})
-        live._tpl_enqueue()
+        self._release_touch()
 
     def _tpl_request_cancel(self):
-        todo = self.filtered(
-            lambda r: r.state not in ("cancelled", "confirmed") and not r.cancel_requested
-        )
-        for release in todo:
-            release.write({"cancel_requested": True, "change_seq": release.change_seq + 1})
-        todo._tpl_enqueue()
+        self._release_request_cancel()
+
+    def _release_enqueue(self):
+        self._tpl_enqueue()
 
     def _tpl_enqueue(self):
         """One sync job per release at a time, on its endpoint's channel."""
@@ -191,14 +161,8 @@ class LogisticsTplRelease(models.Model):
         self._tpl_enqueue()
         return True
 
-    def action_open_picking(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "stock.picking",
-            "res_id": self.picking_id.id,
-            "view_mode": "form",
-        }
+    def _release_alert(self, summary, note):
+        self._tpl_alert(summary, note)
 
     def _tpl_alert(self, summary, note):
         """An exception activity on the transfer for the endpoint's responsible."""

@@ -21,47 +21,26 @@ from odoo import fields, models
 
 from ..adapters import PermanentTplError
 from ..lib import documents
-from odoo.addons.logistics_sync_base.jobs import Retry, record_outside, run_job
-from odoo.addons.logistics_sync_base.lib.locks import claim
-from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.logistics_sync_base.jobs import record_outside
 
 
 class LogisticsTplRelease(models.Model):
     _inherit = "logistics.tpl.release"  # pylint: disable=consider-merging-classes-inherited
 
     def _job_tpl_sync(self):
-        """Bring the 3PL up to date with this release's transfer (a queue_job job)."""
-        self.ensure_one()
-        memo = {}
-        return run_job(
-            self.env, lambda: self._tpl_sync(memo), lambda exc: self._tpl_sync_error(exc, memo)
-        )
+        """Bring the 3PL up to date with this release's transfer (a queue_job job;
+        base's ``logistics.release.mixin``: the request in flight and the error
+        kept outside the job's transaction before a retry)."""
+        return self._release_run_sync()
 
-    def _tpl_sync_error(self, exc, memo):
-        if not isinstance(exc, RetryableJobError):
-            return None
-        pending, error = memo.get("pending"), str(exc)
-
-        def record(env):
-            release = env[self._name].browse(self.id)
-            values = {"last_error": error[:2000], "attempts": release.attempts + 1}
-            if pending:
-                values.update(pending)
-            release.write(values)
-            return Retry(error, exc.seconds, exc.ignore_retry)
-
-        return record
+    def _release_sync(self, memo):
+        return self._tpl_sync(memo)
 
     def _tpl_sync(self, memo):
-        claim(self.env.cr, "logistics_tpl_release", self.ids)
+        self._release_lock()
         if self.pending_op:
             # a previous attempt's request goes out first, unchanged (same key, same body)
-            memo["pending"] = {
-                "pending_op": self.pending_op,
-                "pending_key": self.pending_key,
-                "pending_payload": self.pending_payload,
-                "version": self.version,
-            }
+            memo["pending"] = self._release_pending_values()
             return self._tpl_send(memo["pending"], then_next=True)
         operation = self._tpl_next_op(memo)
         if operation in (None, "blocked"):
@@ -76,11 +55,7 @@ class LogisticsTplRelease(models.Model):
         return self._tpl_send(memo["pending"])
 
     def _tpl_key_prefix(self):
-        cache = self.env.cr.cache
-        if "logistics_tpl_key_prefix" not in cache:
-            dbuuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid", "")[:8]
-            cache["logistics_tpl_key_prefix"] = f"odoo-{dbuuid}"
-        return cache["logistics_tpl_key_prefix"]
+        return self._release_key_prefix()
 
     def _tpl_next_op(self, memo):
         """What the transfer needs now; the request goes to ``memo["pending"]``."""
@@ -203,16 +178,6 @@ class LogisticsTplRelease(models.Model):
             ref=self.name,
             error=exc.message,
         )
-        self.write(
-            {
-                "pending_op": False,
-                "pending_payload": False,
-                "pending_key": False,
-                "last_error": reason,
-                "exception": True,
-                "exception_reason": reason[:250],
-            }
+        return self._release_refused(
+            reason, self.env._("3PL refused a document: %(ref)s", ref=self.name)
         )
-        self.picking_id.message_post(body=reason)
-        self._tpl_alert(self.env._("3PL refused a document: %(ref)s", ref=self.name), reason)
-        return reason

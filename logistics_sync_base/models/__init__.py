@@ -9,6 +9,7 @@ from . import (
     logistics_event_ingest,
     logistics_event_processing,
     logistics_rate_hit,
+    logistics_release_mixin,
     logistics_status_map,
     res_config_settings,
     stock_picking,

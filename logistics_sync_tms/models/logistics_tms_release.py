@@ -31,45 +31,26 @@ def _rfc3339(moment):
 
 class LogisticsTmsRelease(models.Model):
     _name = "logistics.tms.release"
+    _inherit = ["logistics.release.mixin"]
     _description = "Logistics Sync TMS release"
     _order = "id desc"
     _check_company_auto = True
+    _release_requeue_states = ("draft", "blocked")
 
     name = fields.Char(string="Release", required=True, index=True, readonly=True)
-    picking_id = fields.Many2one(
-        "stock.picking",
-        string="Transfer",
-        required=True,
-        ondelete="cascade",
-        readonly=True,
-        check_company=True,
-    )
-    endpoint_id = fields.Many2one(
-        "logistics.endpoint",
-        string="TMS",
-        required=True,
-        ondelete="restrict",
-        readonly=True,
-        index=True,
-        check_company=True,
-    )
-    company_id = fields.Many2one(related="picking_id.company_id", store=True, index=True)
+    # picking_id, company_id, the version and the request in flight: base's
+    # logistics.release.mixin (the same columns as before; labels kept here)
+    endpoint_id = fields.Many2one(string="TMS")
     sale_id = fields.Many2one(related="picking_id.sale_id", string="Sales order")
     state = fields.Selection(STATES, default="draft", required=True, index=True, readonly=True)
-    version = fields.Integer(
-        readonly=True, help="The last version of the request sent or in flight."
-    )
-    sent_version = fields.Integer(readonly=True, help="The last version the TMS stored.")
-    sent_hash = fields.Char(string="Sent request hash", readonly=True)
-    change_seq = fields.Integer(readonly=True, help="Bumped by each change of the transfer.")
-    cancel_requested = fields.Boolean(string="Cancel requested", readonly=True)
+    version = fields.Integer(help="The last version of the request sent or in flight.")
+    sent_version = fields.Integer(help="The last version the TMS stored.")
+    sent_hash = fields.Char(string="Sent request hash")
     pending_op = fields.Selection(
         [("create", "Create"), ("update", "Update"), ("cancel", "Cancel")],
         string="Call in flight",
         readonly=True,
     )
-    pending_key = fields.Char(string="Idempotency key", readonly=True)
-    pending_payload = fields.Text(string="Request in flight", readonly=True)
     last_key = fields.Char(string="Last idempotency key", readonly=True)
     tms_ref = fields.Char(string="TMS shipment", readonly=True, index="btree_not_null")
     load_ref = fields.Char(string="Load", readonly=True)
@@ -92,18 +73,11 @@ class LogisticsTmsRelease(models.Model):
         help="The TMS's sequence number of the last answer applied: a later planned "
         "answer for the same version is a re-plan.",
     )
-    block_reason = fields.Text(string="Blocked because", readonly=True)
     rejection_reason = fields.Text(string="Rejection reason", readonly=True)
-    last_answer = fields.Text(string="Last answer", readonly=True)
-    last_error = fields.Text(string="Last error", readonly=True)
-    attempts = fields.Integer(readonly=True)
-    sent_at = fields.Datetime(string="Sent", readonly=True)
     ack_deadline = fields.Datetime(
         string="Answer expected by", readonly=True, index="btree_not_null"
     )
     ack_alerted = fields.Boolean(string="No-answer alert sent", readonly=True)
-    exception = fields.Boolean(readonly=True, index=True)
-    exception_reason = fields.Char(string="Exception reason", readonly=True)
 
     _sql_constraints = [
         ("picking_unique", "unique(picking_id)", "A transfer has one TMS release."),
@@ -298,21 +272,16 @@ class LogisticsTmsRelease(models.Model):
     # ------------------------------------------------------------ changes
     def _tms_touch(self):
         """The transfer changed (or was cancelled): a new version follows, in order."""
-        live = self.filtered(lambda r: r.state != "cancelled")
-        for release in live:
-            # never waits for a sync job in flight (it holds no row lock, see
-            # lib.locks.claim): this change goes out as the next version, after it
-            release.write({"change_seq": release.change_seq + 1})
-        live._tms_enqueue()
+        self._release_touch()
 
     def _tms_request_cancel(self):
-        todo = self.filtered(lambda r: r.state != "cancelled" and not r.cancel_requested)
-        for release in todo:
-            release.write({"cancel_requested": True, "change_seq": release.change_seq + 1})
-        todo._tms_enqueue()
+        self._release_request_cancel()
 
     def _tms_identity(self):
         return f"logistics_sync-tms-release-{self.id}"
+
+    def _release_enqueue(self):
+        self._tms_enqueue()
 
     def _tms_enqueue(self):
         """One sync job per release at a time, on its endpoint's channel."""
@@ -332,16 +301,10 @@ class LogisticsTmsRelease(models.Model):
         self._tms_enqueue()
         return True
 
-    def action_open_picking(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "stock.picking",
-            "res_id": self.picking_id.id,
-            "view_mode": "form",
-        }
-
     # ------------------------------------------------------------ exceptions
+    def _release_alert(self, summary, note):
+        self._tms_alert(summary, note)
+
     def _tms_alert(self, summary, note):
         """An exception activity on the transfer for the endpoint's responsible."""
         for release in self:

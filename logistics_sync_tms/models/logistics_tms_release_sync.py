@@ -23,8 +23,7 @@ from odoo.tools import SQL
 
 from ..adapters import PermanentTmsError
 from ..lib import release as release_lib
-from odoo.addons.logistics_sync_base.jobs import Retry, record_outside, run_job
-from odoo.addons.logistics_sync_base.lib.locks import claim
+from odoo.addons.logistics_sync_base.jobs import Retry, record_outside
 from odoo.addons.queue_job.exception import RetryableJobError
 
 _logger = logging.getLogger(__name__)
@@ -37,37 +36,22 @@ class LogisticsTmsRelease(models.Model):
     def _job_tms_sync(self):
         """Bring the TMS up to date with this release's transfer (a queue_job job).
 
-        Through ``jobs.run_job``: a transient failure stores the request in flight
-        and the error outside the job's transaction, then retries."""
-        self.ensure_one()
-        memo = {}
-        return run_job(
-            self.env, lambda: self._tms_sync(memo), lambda exc: self._tms_sync_error(exc, memo)
-        )
+        Through ``jobs.run_job`` (base's ``logistics.release.mixin``): a transient
+        failure stores the request in flight and the error outside the job's
+        transaction, then retries."""
+        return self._release_run_sync()
 
-    def _tms_sync_error(self, exc, memo):
-        """``run_job``'s ``on_error``: TMS trouble (``RetryableJobError`` from the
-        outbound call or the circuit) keeps the request in flight for the retry."""
-        if not isinstance(exc, RetryableJobError):
-            return None
-        pending, error = memo.get("pending"), str(exc)
-
-        def record(env):
-            env[self._name].browse(self.id)._tms_keep_in_flight(pending, error)
-            return Retry(error, exc.seconds, exc.ignore_retry)
-
-        return record
+    def _release_sync(self, memo):
+        return self._tms_sync(memo)
 
     def _tms_lock(self):
-        """Serialise the jobs of these releases; no row lock: a user's change of the
-        transfer (which bumps the release's ``change_seq``) never waits for the TMS."""
-        claim(self.env.cr, "logistics_tms_release", self.ids)
+        self._release_lock()
 
     def _tms_sync(self, memo):
         self._tms_lock()
         if self.pending_op:
             # a previous attempt's request goes out first, unchanged (same key, same body)
-            memo["pending"] = self._pending_values()
+            memo["pending"] = self._release_pending_values()
             return self._tms_send_pending(memo["pending"], then_next=True)
         self._tms_prefetch_request()
         prepared = {}
@@ -99,20 +83,8 @@ class LogisticsTmsRelease(models.Model):
             values["state"] = "queued"
         self.write(values)
 
-    def _pending_values(self):
-        return {
-            "pending_op": self.pending_op,
-            "pending_key": self.pending_key,
-            "pending_payload": self.pending_payload,
-            "version": self.version,
-        }
-
     def _tms_key_prefix(self):
-        cache = self.env.cr.cache  # once per transaction (a batch asks for it per release)
-        if "logistics_tms_key_prefix" not in cache:
-            dbuuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid", "")[:8]
-            cache["logistics_tms_key_prefix"] = f"odoo-{dbuuid}"
-        return cache["logistics_tms_key_prefix"]
+        return self._release_key_prefix()
 
     def _tms_next_op(self, prepared=None):
         """What the transfer needs now; prepares the request in flight (pending_*),
@@ -255,19 +227,9 @@ class LogisticsTmsRelease(models.Model):
             v=self.version,
             error=exc.message,
         )
-        self.write(
-            {
-                "pending_op": False,
-                "pending_payload": False,
-                "pending_key": False,
-                "last_error": reason,
-                "exception": True,
-                "exception_reason": reason[:250],
-            }
+        return self._release_refused(
+            reason, self.env._("TMS refused a release: %(ref)s", ref=self.name)
         )
-        self.picking_id.message_post(body=reason)
-        self._tms_alert(self.env._("TMS refused a release: %(ref)s", ref=self.name), reason)
-        return reason
 
     def _tms_job_failed(self, error):
         """The sync job gave up (see ``queue.job.write``): an exception, said once per
@@ -290,16 +252,6 @@ class LogisticsTmsRelease(models.Model):
             release.picking_id.message_post(body=reason)
             release._tms_alert(self.env._("TMS release failed: %(ref)s", ref=release.name), reason)
 
-    def _tms_keep_in_flight(self, pending, error):
-        """Before retrying (``run_job``'s record, outside the job's transaction):
-        the request in flight and the error."""
-        values = {"last_error": error[:2000], "attempts": self.attempts + 1}
-        if pending and pending.get("pending_op"):
-            values.update(pending)
-            if self.state in ("draft", "blocked"):
-                values["state"] = "queued"
-        self.write(values)
-
     # ------------------------------------------------------------ batch windows
     def _tms_send_batch(self, endpoint, memo=None):
         """One call for these releases (creates): returns how many the TMS stored.
@@ -316,7 +268,7 @@ class LogisticsTmsRelease(models.Model):
         todo, docs, pendings, digests, cancelled = [], [], [], [], []
         for release in self:
             if release.pending_op == "create":
-                pending = release._pending_values()
+                pending = release._release_pending_values()
                 doc = json.loads(release.pending_payload)
                 digest = release_lib.fingerprint(doc)
             elif release.pending_op or release.tms_ref or release.state == "cancelled":
