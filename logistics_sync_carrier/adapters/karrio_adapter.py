@@ -39,7 +39,6 @@ import contextvars
 import io
 import json
 import logging
-import os
 import re
 import threading
 import urllib.error
@@ -159,36 +158,17 @@ def install():
         _installed = True
 
 
-_preload_thread = None
-
-
 def preload():
-    """Import karrio and its installed extensions in a thread (about 2 s), so the
-    first booking of a server process does not pay for it.  A fork (Odoo's
-    prefork workers) waits for the import to end first: a child never inherits
-    an import lock held by a thread it does not have."""
-    global _preload_thread
-    with _install_lock:
-        if _preload_thread is not None:
-            return
-        _preload_thread = threading.Thread(target=_preload, name="karrio-preload", daemon=True)
-        _preload_thread.start()
-    os.register_at_fork(before=_join_preload)
-
-
-def _preload():
+    """Import karrio and its installed extensions now (about 2 s), at server start:
+    Odoo's prefork workers, forked after the registry is loaded, inherit them
+    instead of each paying for the import on its first karrio job.  (Imported in
+    a thread instead, the fork deadlocked on a lock that thread held.)"""
     try:
         import karrio.sdk  # noqa: F401 - the import is the point
 
         available_carriers()
     except ImportError:
         _logger.debug("karrio is not installed: nothing to preload")
-
-
-def _join_preload():
-    thread = _preload_thread
-    if thread is not None and thread is not threading.current_thread():
-        thread.join()
 
 
 def _demote_jstruct(record):
