@@ -23,6 +23,7 @@ On s7-jobs (847cade) all pass but the booking failure tests (the ``user_ids``
 bug): with s7-fixes merged too, those pass as well.
 """
 
+import contextlib
 import importlib.util
 import time
 from pathlib import Path
@@ -47,6 +48,7 @@ from live_jobs import (
     sim_stats,
     unique_code,
     watching,
+    xmlid,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -287,21 +289,48 @@ def _booked(server, watch, world, carrier_sim, count, **values):
     return endpoint_id, channel, ids
 
 
+@contextlib.contextmanager
+def _cron_thread_kept_off(server, watch, channel, cron):
+    """The server's cron thread does not run ``cron`` meanwhile (its next call is
+    postponed; "Run manually" still runs it), and the polling jobs it queued
+    before have ended: the test's one run is the only one that meets its faults.
+    Yields the uuids of those earlier jobs.  (Without this, the cron thread's own
+    run raced the test's: two polling jobs, one of them eating the scripted fault.)"""
+    cron_id = xmlid(server, cron)
+    [before] = server.call("ir.cron", "read", [cron_id], ["nextcall"])
+    server.call("ir.cron", "write", [cron_id], {"nextcall": "2099-01-01 00:00:00"})
+    try:
+        # a run already started holds the cron's row: the write above waited for it
+        earlier = settle(
+            watch,
+            lambda: _ended(watch, channel, "_job_poll_tracking")()
+            or not watch.jobs(channel, "_job_poll_tracking"),
+            "the cron thread's earlier polling jobs to end",
+        )
+        yield {job["uuid"] for job in earlier} if isinstance(earlier, list) else set()
+    finally:
+        server.call("ir.cron", "write", [cron_id], {"nextcall": before["nextcall"]})
+
+
 @pytest.mark.parametrize("fault", ["500", "timeout"])
 def test_polling_a_failing_carrier_ends_and_counts_on_the_circuit(
     server, world, carrier_sim, watch, fault
 ):
     endpoint_id, channel, ids = _booked(server, watch, world, carrier_sim, 1)
-    # one failure opens the circuit: a later poll (the cron thread's) cannot close it
+    # one failure opens the circuit: a later poll cannot close it
     server.call(
         "logistics.endpoint",
         "write",
         [endpoint_id],
         {"circuit_threshold": 1, "circuit_cooldown": 3600},
     )
-    sim_post(carrier_sim, "/_sim/faults", {"next": [{"kind": fault}]})
-    run_cron(server, "logistics_sync_carrier.ir_cron_logistics_poll_tracking")
-    jobs = settle(watch, _ended(watch, channel, "_job_poll_tracking"), "the polling job to end")
+    cron = "logistics_sync_carrier.ir_cron_logistics_poll_tracking"
+    with _cron_thread_kept_off(server, watch, channel, cron) as earlier:
+        sim_post(carrier_sim, "/_sim/faults", {"next": [{"kind": fault}]})
+        run_cron(server, cron)
+        ended = _ended(watch, channel, "_job_poll_tracking")
+        jobs = settle(watch, ended, "the polling job to end")
+    jobs = [job for job in jobs if job["uuid"] not in earlier]
     assert [job["state"] for job in jobs] == ["done"], jobs
     [endpoint] = server.call(
         "logistics.endpoint", "read", [endpoint_id], ["circuit_failures", "circuit_state"]

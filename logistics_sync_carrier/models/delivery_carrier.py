@@ -4,7 +4,8 @@ import base64
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..adapters import CarrierError
+from ..adapters import CarrierError, karrio_adapter
+from odoo.addons.logistics_sync_base.jobs import record_outside
 
 
 class DeliveryCarrier(models.Model):
@@ -50,7 +51,10 @@ class DeliveryCarrier(models.Model):
             # sudo: the transfer form asks every user who opens it; only the
             # endpoint's protocol is read
             endpoint = carrier.logistics_endpoint_id.sudo()
-            carrier.can_generate_return = endpoint.carrier_protocol == "rest"
+            carrier.can_generate_return = endpoint.carrier_protocol == "rest" or (
+                endpoint.carrier_protocol == "karrio"
+                and endpoint.karrio_carrier in karrio_adapter.RETURNS
+            )
         return result
 
     # ------------------------------------------------------- provider methods
@@ -173,6 +177,10 @@ class DeliveryCarrier(models.Model):
     def logistics_sync_get_return_label(self, pickings, tracking_number=None, origin_date=None):
         endpoint = self._logistics_endpoint()
         client = endpoint._carrier_client()
+        if endpoint.carrier_protocol == "karrio":
+            for picking in pickings:
+                self._logistics_karrio_return_label(endpoint, client, picking)
+            return True
         for picking in pickings:
             shipment_id = picking.logistics_carrier_shipment_id or (
                 picking.return_id.logistics_carrier_shipment_id
@@ -194,6 +202,84 @@ class DeliveryCarrier(models.Model):
                 attachments=[(f"{self.get_return_label_prefix()}-{picking.name}.pdf", pdf)],
             )
         return True
+
+    def _logistics_karrio_return_label(self, endpoint, client, picking):
+        """A karrio carrier's return shipment for the delivery ``picking`` is (or that
+        the return transfer ``picking`` returns): one label per parcel, attached to
+        ``picking``, made once per delivery."""
+        delivery = picking if picking.picking_type_code == "outgoing" else picking.return_id
+        if not delivery or delivery.state != "done" or not delivery.carrier_tracking_ref:
+            raise UserError(
+                self.env._(
+                    "%(picking)s: a return label is made for a delivery that was shipped "
+                    "with the carrier (done, with its tracking number), or for its return.",
+                    picking=picking.name,
+                )
+            )
+        if delivery.logistics_return_state == "done":
+            raise UserError(
+                self.env._(
+                    "%(delivery)s already has its return label (tracking %(ref)s): it is "
+                    "not made twice.",
+                    delivery=delivery.name,
+                    ref=delivery.logistics_return_ref,
+                )
+            )
+        if delivery.logistics_return_state == "uncertain":
+            raise UserError(
+                self.env._(
+                    "%(delivery)s: the carrier's answer to the return label was lost; it "
+                    "may have made it. Look it up at the carrier (reference %(ref)s) "
+                    "instead of asking again.",
+                    delivery=delivery.name,
+                    ref=delivery.name,
+                )
+            )
+        payload = delivery._logistics_shipment_payload(endpoint)
+        key = f"{delivery.logistics_booking_key or delivery.name}-return"
+        try:
+            result = client.book_return(payload, key)
+        except karrio_adapter.UncertainCarrierError as exc:
+            message = exc.message
+            record_outside(
+                self.env,
+                lambda env: env["stock.picking"]
+                .browse(delivery.id)
+                ._logistics_return_uncertain(message),
+            )
+            raise UserError(
+                self.env._(
+                    "The carrier's answer to the return label was lost: %(error)s. It may "
+                    "have made it: look it up at the carrier before anything else.",
+                    error=message,
+                )
+            ) from None
+        except CarrierError as exc:
+            raise UserError(
+                self.env._("No return label from the carrier: %(error)s", error=exc.message)
+            ) from None
+        prefix = self.get_return_label_prefix()
+        labels = result["labels"]
+        attachments = [
+            (
+                f"{prefix}-{picking.name}-{label['parcel']}.{label['format'].lower()}"
+                if len(labels) > 1
+                else f"{prefix}-{picking.name}.{label['format'].lower()}",
+                label["data"],
+            )
+            for label in labels
+        ]
+        delivery.write(
+            {"logistics_return_state": "done", "logistics_return_ref": result["tracking_number"]}
+        )
+        picking.message_post(
+            body=self.env._(
+                "Return label from the carrier: tracking %(ref)s, %(count)s label(s).",
+                ref=result["tracking_number"],
+                count=len(labels),
+            ),
+            attachments=attachments,
+        )
 
     def _logistics_label_attachment(self, picking, pdf):
         return self.env["ir.attachment"].create(

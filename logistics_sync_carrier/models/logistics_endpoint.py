@@ -44,6 +44,24 @@ class LogisticsEndpoint(models.Model):
         'passwords), e.g. {"client_id": "...", "client_secret": "...", '
         '"account_number": "..."}. Readable by system administrators only.',
     )
+    karrio_settings_input = fields.Char(
+        string="New connection settings",
+        groups="base.group_system",
+        copy=False,
+        compute="_compute_karrio_settings_input",
+        inverse="_inverse_karrio_settings_input",
+        help="Write-only: the settings are never shown again. Type (or paste) the whole "
+        'JSON object, e.g. {"client_id": "...", "client_secret": "...", '
+        '"account_number": "..."}, and save: it replaces the stored settings. Leave empty '
+        "to keep them.",
+    )
+    karrio_settings_state = fields.Char(
+        string="Connection settings stored",
+        compute="_compute_karrio_settings_state",
+        compute_sudo=True,
+        help="Whether connection settings are stored, and the names they give (never "
+        "their values).",
+    )
     karrio_settings_hint = fields.Char(
         string="Settings this carrier takes",
         compute="_compute_karrio_settings_hint",
@@ -97,6 +115,28 @@ class LogisticsEndpoint(models.Model):
     @api.model
     def _karrio_carrier_selection(self):
         return karrio_adapter.available_carriers()
+
+    def _compute_karrio_settings_input(self):
+        self.karrio_settings_input = False  # write-only: never read back
+
+    def _inverse_karrio_settings_input(self):
+        for endpoint in self:
+            if endpoint.karrio_settings_input:
+                endpoint.karrio_settings = endpoint.karrio_settings_input.strip()
+
+    @api.depends("karrio_settings")
+    def _compute_karrio_settings_state(self):
+        for endpoint in self:
+            try:
+                values = json.loads(endpoint.karrio_settings or "null")
+            except ValueError:
+                values = None
+            if isinstance(values, dict) and values:
+                endpoint.karrio_settings_state = self.env._(
+                    "Set (%(names)s)", names=", ".join(sorted(values))
+                )
+            else:
+                endpoint.karrio_settings_state = self.env._("Not set")
 
     @api.depends("karrio_carrier")
     def _compute_karrio_settings_hint(self):
@@ -155,6 +195,15 @@ class LogisticsEndpoint(models.Model):
                 )
             )
         return values
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # typed on a new endpoint's form: stored as the settings with the endpoint
+        for vals in vals_list:
+            typed = vals.pop("karrio_settings_input", False)
+            if typed:
+                vals["karrio_settings"] = typed.strip()
+        return super().create(vals_list)
 
     def write(self, vals):
         if {"karrio_carrier", "karrio_test_mode"}.intersection(vals) and not (

@@ -84,6 +84,27 @@ class StockPicking(models.Model):
     logistics_tracking_url = fields.Char(string="Tracking link", copy=False, readonly=True)
     logistics_label_id = fields.Many2one("ir.attachment", string="Label", copy=False, readonly=True)
     logistics_polled_at = fields.Datetime(string="Last polled", copy=False, readonly=True)
+    logistics_return_state = fields.Selection(
+        [("done", "Return label made"), ("uncertain", "Return label uncertain")],
+        string="Return label",
+        copy=False,
+        readonly=True,
+        help="A karrio carrier's return label for this delivery: made once (one label per "
+        "parcel), never asked again; uncertain when the carrier's answer was lost (check "
+        "at the carrier before anything else).",
+    )
+    logistics_return_ref = fields.Char(
+        string="Return tracking number",
+        copy=False,
+        readonly=True,
+        help="The carrier's tracking number of the return shipment.",
+    )
+
+    def action_logistics_return_label(self):
+        """The carrier's return label for a done delivery (or its return transfer)."""
+        self.ensure_one()
+        self.carrier_id.get_return_label(self)
+        return True
 
     def _logistics_is_async_carrier(self):
         return self.carrier_id.delivery_type == "logistics_sync"
@@ -565,6 +586,13 @@ class StockPicking(models.Model):
             "name": _("Uncertain booking"),
             "context": {"default_picking_id": self.id},
         }
+
+    def _logistics_return_uncertain(self, message):
+        """Recorded outside the user's transaction (which the error rolls back)."""
+        self.write({"logistics_return_state": "uncertain"})
+        self._logistics_booking_activity(
+            _("Return label uncertain: %(error)s. Look it up at the carrier.", error=message)
+        )
 
     def _logistics_booking_activity(self, note):
         endpoint = self.carrier_id._logistics_endpoint()  # sudo: whoever ran the booking

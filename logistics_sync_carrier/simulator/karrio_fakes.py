@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """HTTP fakes of real carriers' documented APIs, as karrio speaks to them.
 
-One process fakes one carrier (``--carrier ups|fedex``), on the paths, methods,
+One process fakes one carrier (``--carrier ups|fedex|usps``), on the paths, methods,
 authentication and JSON shapes of the carrier's public API as karrio 2026.1.32
 sends and reads them (shaped after karrio's own test fixtures,
 ``modules/connectors/<carrier>/tests``):
@@ -15,11 +15,26 @@ sends and reads them (shaped after karrio's own test fixtures,
   /rate/v1/rates/quotes``, ``POST /ship/v1/shipments``, ``PUT
   /ship/v1/shipments/cancel``, ``POST /track/v1/trackingnumbers``; errors as
   ``{"errors": [{"code", "message"}]}``.
+- USPS REST v3 (apis.usps.com), for karrio's ``usps`` (domestic) and
+  ``usps_international`` extensions: ``POST /oauth2/v3/token`` (form
+  client_id/client_secret), ``POST /payments/v3/payment-authorization`` (the
+  payment token a label needs, header ``X-Payment-Authorization-Token``),
+  ``POST /shipments/v3/options/search`` (prices), ``POST /labels/v3/label`` and
+  ``POST /international-labels/v3/international-label`` (one label per parcel,
+  answered ``multipart/form-data`` as USPS does without an ``Accept`` header:
+  a ``labelMetadata`` JSON part and a base64 ``labelImage`` part), ``DELETE``
+  of either label path (cancel), ``GET /tracking/v3/tracking/<number>``;
+  errors as ``{"error": {"code", "message", "errors": [{"code", "title",
+  "detail"}]}}`` (token errors as OAuth's ``error``/``error_description``).
+  Tracking events carry USPS's local ``eventTimestamp`` (no offset) beside
+  ``GMTTimestamp``/``GMTOffset``, and a "Notice Left" attempted delivery
+  (event code 02) before the delivery, as USPS reports them.
 
 Refusals a real carrier answers (HTTP 400 with its error document): a
 recipient postal code ``00000`` (address refused), a parcel over 70 kg, a
 domestic-only service on an international lane (UPS Ground ``03``, FedEx
-Ground), a client secret ``expired`` (401 on the token call).
+Ground; for USPS, USPS Connect Local outside its ZIP codes and a parcel over
+USPS's 70 lb), a client secret ``expired`` (401 on the token call).
 
 Faults: the shared ones (``POST /_sim/faults``: 500, 502, 503, 429, timeout,
 reset; for bookings also *after* the booking was stored) plus malformed answers
@@ -58,6 +73,23 @@ FEDEX_SERVICES = {
 }
 
 
+CARRIERS = ("ups", "fedex", "usps")
+USPS_MAX_LB = 70.0
+USPS_DOMESTIC = {
+    # mail class: (product name, price USD, commitment)
+    "PRIORITY_MAIL": ("Priority Mail", 10.40, "2 Days"),
+    "USPS_GROUND_ADVANTAGE": ("USPS Ground Advantage", 7.85, "5 Days"),
+    "PRIORITY_MAIL_EXPRESS": ("Priority Mail Express", 31.10, "1 Day"),
+}
+USPS_INTERNATIONAL = {
+    "PRIORITY_MAIL_INTERNATIONAL": ("Priority Mail International", 58.90, "6 Days"),
+    "PRIORITY_MAIL_EXPRESS_INTERNATIONAL": ("Priority Mail Express International", 75.20, "3 Days"),
+}
+USPS_CONNECT_LOCAL_ZIPS = ("100",)  # USPS Connect Local: only within these ZIP3 areas
+USPS_OFFSET_HOURS = -5  # the fake's post offices are on Eastern Standard Time
+USPS_BOUNDARY = "----usps-fake-boundary-7MA4YWxkTrZu0gW"
+
+
 def tiny_png():
     """A 4x4 white PNG (standard library only): UPS returns label images."""
 
@@ -82,11 +114,11 @@ def zpl(number):
 
 
 class KarrioCarrierFake(SimulatorApp):
-    """One real carrier's API (UPS or FedEx), faults included."""
+    """One real carrier's API (UPS, FedEx or USPS), faults included."""
 
     def __init__(self, *, carrier, client_id, client_secret, knobs, seed):
-        if carrier not in ("ups", "fedex"):
-            raise ValueError("carrier: ups or fedex")
+        if carrier not in CARRIERS:
+            raise ValueError("carrier: ups, fedex or usps")
         self.carrier = carrier
         self.client_id = client_id
         self.client_secret = client_secret
@@ -98,6 +130,8 @@ class KarrioCarrierFake(SimulatorApp):
     storing_routes = (
         ("POST", r"/api/shipments/v2409/ship"),
         ("POST", r"/ship/v1/shipments"),
+        ("POST", r"/labels/v3/label"),
+        ("POST", r"/international-labels/v3/international-label"),
     )
 
     def api_routes(self):
@@ -113,6 +147,28 @@ class KarrioCarrierFake(SimulatorApp):
                     "api",
                 ),
                 ("GET", r"/api/track/v1/details/(?P<number>[^/]+)", self.ups_track, "api"),
+                ("POST", r"/_fake/malformed", self.post_malformed, "control"),
+                ("GET", r"/_fake/last-booking", self.get_last_booking, "control"),
+            ]
+        if self.carrier == "usps":
+            return [
+                ("POST", r"/oauth2/v3/token", self.usps_token, "token"),
+                ("POST", r"/payments/v3/payment-authorization", self.usps_payment, "api"),
+                ("POST", r"/shipments/v3/options/search", self.usps_rate, "api"),
+                ("POST", r"/labels/v3/label", self.usps_label, "api"),
+                (
+                    "POST",
+                    r"/international-labels/v3/international-label",
+                    self.usps_international_label,
+                    "api",
+                ),
+                (
+                    "DELETE",
+                    r"/(?:labels/v3/label|international-labels/v3/international-label)/(?P<number>[^/]+)",
+                    self.usps_cancel,
+                    "api",
+                ),
+                ("GET", r"/tracking/v3/tracking/(?P<number>[^/]+)", self.usps_track, "api"),
                 ("POST", r"/_fake/malformed", self.post_malformed, "control"),
                 ("GET", r"/_fake/last-booking", self.get_last_booking, "control"),
             ]
@@ -134,7 +190,10 @@ class KarrioCarrierFake(SimulatorApp):
             self.by_reference = {}
             self.malformed = []
             self.labels = 0
+            self.returns_by_reference = {}  # return shipments: our reference -> count
+            self.return_labels = 0
             self.last_booking = {}
+            self.last_booking_headers = {}
         return res
 
     def stats(self):
@@ -149,13 +208,15 @@ class KarrioCarrierFake(SimulatorApp):
                     for ref in self.by_reference
                 },
                 cancelled=sum(1 for b in self.bookings.values() if b["cancelled"]),
+                returns_by_reference=dict(self.returns_by_reference),
+                return_labels=self.return_labels,
             )
         return doc
 
     def get_last_booking(self, request):
         """The body of the last booking request (tests check what was sent)."""
         with self._lock:
-            return Reply.json(200, self.last_booking)
+            return Reply.json(200, {**self.last_booking, "_headers": self.last_booking_headers})
 
     def post_malformed(self, request):
         body = json.loads(request.body or b"{}")
@@ -262,10 +323,12 @@ class KarrioCarrierFake(SimulatorApp):
 
     # helpers ------------------------------------------------------------------
     def _new_number(self):
+        if self.carrier == "usps":
+            return f"92055{next(self.numbers):017d}"
         prefix = "1Z999AA1" if self.carrier == "ups" else "79"
         return f"{prefix}{next(self.numbers):010d}"
 
-    def _store(self, reference, parcels):
+    def _store(self, reference, parcels, is_return=False):
         number = self._new_number()
         with self._lock:
             self.bookings[number] = {
@@ -273,9 +336,16 @@ class KarrioCarrierFake(SimulatorApp):
                 "cancelled": False,
                 "parcels": parcels,
                 "at": time.time(),
+                "return": is_return,
             }
-            self.by_reference[reference] = self.by_reference.get(reference, 0) + 1
-            self.labels += parcels
+            if is_return:
+                self.returns_by_reference[reference] = (
+                    self.returns_by_reference.get(reference, 0) + 1
+                )
+                self.return_labels += parcels
+            else:
+                self.by_reference[reference] = self.by_reference.get(reference, 0) + 1
+                self.labels += parcels
         return number
 
     # UPS ----------------------------------------------------------------------
@@ -346,6 +416,9 @@ class KarrioCarrierFake(SimulatorApp):
         body = json.loads(request.body or b"{}")
         with self._lock:
             self.last_booking = body
+            self.last_booking_headers = {
+                k: v for k, v in request.headers.items() if k.lower() != "authorization"
+            }
         shipment = body.get("ShipmentRequest", {}).get("Shipment", {})
         refused = self._ups_check(shipment)
         if refused:
@@ -365,7 +438,10 @@ class KarrioCarrierFake(SimulatorApp):
             or ""
         )
         packages = shipment.get("Package") or [{}]
-        number = self._store(reference, len(packages))
+        # a return (ReturnService, e.g. 9 "print return label"): the customer ships to us
+        number = self._store(
+            reference, len(packages), is_return=bool(shipment.get("ReturnService"))
+        )
         results = [
             {
                 "TrackingNumber": f"{number}{index}" if len(packages) > 1 else number,
@@ -444,8 +520,12 @@ class KarrioCarrierFake(SimulatorApp):
             {
                 "location": {"address": {"city": "Koeln", "country": "DE"}},
                 "status": {"type": kind, "code": code, "description": text},
-                "date": time.strftime("%Y%m%d", time.gmtime(booking["at"] + offset)),
-                "time": time.strftime("%H%M%S", time.gmtime(booking["at"] + offset)),
+                # local time at the scan (Koeln, UTC+1) beside UPS's GMT fields
+                "date": time.strftime("%Y%m%d", time.gmtime(booking["at"] + offset + 3600)),
+                "time": time.strftime("%H%M%S", time.gmtime(booking["at"] + offset + 3600)),
+                "gmtDate": time.strftime("%Y%m%d", time.gmtime(booking["at"] + offset)),
+                "gmtTime": time.strftime("%H:%M:%S", time.gmtime(booking["at"] + offset)),
+                "gmtOffset": "+01:00",
             }
             for kind, code, text, offset in reversed(self._progress(booking))
         ]
@@ -535,6 +615,9 @@ class KarrioCarrierFake(SimulatorApp):
         body = json.loads(request.body or b"{}")
         with self._lock:
             self.last_booking = body
+            self.last_booking_headers = {
+                k: v for k, v in request.headers.items() if k.lower() != "authorization"
+            }
         shipment = body.get("requestedShipment", {})
         refused = self._fedex_check(shipment, shipment.get("serviceType"))
         if refused:
@@ -547,7 +630,11 @@ class KarrioCarrierFake(SimulatorApp):
             for ref in item.get("customerReferences") or []
             if ref.get("value")
         ]
-        number = self._store(references[0] if references else "", len(items))
+        special = shipment.get("shipmentSpecialServices") or {}
+        is_return = bool(special.get("returnShipmentDetail")) or "RETURN_SHIPMENT" in (
+            special.get("specialServiceTypes") or []
+        )
+        number = self._store(references[0] if references else "", len(items), is_return)
         pieces = []
         for index, _item in enumerate(items):
             piece = f"{number}{index}" if len(items) > 1 else number
@@ -668,4 +755,331 @@ class KarrioCarrierFake(SimulatorApp):
             )
         return Reply.json(
             200, {"transactionId": "fake", "output": {"completeTrackResults": results}}
+        )
+
+    # USPS ---------------------------------------------------------------------
+    @staticmethod
+    def _usps_error(code, title, detail, status=400, api="/labels/v3"):
+        return Reply.json(
+            status,
+            {
+                "apiVersion": api,
+                "error": {
+                    "code": str(status),
+                    "message": title,
+                    "errors": [
+                        {"status": str(status), "code": code, "title": title, "detail": detail}
+                    ],
+                },
+            },
+        )
+
+    def usps_token(self, request):
+        form = urllib.parse.parse_qs(request.body.decode())
+        ok = form.get("client_id") == [self.client_id] and form.get("client_secret") == [
+            self.client_secret
+        ]
+        if form.get("grant_type") != ["client_credentials"] or not ok:
+            return Reply.json(
+                401,
+                {
+                    "error": "invalid_client",
+                    "error_description": "Client authentication failed: unknown client or wrong secret.",
+                },
+            )
+        if self.client_secret.startswith(EXPIRED_SECRET):
+            return Reply.json(
+                401,
+                {
+                    "error": "invalid_client",
+                    "error_description": "Client authentication failed: the client secret has expired.",
+                },
+            )
+        return Reply.json(
+            200,
+            {
+                "access_token": self._issue_token(),
+                "token_type": "Bearer",
+                "issued_at": int(time.time() * 1000),
+                "expires_in": 28799,
+                "status": "approved",
+                "scope": " ".join((form.get("scope") or [""])[0].split()),
+                "issuer": "api.usps.com",
+                "client_id": self.client_id,
+            },
+        )
+
+    def usps_payment(self, request):
+        body = json.loads(request.body or b"{}")
+        roles = {role.get("roleName") for role in body.get("roles") or []}
+        if roles != {"LABEL_OWNER", "PAYER"} or not all(
+            role.get("accountNumber") for role in body.get("roles") or []
+        ):
+            return self._usps_error(
+                "PAYMENT.ROLES",
+                "Invalid payment roles",
+                "A LABEL_OWNER and a PAYER role with an account number are required.",
+                api="/payments/v3",
+            )
+        return Reply.json(
+            200, {"roles": body["roles"], "paymentAuthorizationToken": self._issue_token()}
+        )
+
+    def _usps_authorized_payment(self, request):
+        token = request.headers.get("X-Payment-Authorization-Token") or ""
+        with self._lock:
+            return token in self.tokens
+
+    def _usps_check(self, to_zip, package, mail_class, api="/labels/v3"):
+        if to_zip == REFUSED_ZIP:
+            return self._usps_error(
+                "010101",
+                "Address Not Found",
+                f"The destination ZIP Code {to_zip} is not valid.",
+                api=api,
+            )
+        if float(package.get("weight") or 0) > USPS_MAX_LB:
+            return self._usps_error(
+                "020406",
+                "Weight limit exceeded",
+                "The package weight exceeds the maximum of 70 lbs for this mail class.",
+                api=api,
+            )
+        if mail_class == "USPS_CONNECT_LOCAL" and not str(to_zip).startswith(
+            USPS_CONNECT_LOCAL_ZIPS
+        ):
+            return self._usps_error(
+                "030220",
+                "Mail class not available",
+                "USPS Connect Local is not available between these ZIP Codes.",
+                api=api,
+            )
+        return None
+
+    def usps_rate(self, request):
+        body = json.loads(request.body or b"{}")
+        package = body.get("packageDescription") or {}
+        country = body.get("destinationCountryCode")
+        international = bool(country) and country != "US"
+        to_zip = body.get("foreignPostalCode") if international else body.get("destinationZIPCode")
+        wanted = package.get("mailClass") or "ALL"
+        refused = self._usps_check(to_zip, package, wanted, api="/shipments/v3")
+        if refused:
+            return refused
+        table = USPS_INTERNATIONAL if international else USPS_DOMESTIC
+        classes = [c for c in table if wanted in ("ALL", c)]
+        if not classes:
+            return self._usps_error(
+                "030221",
+                "Mail class not available",
+                f"The mail class {wanted} is not offered for this destination.",
+                api="/shipments/v3",
+            )
+        options = []
+        for mail_class in classes:
+            name, price, commitment = table[mail_class]
+            price = round(price + 0.5 * float(package.get("weight") or 0), 2)
+            options.append(
+                {
+                    "mailClass": mail_class,
+                    "rateOptions": [
+                        {
+                            "commitment": {"name": commitment, "scheduleDeliveryDate": None},
+                            "totalPrice": price,
+                            "totalBasePrice": price,
+                            "rates": [
+                                {
+                                    "SKU": f"DPXX0XXXXX{len(options):05d}",
+                                    "description": name,
+                                    "priceType": "RETAIL",
+                                    "price": price,
+                                    "weight": package.get("weight"),
+                                    "mailClass": mail_class,
+                                    "productName": name,
+                                    "zone": "04",
+                                }
+                            ],
+                            "extraServices": [],
+                        }
+                    ],
+                }
+            )
+        return Reply.json(
+            200,
+            {
+                "originZIPCode": body.get("originZIPCode"),
+                "destinationZIPCode": to_zip,
+                "pricingOptions": [{"priceType": "RETAIL", "shippingOptions": options}],
+            },
+        )
+
+    def _usps_multipart(self, metadata, image, filename):
+        parts = [
+            f"--{USPS_BOUNDARY}\r\n"
+            'Content-Disposition: form-data; name="labelMetadata"\r\n'
+            "Content-Type: application/json\r\n\r\n" + json.dumps(metadata) + "\r\n",
+            f"--{USPS_BOUNDARY}\r\n"
+            f'Content-Disposition: form-data; name="labelImage"; filename="{filename}"\r\n'
+            "Content-Type: application/pdf\r\n\r\n" + image + "\r\n",
+            f"--{USPS_BOUNDARY}--\r\n",
+        ]
+        return Reply(200, "".join(parts).encode(), f"multipart/form-data; boundary={USPS_BOUNDARY}")
+
+    def _usps_book(self, request, international):
+        api = "/international-labels/v3" if international else "/labels/v3"
+        body = json.loads(request.body or b"{}")
+        with self._lock:
+            self.last_booking = body
+        if not self._usps_authorized_payment(request):
+            return self._usps_error(
+                "PAYMENT.TOKEN",
+                "Unauthorized",
+                "The payment authorization token is missing or invalid.",
+                status=401,
+                api=api,
+            )
+        package = body.get("packageDescription") or {}
+        to = body.get("toAddress") or {}
+        country = to.get("countryISOAlpha2Code") or to.get("country") or "US"
+        to_zip = to.get("postalCode") if international else to.get("ZIPCode")
+        refused = self._usps_check(to_zip, package, package.get("mailClass"), api=api)
+        if refused:
+            return refused
+        table = USPS_INTERNATIONAL if international else USPS_DOMESTIC
+        if package.get("mailClass") not in table or (international and country == "US"):
+            return self._usps_error(
+                "030221",
+                "Mail class not available",
+                f"The mail class {package.get('mailClass')} is not offered for this destination.",
+                api=api,
+            )
+        if international and not (body.get("customsForm") or {}).get("contents"):
+            return self._usps_error(
+                "040110",
+                "Customs form required",
+                "An international label needs a customs form with its contents.",
+                api=api,
+            )
+        references = [
+            ref.get("referenceNumber")
+            for ref in package.get("customerReference") or []
+            if ref.get("referenceNumber")
+        ]
+        number = self._new_number()
+        if international:
+            number = f"LX{number[-9:]}US"
+        reference = references[0] if references else ""
+        with self._lock:
+            self.bookings[number] = {
+                "reference": reference,
+                "cancelled": False,
+                "parcels": 1,
+                "at": time.time(),
+                "international": international,
+            }
+            # USPS has no multi-piece shipment: one label (one request) per parcel
+            self.by_reference[reference] = self.by_reference.get(reference, 0) + 1
+            self.labels += 1
+        name, price, commitment = table[package["mailClass"]]
+        metadata = {
+            "labelAddress": {"streetAddress": to.get("streetAddress"), "city": to.get("city")},
+            "routingInformation": "420" + str(to_zip or "")[:5],
+            "trackingNumber": number,
+            "postage": price,
+            "extraServices": [],
+            "zone": "04",
+            "commitment": {"name": commitment, "scheduleDeliveryDate": None},
+            "weightUOM": "lb",
+            "weight": package.get("weight"),
+            "fees": [],
+            "labelBrokerID": "",
+            "SKU": "DPXX0XXXXX00000",
+        }
+        if international:
+            del metadata["commitment"]  # not in the international label's metadata
+        image = base64.b64encode(build_pdf([f"USPS {name} {number}"])).decode()
+        return self._usps_multipart(metadata, image, "labelImage.pdf")
+
+    def usps_label(self, request):
+        return self._usps_book(request, international=False)
+
+    def usps_international_label(self, request):
+        return self._usps_book(request, international=True)
+
+    def usps_cancel(self, request, number):
+        if not self._usps_authorized_payment(request):
+            return self._usps_error(
+                "PAYMENT.TOKEN",
+                "Unauthorized",
+                "The payment authorization token is missing or invalid.",
+                status=401,
+            )
+        with self._lock:
+            booking = self.bookings.get(number)
+            if booking:
+                booking["cancelled"] = True
+        if not booking:
+            return self._usps_error(
+                "010404", "Label not found", f"No label with tracking number {number}.", 404
+            )
+        return Reply.json(200, {"trackingNumber": number, "status": "CANCELED"})
+
+    def _usps_events(self, booking):
+        """Accepted at once, in transit after 1 s, a delivery attempt (notice left)
+        after 2 s, delivered after 3 s: local Eastern times as USPS writes them."""
+        age = time.time() - booking["at"]
+        steps = [("USPS picked up item", "03", 0)]
+        if age > 1:
+            steps.append(("In Transit to Next Facility", "NT", 1))
+        if age > 2:
+            steps.append(("Notice Left (No Authorized Recipient Available)", "02", 2))
+        if age > 3:
+            steps.append(("Delivered, In/At Mailbox", "01", 3))
+        events = []
+        for text, code, offset in reversed(steps):
+            at = booking["at"] + offset
+            events.append(
+                {
+                    "eventType": text,
+                    "eventTimestamp": time.strftime(
+                        "%Y-%m-%dT%H:%M:%S", time.gmtime(at + USPS_OFFSET_HOURS * 3600)
+                    ),
+                    "GMTTimestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(at)),
+                    "GMTOffset": f"{USPS_OFFSET_HOURS:+03d}:00",
+                    "eventCountry": None,
+                    "eventCity": "NEW YORK",
+                    "eventState": "NY",
+                    "eventZIP": "10001",
+                    "eventCode": code,
+                    "authorizedAgent": False,
+                }
+            )
+        return events
+
+    def usps_track(self, request, number):
+        with self._lock:
+            booking = self.bookings.get(number)
+        if not booking:
+            return self._usps_error(
+                "404",
+                "Tracking number not found",
+                f"The tracking number {number} cannot be found.",
+                404,
+                api="/tracking/v3",
+            )
+        events = self._usps_events(booking)
+        latest = events[0]["eventType"]
+        category = "Delivered" if latest.startswith("Delivered") else "In Transit"
+        return Reply.json(
+            200,
+            {
+                "trackingNumber": number,
+                "status": latest,
+                "statusCategory": category,
+                "statusSummary": f"Your item: {latest}.",
+                "mailClass": "PRIORITY_MAIL",
+                "originZIP": "10001",
+                "destinationZIP": "10001",
+                "trackingEvents": events,
+            },
         )

@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-"""Real carriers through karrio, pointed at our HTTP fakes of UPS and FedEx on 127.0.0.1."""
+"""Real carriers through karrio, pointed at our HTTP fakes of UPS, FedEx and USPS on 127.0.0.1."""
 
 import json
 import os
@@ -18,10 +18,23 @@ from odoo.addons.queue_job.exception import RetryableJobError
 FAKE = Path(__file__).resolve().parent.parent / "simulator" / "karrio_fake.py"
 CLIENT_ID = "fake-client-id"
 CLIENT_SECRET = "fake-client-secret-123"
-SERVICES = {"ups": "ups_standard", "fedex": "fedex_international_priority"}
+SERVICES = {
+    "ups": "ups_standard",
+    "fedex": "fedex_international_priority",
+    "usps": "usps_priority_mail",
+    "usps_international": "usps_priority_mail_international",
+}
 
 
 def karrio_settings(carrier, secret=CLIENT_SECRET):
+    if carrier in ("usps", "usps_international"):
+        return {
+            "client_id": CLIENT_ID,
+            "client_secret": secret,
+            "account_number": "1000123456",
+            "CRID": "56982563",
+            "MID": "902000001",
+        }
     if carrier == "ups":
         return {"client_id": CLIENT_ID, "client_secret": secret, "account_number": "A1B2C3"}
     return {

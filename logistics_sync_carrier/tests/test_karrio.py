@@ -70,7 +70,12 @@ class TestKarrioCarriers(KarrioCommon, TransactionCase):
             form.carrier_protocol = "karrio"
             form.karrio_carrier = "dhl_express"
             self.assertIn("site_id*", form.karrio_settings_hint)
-            form.karrio_settings = json.dumps({"site_id": "S", "password": "P"})
+            form.karrio_settings_input = json.dumps({"site_id": "S", "password": "P"})
+        endpoint = form.save()
+        self.assertEqual(endpoint.karrio_settings_state, "Set (password, site_id)")
+        self.assertEqual(json.loads(endpoint.karrio_settings), {"site_id": "S", "password": "P"})
+        endpoint.karrio_settings = False
+        self.assertEqual(endpoint.karrio_settings_state, "Not set")
         # settings the carrier does not take, or missing ones, are refused with their names
         with self.assertRaisesRegex(ValidationError, "unknown: api_key; missing: password"):
             self.endpoint.write(
@@ -87,6 +92,37 @@ class TestKarrioCarriers(KarrioCommon, TransactionCase):
         with self.assertRaises(AccessError):
             self.endpoint.with_user(self.responsible).write({"karrio_carrier": "fedex"})
         self.assertEqual(self.endpoint.copy({"code": "copy-ups"}).sudo().karrio_settings, False)
+
+    def test_connection_settings_are_write_only_on_the_form(self):
+        stored = self.endpoint.karrio_settings
+        # the admin's form shows whether they are set and their names, never the values
+        with Form(self.endpoint) as form:
+            self.assertFalse(form.karrio_settings_input)
+            self.assertEqual(
+                form.karrio_settings_state, "Set (account_number, client_id, client_secret)"
+            )
+        arch = self.env["logistics.endpoint"].get_view(view_type="form")["arch"]
+        self.assertNotIn('name="karrio_settings"', arch)
+        self.assertIn('name="karrio_settings_input"', arch)
+        self.assertEqual(self.endpoint.karrio_settings, stored, "saving without typing keeps them")
+        self.assertFalse(self.endpoint.read(["karrio_settings_input"])[0]["karrio_settings_input"])
+        # bad JSON: a clear error, nothing stored
+        with self.assertRaisesRegex(ValidationError, "must be a JSON object"):
+            with self.env.cr.savepoint():
+                self.endpoint.karrio_settings_input = "client_id=abc"
+                self.endpoint.flush_recordset()
+        self.assertEqual(self.endpoint.karrio_settings, stored)
+        # typing replaces them
+        replaced = dict(karrio_settings("ups"), account_number="Z9Z9Z9")
+        self.endpoint.karrio_settings_input = json.dumps(replaced)
+        self.assertEqual(json.loads(self.endpoint.karrio_settings), replaced)
+        # not for a clerk or a Logistics Sync manager
+        with self.assertRaises(AccessError):
+            self.endpoint.with_user(self.clerk).read(["karrio_settings_input"])
+        self.assertEqual(
+            self.endpoint.with_user(self.clerk).karrio_settings_state,
+            "Set (account_number, client_id, client_secret)",
+        )
 
     def test_custom_server_url_is_checked_like_any_outbound_url(self):
         with self.assertRaises(ValidationError):
@@ -120,7 +156,14 @@ class TestKarrioCarriers(KarrioCommon, TransactionCase):
         self.assertIn(picking.logistics_label_id, labels)
         stats = self.fakes["ups"].stats()
         self.assertEqual(stats["bookings_by_reference"], {picking.name: 1})
-        sent = self.fakes["ups"].last_booking()["ShipmentRequest"]["Shipment"]
+        sent = self.fakes["ups"].last_booking()
+        # UPS's request id carries our booking key (a correlation id: UPS does not
+        # deduplicate on it)
+        self.assertEqual(
+            sent["_headers"]["transId"], picking.logistics_booking_key.replace("-", "")[:32]
+        )
+        self.assertEqual(sent["_headers"]["transactionSrc"], "LogisticsSync")
+        sent = sent["ShipmentRequest"]["Shipment"]
         self.assertEqual(len(sent["Package"]), 2)
         # a re-run of the job (a crash, a double click) asks the carrier nothing more
         with trap_jobs() as trap:
@@ -299,6 +342,91 @@ class TestKarrioCarriers(KarrioCommon, TransactionCase):
         picking.with_user(self.clerk).cancel_shipment()
         self.assertEqual(picking.logistics_booking_state, "cancelled")
         self.assertEqual(self.fakes["ups"].stats()["cancelled"], 1)
+
+    # ----------------------------------------------------------- return labels
+    def _return_labels(self, picking):
+        prefix = picking.carrier_id.get_return_label_prefix()
+        return self._labels(picking).filtered(lambda a: a.name.startswith(prefix))
+
+    def test_return_label_on_a_done_delivery_one_per_parcel_never_twice(self):
+        picking = self._ship("ups", packages=2, quantity=2)
+        self.assertTrue(picking.carrier_id.can_generate_return)
+        picking.with_user(self.clerk).action_logistics_return_label()
+        stats = self.fakes["ups"].stats()
+        self.assertEqual(stats["returns_by_reference"], {picking.name: 1})
+        self.assertEqual(stats["return_labels"], 2)
+        self.assertEqual(stats["bookings_by_reference"], {picking.name: 1}, "no new delivery")
+        sent = self.fakes["ups"].last_booking()["ShipmentRequest"]["Shipment"]
+        self.assertEqual(sent["ReturnService"]["Code"], "9", "print return label")
+        # karrio swaps the addresses: the customer ships to us
+        self.assertEqual(sent["ShipFrom"]["Address"]["City"], "Lyon")
+        self.assertEqual(sent["ShipTo"]["Address"]["City"], "Berlin")
+        labels = self._return_labels(picking)
+        self.assertEqual(len(labels), 2, "one return label per parcel")
+        self.assertEqual(picking.logistics_return_state, "done")
+        self.assertTrue(picking.logistics_return_ref.startswith("1Z"))
+        with self.assertRaisesRegex(UserError, "not made twice"):
+            picking.with_user(self.clerk).action_logistics_return_label()
+        self.assertEqual(self.fakes["ups"].stats()["return_labels"], 2)
+        self.assertEqual(len(self._return_labels(picking)), 2)
+
+    def test_return_label_on_the_return_transfer(self):
+        picking = self._ship("fedex")
+        wizard = (
+            self.env["stock.return.picking"]
+            .with_user(self.clerk)
+            .with_context(active_id=picking.id, active_model="stock.picking")
+            .create({})
+        )
+        wizard.product_return_moves.quantity = 1
+        returned = self.env["stock.picking"].browse(wizard.action_create_returns()["res_id"])
+        # Odoo leaves the carrier of a return empty: the clerk chooses it
+        returned.with_user(self.clerk).carrier_id = picking.carrier_id
+        self.assertTrue(returned.is_return_picking)
+        returned.with_user(self.clerk).print_return_label()
+        stats = self.fakes["fedex"].stats()
+        self.assertEqual(stats["returns_by_reference"], {picking.name: 1})
+        sent = self.fakes["fedex"].last_booking()
+        self.assertEqual(
+            sent["_headers"]["x-customer-transaction-id"], f"{picking.logistics_booking_key}-return"
+        )
+        sent = sent["requestedShipment"]
+        self.assertIn("RETURN_SHIPMENT", sent["shipmentSpecialServices"]["specialServiceTypes"])
+        self.assertEqual(len(self._return_labels(returned)), 1)
+        # the delivery it returns has its return label: not made again from either
+        with self.assertRaisesRegex(UserError, "not made twice"):
+            picking.with_user(self.clerk).action_logistics_return_label()
+        with self.assertRaisesRegex(UserError, "not made twice"):
+            returned.with_user(self.clerk).print_return_label()
+        self.assertEqual(self.fakes["fedex"].stats()["return_labels"], 1)
+
+    @mute_logger(*QUIET)
+    def test_return_label_lost_after_the_carrier_made_it_is_never_asked_again(self):
+        picking = self._ship("ups")
+        fake = self.fakes["ups"]
+        fake.config(timeout_sleep=10.5)
+        fake.script_faults({"kind": "timeout", "after": True})
+        try:
+            picking.with_user(self.clerk).action_logistics_return_label()
+        except UserError as exc:
+            error = str(exc)
+        else:
+            self.fail("a lost answer is an error for the clerk")
+        self.assertIn("look it up at the carrier", error)
+        self.assertEqual(fake.stats()["returns_by_reference"], {picking.name: 1})
+        # recorded outside the clerk's rolled-back transaction: uncertain, with an activity
+        self.assertEqual(picking.logistics_return_state, "uncertain")
+        self.assertEqual(len(self._activities(picking)), 1)
+        with self.assertRaisesRegex(UserError, "instead of asking again"):
+            picking.with_user(self.clerk).action_logistics_return_label()
+        self.assertEqual(fake.stats()["returns_by_reference"], {picking.name: 1})
+        self.assertFalse(self._return_labels(picking))
+
+    def test_return_label_refused_for_a_delivery_not_shipped(self):
+        picking = self._shipment_with("ups")
+        with self.assertRaisesRegex(UserError, "shipped with the carrier"):
+            picking.with_user(self.clerk).action_logistics_return_label()
+        self.assertEqual(self.fakes["ups"].stats()["requests"], 0)
 
     def _order(self):
         order = self.env["sale.order"].create(
