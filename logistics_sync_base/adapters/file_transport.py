@@ -25,6 +25,23 @@ from .errors import PermanentOutboundError, TransientOutboundError
 _logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 30
+# paramiko's transport thread logs a connection the server drops as an ERROR; here
+# that is an expected, retried condition, reported by the exception it raises
+TRANSPORT_LOG = f"{__name__}.paramiko"
+
+
+class _TransportLogLevel(logging.Filter):
+    """paramiko's transport errors as INFO (the caller sees and retries them)."""
+
+    def filter(self, record):
+        if record.levelno > logging.INFO:
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
+logging.getLogger(TRANSPORT_LOG).addFilter(_TransportLogLevel())
+# its per-connection INFO lines (connected, authenticated) are noise in Odoo's log
+logging.getLogger(TRANSPORT_LOG).setLevel(logging.WARNING)
 
 
 class TransientFileError(TransientOutboundError):
@@ -187,6 +204,7 @@ class SftpTransport:
         except OSError as exc:
             raise TransientFileError(f"SFTP {self.shown}: cannot connect ({exc})") from None
         transport = paramiko.Transport(sock)
+        transport.set_log_channel(TRANSPORT_LOG)
         self._transport = transport
         try:
             transport.banner_timeout = transport.auth_timeout = self.timeout
@@ -216,7 +234,7 @@ class SftpTransport:
         except (paramiko.SSHException, EOFError, OSError) as exc:
             self.close()
             raise TransientFileError(
-                f"SFTP {self.shown}: {exc or exc.__class__.__name__}"
+                f"SFTP {self.shown}: {str(exc) or exc.__class__.__name__}"
             ) from None
         return self
 
@@ -256,7 +274,7 @@ class SftpTransport:
             raise PermanentFileError(f"SFTP {self.shown}: {what}: permission denied") from exc
         except (paramiko.SSHException, EOFError, OSError) as exc:
             raise TransientFileError(
-                f"SFTP {self.shown}: {what}: {exc or exc.__class__.__name__}"
+                f"SFTP {self.shown}: {what}: {str(exc) or exc.__class__.__name__} (connection lost?)"
             ) from None
 
     # ------------------------------------------------------------- operations
@@ -278,10 +296,12 @@ class SftpTransport:
 
         def fetch():
             with self.sftp.open(full, "rb") as handle:
+                # what was opened (SFTP opens follow links): still a regular file
                 opened = handle.stat()
                 if not stat.S_ISREG(opened.st_mode or 0):
                     raise FileRefused("not a regular file")
-                handle.prefetch(min(opened.st_size or 0, max_bytes))
+                _check_size(opened.st_size, max_bytes)
+                handle.prefetch(opened.st_size or 0)
                 return handle.read(max_bytes + 1)
 
         data = self._call(name, fetch)

@@ -183,7 +183,10 @@ class LogisticsFile(models.Model):
                         name=file.name,
                     )
                 )
-            file.endpoint_id._file_process(file, file._file_data())
+            # sudo: the same handling the pick-up job does with the pipeline's rights
+            # (a manager decides to try again; the documents it creates are not theirs
+            # to create by hand), create_uid stays the manager
+            file.endpoint_id.sudo()._file_process(file.sudo(), file._file_data())
         return True
 
     def action_send_again(self):

@@ -7,7 +7,6 @@ again; an upload that keeps failing ends failed, with a *Send again* button."""
 
 import logging
 import posixpath
-import uuid
 
 from odoo import fields, models
 
@@ -145,12 +144,9 @@ class LogisticsFile(models.Model):
 
         def work():
             with endpoint._file_transport() as transport:
-                transport.upload(
-                    endpoint.file_outbound_path,
-                    self.name,
-                    data,
-                    f"{self.id}-{uuid.uuid4().hex[:8]}",
-                )
+                # the same temporary name at every try: a try cut off is overwritten,
+                # never left behind beside the file
+                transport.upload(endpoint.file_outbound_path, self.name, data, str(self.id))
             # sudo: the pipeline's bookkeeping
             self.sudo().write({"state": "sent", "error": False, "date_done": fields.Datetime.now()})
             return f"{self.name}: sent"

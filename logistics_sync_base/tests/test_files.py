@@ -251,3 +251,25 @@ class TestFileChannel(TransactionCase):
             ._fields["sftp_password"]
             .is_accessible(self.env(user=self.ls_manager))
         )
+
+    def test_files_are_read_by_logistics_users_only_and_processed_again_by_managers(self):
+        _write(self.inbox, "again.txt", b"content")
+        self._pickup_and_run()
+        file = self._files()
+        self.assertEqual(file.state, "failed")
+        with self.assertRaises(AccessError):
+            self.File.with_user(self.stock_user).search([]).mapped("name")
+        as_user = file.with_user(self.ls_user)
+        self.assertEqual((as_user.name, as_user.state), ("again.txt", "failed"))
+        self.assertTrue(as_user.raw_file)  # the raw file, downloadable
+        with self._raises(AccessError, "Only Logistics Sync managers"):
+            as_user.action_process_again()
+        with self._raises(UserError, "only a failed outbound file"):
+            file.with_user(self.ls_manager).action_send_again()
+        with trap_jobs() as trap:
+            file.with_user(self.ls_manager).action_process_again()
+            # still no handler: failed again, and stays in failed/ (nothing to move)
+            self.assertEqual(file.state, "failed")
+            trap.assert_jobs_count(1)
+            self.assertEqual(trap.enqueued_jobs[0].perform(), "again.txt: in failed/ already")
+        self.assertTrue(file.moved)
