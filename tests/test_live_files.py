@@ -62,28 +62,26 @@ def sftp(tmp_path):
 
 
 def _endpoint(server, watch, world, sftp, **values):
-    code = unique_code("files")
-    endpoint_id, channel = create_endpoint(
-        server,
-        watch,
-        code,
-        kind="carrier",
-        freight_partner_id=world["vendor"],
-        file_transport="sftp",
-        file_format="freight_csv",
-        file_inbound_path="in",
-        file_outbound_path="out",
-        file_min_age_seconds=0,
-        sftp_host="127.0.0.1",
-        sftp_port=sftp.port,
-        sftp_username=sftp.username,
-        sftp_host_key=sftp.host_key_line,
-        sftp_password=sftp.password,
-        max_attempts=3,
-        retry_base_seconds=1,
-        **values,
-    )
-    return endpoint_id, channel
+    """A carrier endpoint taking invoice files from the server's in/ (at once) and
+    uploading to out/; the test server's address is loopback, allowed by the
+    developer setting (prepare_server), as for the HTTP simulators."""
+    settings = {
+        "kind": "carrier",
+        "freight_partner_id": world["vendor"],
+        "file_transport": "sftp",
+        "file_format": "freight_csv",
+        "file_inbound_path": "in",
+        "file_outbound_path": "out",
+        "file_min_age_seconds": 0,
+        "sftp_host": "127.0.0.1",
+        "sftp_port": sftp.port,
+        "sftp_username": sftp.username,
+        "sftp_host_key": sftp.host_key_line,
+        "sftp_password": sftp.password,
+        "max_attempts": 3,
+        "retry_base_seconds": 1,
+    }
+    return create_endpoint(server, watch, unique_code("files"), **{**settings, **values})
 
 
 def _invoice(world, lines=3):
@@ -271,4 +269,26 @@ def test_the_server_down_while_the_job_runs_retries_and_loses_nothing(server, wa
     assert [row[3] for row in rows] == ["processed"], rows
     assert _batches(watch, endpoint_id) == [("down.csv", "accepted", 3)]
     assert (sftp.root_path / "in" / "processed" / f"{rows[0][0]}-down.csv").read_bytes() == data
+    assert_no_idle_in_transaction(watch)
+
+
+def test_a_file_too_large_is_recorded_failed_moved_aside_and_never_queued_again(
+    server, watch, world, sftp
+):
+    """The failure is recorded on a second connection (the job's own transaction is
+    rolled back), then the file moves to failed/ by a job of its own."""
+    endpoint_id, channel = _endpoint(server, watch, world, sftp, file_max_bytes=100)
+    _number, data = _invoice(world)
+    _drop(sftp, "huge.csv", data)
+    run_cron(server, PICKUP_CRON)
+    rows, jobs = _received_once(watch, endpoint_id, channel, "huge.csv")
+    [(file_id, _d, _n, state, error, _m, remote_path, _a, _sha)] = rows
+    assert state == "failed" and "larger than the limit of 100 bytes" in error, rows
+    assert remote_path == f"failed/{file_id}-huge.csv"
+    assert [job["state"] for job in jobs] == ["done", "done"], jobs
+    assert not _batches(watch, endpoint_id)
+    assert (sftp.root_path / "in" / "failed" / f"{file_id}-huge.csv").read_bytes() == data
+    run_cron(server, PICKUP_CRON)
+    time.sleep(1)
+    assert len(watch.jobs(channel)) == 2  # never queued again
     assert_no_idle_in_transaction(watch)

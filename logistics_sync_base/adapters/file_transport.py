@@ -261,9 +261,9 @@ class SftpTransport:
         self.close()
         return False
 
-    def _call(self, what, func, *args):
+    def _call(self, what, func, *args, refused=PermanentFileError):
         """``func(*args)``, its errors sorted: a missing file or folder, a permission
-        refused: permanent; the connection lost or timed out: transient."""
+        refused (``refused``): permanent; the connection lost or timed out: transient."""
         import paramiko
 
         try:
@@ -271,7 +271,7 @@ class SftpTransport:
         except FileNotFoundError as exc:
             raise FileGone(f"SFTP {self.shown}: {what}: no such file or folder") from exc
         except PermissionError as exc:
-            raise PermanentFileError(f"SFTP {self.shown}: {what}: permission denied") from exc
+            raise refused(f"SFTP {self.shown}: {what}: permission denied") from exc
         except (paramiko.SSHException, EOFError, OSError) as exc:
             raise TransientFileError(
                 f"SFTP {self.shown}: {what}: {str(exc) or exc.__class__.__name__} (connection lost?)"
@@ -287,7 +287,8 @@ class SftpTransport:
 
     def download(self, path, name, max_bytes):
         full = posixpath.join(path or ".", name)
-        info = self._call(name, self.sftp.lstat, full)
+        # a file we may not read is refused (recorded failed, moved aside), not retried
+        info = self._call(name, self.sftp.lstat, full, refused=FileRefused)
         if stat.S_ISLNK(info.st_mode or 0):
             raise FileRefused("a symbolic link, not a regular file")
         if not stat.S_ISREG(info.st_mode or 0):
@@ -297,14 +298,19 @@ class SftpTransport:
         def fetch():
             with self.sftp.open(full, "rb") as handle:
                 # what was opened (SFTP opens follow links): still a regular file
-                opened = handle.stat()
+                try:
+                    opened = handle.stat()
+                except OSError as exc:
+                    if "unsupported" not in str(exc).lower():
+                        raise
+                    opened = info  # a server without fstat: the listing's lstat
                 if not stat.S_ISREG(opened.st_mode or 0):
                     raise FileRefused("not a regular file")
                 _check_size(opened.st_size, max_bytes)
                 handle.prefetch(opened.st_size or 0)
                 return handle.read(max_bytes + 1)
 
-        data = self._call(name, fetch)
+        data = self._call(name, fetch, refused=FileRefused)
         _check_size(len(data), max_bytes)
         if info.st_size is not None and len(data) < info.st_size:
             raise TransientFileError(f"SFTP {self.shown}: {name}: read short, connection lost")

@@ -353,7 +353,7 @@ class LogisticsEndpoint(models.Model):
     def _file_pickup(self):
         """Queue a receive job for each complete file of this endpoint's inbox that
         no job is already taking, and no earlier job received already (its move is
-        pending). Returns how many were queued."""
+        pending, or failed). Returns how many were queued."""
         self.ensure_one()
         with self._file_transport() as transport:
             entries = transport.list(self.file_inbound_path)
@@ -372,6 +372,8 @@ class LogisticsEndpoint(models.Model):
             )
             .mapped("identity_key")
         )
+        # recorded already and still in the inbox: their move is queued, or could not
+        # be done (the file's error says why): never received twice
         waiting_move = set(
             self.env["logistics.file"]
             .sudo()
@@ -379,7 +381,6 @@ class LogisticsEndpoint(models.Model):
                 [
                     ("endpoint_id", "=", self.id),
                     ("direction", "=", "in"),
-                    ("moved", "=", False),
                     ("remote_path", "in", names),
                 ]
             )

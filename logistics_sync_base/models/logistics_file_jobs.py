@@ -18,6 +18,8 @@ from ..adapters.file_transport import (
 )
 from ..jobs import Fail, Retry, run_job
 from ..lib import files
+from ..lib.dberrors import transient_db_error
+from ..lib.locks import SnapshotConflict
 from ..lib.retry import retry_delay
 
 _logger = logging.getLogger(__name__)
@@ -32,8 +34,10 @@ class LogisticsEndpoint(models.Model):
         self.ensure_one()
         File = self.env["logistics.file"].sudo()  # the pipeline's bookkeeping
         domain = [("endpoint_id", "=", self.id), ("direction", "=", "in")]
-        if File.search_count([*domain, ("moved", "=", False), ("remote_path", "=", name)]):
-            return f"{name}: received already, its move to processed/ or failed/ is queued"
+        if File.search_count([*domain, ("remote_path", "=", name)]):
+            # recorded already and still in the inbox: its move is queued (or could
+            # not be done: the file's error says why); never received twice
+            return f"{name}: received already, not moved out of the inbox yet"
         got = {}
 
         def work():
@@ -56,6 +60,8 @@ class LogisticsEndpoint(models.Model):
             return f"{name}: {file.state}"
 
         def on_error(exc):
+            if isinstance(exc, SnapshotConflict) or transient_db_error(exc):
+                return None  # another transaction's rows: queue_job / run_job retry
             if isinstance(exc, FileGone):
                 return lambda env: f"{name}: gone from the inbound path (taken by another job?)"
             if isinstance(exc, TransientFileError):
@@ -120,16 +126,23 @@ class LogisticsFile(models.Model):
         def on_error(exc):
             if isinstance(exc, TransientFileError):
                 return lambda env: Retry(str(exc), None)
-            if isinstance(exc, FileGone):
+            gone = isinstance(exc, FileGone)
+            if gone:
                 message = self.env._("no longer on the server, not moved: %(error)s", error=exc)
             else:
                 message = str(exc)
-            return lambda env: self.with_env(env)._file_move_failed(message)
+            return lambda env: self.with_env(env)._file_move_failed(message, gone)
 
         return run_job(self.env, work, on_error)
 
-    def _file_move_failed(self, message):
-        self.write({"moved": True, "error": (self.error + "\n" if self.error else "") + message})
+    def _file_move_failed(self, message, gone=False):
+        """The move cannot be done: said on the file. Still in the inbox (a permission
+        refused): its ``remote_path`` keeps the pick-up from receiving it again until
+        someone moves it or presses *Process again*; gone: nothing is left there."""
+        values = {"moved": True, "error": (self.error + "\n" if self.error else "") + message}
+        if gone:
+            values["remote_path"] = False
+        self.write(values)
         return f"{self.name}: not moved, {message}"
 
     def _job_upload(self):
