@@ -3,7 +3,7 @@
     "name": "Logistics Sync - Freight",
     "summary": "Freight audit and pay: carrier charges checked against the expected cost, "
     "disputes, vendor bills in batches and period-end accruals",
-    "version": "18.0.2.0.0",
+    "version": "18.0.2.1.0",
     "category": "Accounting",
     "website": "https://github.com/logistics-sync/logistics-sync",
     "author": "Logistics Sync",
@@ -17,7 +17,6 @@
         "security/logistics_freight_security.xml",
         "data/logistics_freight_data.xml",
         "data/ir_cron_data.xml",
-        "data/queue_job_data.xml",
         "views/logistics_freight_charge_views.xml",
         "views/logistics_freight_invoice_views.xml",
         "views/logistics_freight_batch_views.xml",

@@ -221,13 +221,20 @@ def test_carrier_invoice_file_with_an_impossible_date_is_refused_whole(
     invoice_file = folder / "carrier-invoice.csv"
     invoice_file.write_text("\n".join([header, *rows]) + "\n")
     # uploaded a while ago: a file modified in the last minute (still being uploaded,
-    # logistics_sync_freight.import_min_age_seconds) waits for the next cron run
+    # the endpoint's file_min_age_seconds) waits for the next cron run
     uploaded = time.time() - 3600
     os.utime(invoice_file, (uploaded, uploaded))
     server.call(
-        "logistics.endpoint", "write", [endpoint_id], {"freight_import_folder": str(folder)}
+        "logistics.endpoint",
+        "write",
+        [endpoint_id],
+        {
+            "file_transport": "folder",
+            "file_inbound_path": str(folder),
+            "file_format": "freight_csv",
+        },
     )
-    run_cron(server, "logistics_sync_freight.ir_cron_freight_import")
+    run_cron(server, "logistics_sync_base.ir_cron_logistics_file_pickup")
 
     def refused():
         batch = watch.one(
@@ -242,7 +249,8 @@ def test_carrier_invoice_file_with_an_impossible_date_is_refused_whole(
     (state, errors), jobs = settle(watch, refused, "the carrier invoice file to be imported")
     assert state == "refused", (state, errors)
     assert "invoice_date" in errors, errors
-    assert [job["state"] for job in jobs] == ["done"], jobs
+    # the receive job, then the move it queued
+    assert [job["state"] for job in jobs] == ["done", "done"], jobs
     # refused: moved to failed/, never imported again
     # (moved once the job's transaction has committed)
     moved = settle(

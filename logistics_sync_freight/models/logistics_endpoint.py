@@ -1,14 +1,11 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import logging
-import os
 
 import psycopg2
 from markupsafe import Markup
 
 from odoo import fields, models
 from odoo.exceptions import UserError
-
-from ..lib import import_file, invoice_csv
 
 _logger = logging.getLogger(__name__)
 
@@ -32,12 +29,9 @@ class LogisticsEndpoint(models.Model):
         help="The purchase journal of this carrier's vendor bills; empty: the company's "
         "freight bills journal (Accounting settings).",
     )
-    freight_import_folder = fields.Char(
-        string="Carrier invoice folder",
-        groups="base.group_system",
-        copy=False,
-        help="A folder on the Odoo server where this carrier's invoice files (CSV) are "
-        "dropped; a cron imports them and moves each into its 'processed' subfolder.",
+    file_format = fields.Selection(
+        selection_add=[("freight_csv", "Carrier invoices (CSV)")],
+        ondelete={"freight_csv": "set default"},
     )
 
     def _freight_partner(self):
@@ -81,38 +75,24 @@ class LogisticsEndpoint(models.Model):
             user_id=user.id,
         )
 
-    def _job_import_freight_file(self, name):
-        """Import one carrier invoice file of this endpoint's folder. Once the batch
-        is committed the file moves to the folder's ``processed/`` (accepted or
-        skipped) or ``failed/`` (refused: lines in error, not a regular file, a
-        symbolic link, larger than the limit, unreadable), named after its batch:
-        whatever happens, it is not imported twice nor queued again."""
-        self.ensure_one()
-        folder = self.sudo().freight_import_folder  # a system setting, read by the job only
-        path = os.path.join(folder or "", name)
-        if not folder or os.path.dirname(os.path.abspath(path)) != os.path.abspath(folder):
-            return f"{name}: not a file of the endpoint's folder"
-        if not os.path.lexists(path):
-            return f"{name}: gone (imported already)"
+    def _file_handle(self, file):
+        """A carrier invoice file received on the endpoint's file channel (format
+        ``freight_csv``): imported as one batch, accepted whole or refused whole. A
+        refused batch is kept with its errors and the file fails (moved to the
+        channel's ``failed/``); an accepted or skipped one is what the file produced."""
+        if self.file_format != "freight_csv":
+            return super()._file_handle(file)
         Batch = self.env["logistics.freight.batch"]
-        max_bytes, _min_age = Batch._freight_import_limits()
+        data = file._file_data()
         try:
-            data = import_file.read_regular_file(path, max_bytes)
-        except import_file.ImportFileError as error:
-            batch = Batch._freight_refuse(self, name, f"{name}: {error}")
-        else:
-            try:
-                with self.env.cr.savepoint():
-                    batch = Batch._freight_import(self, name, data)
-            except (UserError, ValueError, psycopg2.DataError, psycopg2.IntegrityError) as error:
-                # refused whole and moved aside rather than failing the job: a failed
-                # job would leave the file to be queued again at every run
-                batch = Batch._freight_refuse(
-                    self, name, f"{name}: {error}", invoice_csv.file_hash(data)
-                )
-        target = os.path.join(folder, "failed" if batch.state == "refused" else "processed")
-        os.makedirs(target, exist_ok=True)
-        moved = os.path.join(target, f"{batch.id}-{name}")
-        self.env.cr.postcommit.add(lambda: os.replace(path, moved))
-        _logger.info("Carrier invoice file %s: %s (%s lines)", name, batch.state, batch.line_count)
-        return f"{name}: {batch.state}, {batch.line_count} lines, {batch.error_count} errors"
+            with self.env.cr.savepoint():
+                batch = Batch._freight_import(self, file.name, data)
+        except (UserError, ValueError, psycopg2.DataError, psycopg2.IntegrityError) as error:
+            # refused whole (the batch says why) rather than failing the job
+            batch = Batch._freight_refuse(self, file.name, f"{file.name}: {error}", file.sha256)
+        _logger.info(
+            "Carrier invoice file %s: %s (%s lines)", file.name, batch.state, batch.line_count
+        )
+        if batch.state == "refused":
+            file._file_fail(batch.errors)
+        return batch

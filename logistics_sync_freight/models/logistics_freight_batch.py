@@ -1,14 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-import time
-
 from odoo import api, fields, models
 
-from ..lib import import_file, invoice_csv
-
-MAX_BYTES_PARAM = "logistics_sync_freight.import_max_bytes"
-MIN_AGE_PARAM = "logistics_sync_freight.import_min_age_seconds"
-DEFAULT_MAX_BYTES = 50_000_000
-DEFAULT_MIN_AGE = 60
+from ..lib import invoice_csv
 
 
 class LogisticsFreightBatch(models.Model):
@@ -28,7 +21,7 @@ class LogisticsFreightBatch(models.Model):
         check_company=True,
         index=True,
         string="Endpoint",
-        help="The carrier endpoint whose folder held the file.",
+        help="The carrier endpoint that received the file.",
     )
     company_id = fields.Many2one(
         "res.company", required=True, readonly=True, index=True, string="Company"
@@ -41,7 +34,7 @@ class LogisticsFreightBatch(models.Model):
         index=True,
         string="Status",
         help="Accepted: every line imported. Refused: nothing imported, see the errors. Skipped: "
-        "the same file (same SHA-256) was imported or refused before.",
+        "the same file (same SHA-256) was imported before.",
     )
     line_count = fields.Integer(string="Lines", readonly=True)
     invoice_count = fields.Integer(string="Carrier invoices", readonly=True)
@@ -59,13 +52,14 @@ class LogisticsFreightBatch(models.Model):
         """Import one carrier invoice file of ``endpoint``; returns its batch record.
 
         Refused whole on any error (nothing but the batch is stored), skipped when
-        the same bytes were imported or refused before."""
+        the same bytes were imported before (a refused file may be processed again
+        once what refused it is fixed)."""
         digest = invoice_csv.file_hash(data)
         seen = self.search(
             [
                 ("endpoint_id", "=", endpoint.id),
                 ("file_hash", "=", digest),
-                ("state", "!=", "skipped"),
+                ("state", "=", "accepted"),
             ],
             limit=1,
         )
@@ -129,45 +123,3 @@ class LogisticsFreightBatch(models.Model):
                 "errors": reason,
             }
         )
-
-    @api.model
-    def _freight_import_limits(self):
-        """(largest file in bytes, seconds a file must be left unmodified), from the
-        system parameters."""
-        params = self.env["ir.config_parameter"].sudo()  # system settings, read only
-        return (
-            int(params.get_param(MAX_BYTES_PARAM, DEFAULT_MAX_BYTES)),
-            int(params.get_param(MIN_AGE_PARAM, DEFAULT_MIN_AGE)),
-        )
-
-    @api.model
-    def _cron_import_files(self):
-        """Queue one import job per carrier invoice file waiting in an endpoint's
-        folder, on the endpoint's channel (a file whose job is still pending or
-        running is not queued twice; a file modified in the last seconds, still
-        being uploaded, waits for the next run). Every job moves its file away
-        (``processed/`` or ``failed/``), so a file is queued until imported once,
-        never again. Returns the number of jobs queued."""
-        # sudo: the folder is a system setting; the cron reads it, users never do
-        endpoints = (
-            self.env["logistics.endpoint"].sudo().search([("freight_import_folder", "!=", False)])
-        )
-        _max_bytes, min_age = self._freight_import_limits()
-        queued = 0
-
-        def queue(endpoint):
-            nonlocal queued
-            for name in import_file.waiting_files(
-                endpoint.freight_import_folder, min_age, time.time()
-            ):
-                endpoint.with_delay(
-                    channel=endpoint.channel_name,
-                    identity_key=f"logistics_sync-freight-file-{endpoint.id}-{name}",
-                    description=f"Logistics Sync: import carrier invoice file {name}",
-                )._job_import_freight_file(name)
-                queued += 1
-
-        # endpoint by endpoint: an unreadable folder never stops the others
-        endpoints._cron_each("freight_import", self.env._("Import carrier invoice files"), queue)
-        self.env["ir.cron"]._notify_progress(done=queued, remaining=0)
-        return queued

@@ -335,7 +335,8 @@ class LogisticsFreightCharge(models.Model):
     def _freight_bill_products(self, company, fiscal_position, data):
         """{product id: {account, taxes, uom}} of the charge types on these bills:
         the product's expense account and supplier taxes of the company, both
-        mapped by the vendor's fiscal position (as Odoo does on a bill line)."""
+        mapped by the vendor's fiscal position, and its purchase unit (as Odoo does
+        on a bill line)."""
         Tax = self.env["account.tax"]
         result = {}
         for product in (
@@ -361,7 +362,8 @@ class LogisticsFreightCharge(models.Model):
             result[product.id] = {
                 "account": account.id,
                 "taxes": taxes.ids,
-                "uom": product.uom_id.id,
+                # the purchase unit, as Odoo gives any vendor bill line
+                "uom": product.uom_po_id.id,
             }
         return result
 

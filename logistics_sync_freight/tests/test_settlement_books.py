@@ -44,12 +44,24 @@ class TestFreightBooks(FreightCommon, TransactionCase):
     def test_one_line_per_charge_with_supplier_taxes_and_the_fiscal_position(self):
         picking = self._done_picking({self.type_base: 100.0, self.type_fuel: 12.0})
         charges = self._approved([(picking, "base", 100), (picking, "fuel", 12)])
+        # bought in another unit than sold: a bill line is in the purchase unit, as
+        # Odoo puts it on any vendor bill
+        fuel = self.type_fuel.product_id
+        fuel.uom_po_id = self.env["uom.uom"].create(
+            {
+                "name": "Fuel surcharge unit",
+                "category_id": fuel.uom_id.category_id.id,
+                "uom_type": "bigger",
+                "factor_inv": 1.0,
+            }
+        )
         bill = self.Charge.with_user(self.biller)._cron_settle()
         self.assertEqual((bill.ref, bill.state, len(bill.invoice_line_ids)), ("CI-B", "posted", 2))
         for charge in charges:
             line = charge.move_line_id
             self.assertEqual(line.logistics_freight_charge_id, charge)
             self.assertEqual(line.product_id, charge.charge_type_id.product_id)
+            self.assertEqual(line.product_uom_id, line.product_id.uom_po_id)
             self.assertEqual(line.tax_ids, self.input_vat)
             self.assertEqual(line.price_subtotal, charge.approved_amount)
         self.assertEqual(
