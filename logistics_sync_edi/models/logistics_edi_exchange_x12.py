@@ -125,6 +125,8 @@ class LogisticsEdiExchange(models.Model):
         for interchange in interchanges:
             first_set = interchange.sets[:1]
             doc_type = first_set[0].set_id if first_set else "unknown"
+            if not first_set and interchange.ta1:
+                doc_type = "TA1"
             vals = dict(
                 common,
                 doc_type=doc_type if doc_type in _KNOWN_DOCS else "unknown",
@@ -231,6 +233,10 @@ class LogisticsEdiExchange(models.Model):
             return
         self.write({"state": "parsed", "event_prefix": f"x12/{interchange.control}/"})
         error_lines, answers = [], []
+        for segment in interchange.ta1:
+            error = self._edi_apply_ta1(segment)
+            if error:
+                error_lines.append(_error_values(error, level="application"))
         for group in interchange.groups:
             results = []
             for transaction_set in group.sets:

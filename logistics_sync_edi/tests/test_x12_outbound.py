@@ -112,3 +112,13 @@ class TestX12Outbound(EdiCommon, TransactionCase):
         self.assertEqual(exchange.create_uid, clerk)
         self.assertEqual((exchange.state, exchange.interchange_control), ("processed", "000000001"))
         self.assertTrue(exchange.attachment_id.raw.startswith(b"ISA*00*"))
+
+    def test_a_ta1_refusing_our_interchange_puts_it_in_error(self):
+        sent = self._send()
+        ta1 = self._receive("ta1_rejects_interchange_1.edi")
+        self.assertEqual((ta1.doc_type, ta1.state), ("TA1", "processed"))
+        self.assertFalse(ta1.ack_exchange_id, "a TA1 is not answered")
+        self.assertEqual(
+            (sent.state, sent.ack_status, sent.ack_exchange_id), ("error", "rejected", ta1)
+        )
+        self.assertIn("TA1 note 006: invalid interchange sender ID", sent.error_ids.message)
