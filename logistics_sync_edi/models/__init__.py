@@ -6,4 +6,5 @@ from . import (
     logistics_edi_exchange_error,
     logistics_edi_exchange_x12,
     logistics_endpoint,
+    logistics_endpoint_file,
 )
