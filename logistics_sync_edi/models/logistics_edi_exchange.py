@@ -254,7 +254,14 @@ class LogisticsEdiExchange(models.Model):
         for exchange in self:
             if exchange.direction != "out":
                 raise UserError(self.env._("Only an outbound exchange can be sent again."))
-            exchange._edi_transmit()
+            if not exchange._edi_transmit():
+                raise UserError(
+                    self.env._(
+                        "%(partner)s has no file channel to send to (file transport and "
+                        "outbound path on its Files tab): download the file instead.",
+                        partner=exchange.endpoint_id.name,
+                    )
+                )
             exchange.message_post(body=self.env._("Sent again."))
         return True
 

@@ -8,6 +8,7 @@ import tempfile
 import time
 from datetime import timedelta
 
+from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 
 from ..lib import x12, x12ack
@@ -137,3 +138,13 @@ class TestX12Files(EdiCommon, TransactionCase):
         self.partner.file_outbound_path = False
         kept = self.Exchange._edi_send_x12(self.partner, "214", [values])
         self.assertEqual((kept.state, kept.file_id), ("processed", self.env["logistics.file"]))
+        with self.assertRaisesRegex(UserError, "no file channel"):
+            kept.action_send_again()
+        # the channel back: Send again uploads the same bytes once more
+        self.partner.file_outbound_path = self.outbox
+        with trap_jobs() as trap:
+            kept.action_send_again()
+            trap.perform_enqueued_jobs()
+        self.assertEqual((kept.state, kept.file_id.state), ("sent", "sent"))
+        with open(os.path.join(self.outbox, kept.file_name), "rb") as handle:
+            self.assertEqual(handle.read(), kept.attachment_id.raw)
