@@ -171,3 +171,71 @@ def test_940_unit_without_code_is_refused():
     doc = dict(SHIPPING_ORDER, lines=[dict(SHIPPING_ORDER["lines"][0], unit="Barrels")])
     with pytest.raises(ValueError, match="the unit 'Barrels' has no X12 unit code"):
         maps_tpl.shipping_order_values(doc)
+
+
+MAP_856 = x12map.load_map(EDI / "maps" / "856_004010.json")
+ASN = {
+    "schema_version": 1,
+    "asn_id": "3PLY/OUT/00007",
+    "shipped_at": "2026-12-07T16:15:00Z",
+    "ship_to": {
+        "name": "Deco Addict",
+        "street": "77 Santa Barbara Rd",
+        "city": "Pleasant Hill",
+        "zip": "94523",
+        "country": "US",
+    },
+    "references": {"order": "S00042", "customer_reference": "PO-7781"},
+    "carrier": "UPS Ground",
+    "tracking_ref": "1Z999AA10123456784",
+    "lines": [
+        {
+            "sku": "FURN_8888",
+            "product": "Office Lamp",
+            "quantity": 3,
+            "unit": "Units",
+            "sscc": "354123450000000014",
+        },
+        {
+            "sku": "FURN_9999",
+            "product": "Drawer",
+            "quantity": 2,
+            "unit": "Units",
+            "lot": "LOT-A",
+            "sscc": "354123450000000021",
+        },
+    ],
+    "packages": [
+        {"sscc": "354123450000000014", "weight_kg": 4.5, "tracking_ref": None},
+        {"sscc": "354123450000000021", "weight_kg": 12, "tracking_ref": None},
+    ],
+}
+
+
+def test_856_from_the_asn_data_shipment_order_pack_item():
+    text = _interchange(maps_tpl.asn_values(ASN), MAP_856, "856")
+    (interchange,) = x12.parse(text)
+    assert interchange.all_errors == []
+    values, errors = x12map.read_set(interchange.sets[0], MAP_856)
+    assert errors == []
+    levels = [(h["HL"]["id"], h["HL"].get("parent", ""), h["HL"]["level"]) for h in values["HL"]]
+    assert levels == [
+        ("1", "", "S"),
+        ("2", "1", "O"),
+        ("3", "2", "P"),
+        ("4", "3", "I"),
+        ("5", "2", "P"),
+        ("6", "5", "I"),
+    ]
+    packs = [h["MAN"][0]["sscc"] for h in values["HL"] if h["HL"]["level"] == "P"]
+    assert packs == ["00354123450000000014", "00354123450000000021"]
+    items = [
+        (h["LIN"]["sku"], h["LIN"]["lot"], h["SN1"]["quantity"])
+        for h in values["HL"]
+        if h["HL"]["level"] == "I"
+    ]
+    assert items == [("FURN_8888", "", "3"), ("FURN_9999", "LOT-A", "2")]
+    assert values["HL"][0]["TD1"][0]["weight"] == "16.5"
+    assert values["HL"][1]["PRF"]["po_number"] == "PO-7781"
+    assert values["CTT"]["line_count"] == "6"
+    assert "BSN*00*3PLY/OUT/00007*20261207*1615*0001~" in text

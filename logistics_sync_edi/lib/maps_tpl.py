@@ -206,3 +206,90 @@ def confirmation_from_945(values, event_id):
     if versions and versions[0].isdigit() and int(versions[0]) >= 1:
         event["document_version"] = int(versions[0])
     return event
+
+
+def asn_values(asn, units=None):
+    """856 values of an advance ship notice ``asn`` (``schemas/asn_v1.json``): the
+    shipment (HL S: packages, weight, carrier, tracking, ship-to), the order (HL O:
+    the customer's reference), one pack (HL P: MAN GM 00 + SSCC-18) per package
+    and its items (HL I: LIN SK with the lot, SN1 quantity)."""
+    units = UNIT_CODES if units is None else units
+    date, time = _date_time(asn["shipped_at"])
+    refs = asn.get("references") or {}
+    ship_to = asn.get("ship_to") or {}
+    packages = asn.get("packages") or []
+    weight = sum(p.get("weight_kg") or 0.0 for p in packages)
+    shipment = {
+        "HL": {"id": "1", "level": "S"},
+        "TD1": [
+            {
+                "lading_quantity": str(len(packages)),
+                "weight_qualifier": "G" if weight else None,
+                "weight": _number(weight) if weight else None,
+                "weight_unit": "KG" if weight else None,
+            }
+        ],
+        "N1": [
+            {
+                "N1": {"entity": "ST", "name": ship_to.get("name") or ""},
+                "N3": [{"street": ship_to["street"]}] if ship_to.get("street") else None,
+                "N4": {
+                    "city": ship_to.get("city"),
+                    "zip": ship_to.get("zip"),
+                    "country": ship_to.get("country"),
+                }
+                if ship_to.get("city") or ship_to.get("zip")
+                else None,
+            }
+        ],
+    }
+    if asn.get("carrier"):
+        shipment["TD5"] = [{"routing": asn["carrier"][:35]}]
+    if asn.get("tracking_ref"):
+        shipment["REF"] = [{"qualifier": "CN", "ref": asn["tracking_ref"][:30]}]
+    shipment["N1"] = [{k: v for k, v in party.items() if v} for party in shipment["N1"]]
+    levels = [shipment]
+    order = {"HL": {"id": "2", "parent": "1", "level": "O"}}
+    if refs.get("customer_reference") or refs.get("order"):
+        order["PRF"] = {"po_number": (refs.get("customer_reference") or refs["order"])[:22]}
+    if refs.get("order"):
+        order["REF"] = [{"qualifier": "ON", "ref": refs["order"][:30]}]
+    levels.append(order)
+    by_sscc = {}
+    for line in asn["lines"]:
+        by_sscc.setdefault(line.get("sscc") or "", []).append(line)
+
+    def item(line, parent):
+        levels.append(
+            {
+                "HL": {"id": str(len(levels) + 1), "parent": parent, "level": "I"},
+                "LIN": {
+                    "sku": line["sku"],
+                    "lot_qualifier": "LT" if line.get("lot") else None,
+                    "lot": line.get("lot"),
+                },
+                "SN1": {
+                    "quantity": _number(line["quantity"]),
+                    "unit": _unit(line.get("unit") or "Units", units),
+                },
+            }
+        )
+
+    for package in packages:
+        pack_id = str(len(levels) + 1)
+        levels.append(
+            {
+                "HL": {"id": pack_id, "parent": "2", "level": "P"},
+                "MAN": [{"sscc": "00" + package["sscc"]}],
+            }
+        )
+        for line in by_sscc.pop(package["sscc"], []):
+            item(line, pack_id)
+    for line in [row for rows in by_sscc.values() for row in rows]:
+        item(line, "2")
+    return {
+        "BSN": {"shipment_id": asn["asn_id"][:30], "date": date, "time": time},
+        "DTM": [{"qualifier": "011", "date": date, "time": time, "time_code": "UT"}],
+        "HL": levels,
+        "CTT": {"line_count": str(len(levels))},
+    }
