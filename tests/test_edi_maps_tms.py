@@ -118,4 +118,7 @@ def test_990_accept_and_decline_to_tms_updates():
 def test_990_bad_action_code_is_a_map_error():
     (interchange,) = x12.parse(SAMPLE_990.replace("*20261207*A~", "*20261207*X~"))
     _values, errors = x12map.read_set(interchange.sets[0], MAP_990)
-    assert [(e.segment_id, e.element, e.code, e.position) for e in errors] == [("B1", 4, "7", 4)]
+    assert [(e.segment_id, e.element, e.code, e.position) for e in errors] == [
+        ("B1", None, "8", 4),
+        ("B1", 4, "7", 4),
+    ]
