@@ -101,7 +101,8 @@ def test_990_accept_and_decline_to_tms_updates():
         "occurred_at": "2026-12-07T10:10:00Z",
         "status": "accepted",
         "version": 1,
-        "tms_ref": "07731234567",
+        "tms_ref": "WH/OUT/00042",
+        "load_ref": "07731234567",
         "carrier": "ODFL",
     }
     assert (events[1]["status"], events[1]["version"], events[1]["reason"]) == (

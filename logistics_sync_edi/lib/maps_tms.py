@@ -9,7 +9,9 @@
 - ``update_from_990(values, event_id, version)``: a 990 as the TMS addon's
   ``tms_update`` event (accepted or rejected, the reason from K1), so it changes the
   release's state as the TMS's JSON answer does (same checks: unknown release,
-  older version, a duplicate answer superseded).
+  older version, a duplicate answer superseded).  Its ``tms_ref`` is B1-02, the
+  204's B2-04 (the release's name, which the 204 gives the release as its TMS
+  reference); the carrier's own reference (N9 CN) is the ``load_ref``.
 """
 
 from datetime import UTC, datetime
@@ -168,8 +170,11 @@ def update_from_990(values, event_id, version):
         "occurred_at": occurred,
         "status": status,
         "version": version,
-        "tms_ref": refs.get("CN") or f"{b1.get('scac') or 'X12'}:{b1['shipment_id']}",
+        # the 204's B2-04, echoed in B1-02: the release's reference at the carrier
+        "tms_ref": b1["shipment_id"],
     }
+    if refs.get("CN"):
+        event["load_ref"] = refs["CN"][:200]
     if b1.get("scac"):
         event["carrier"] = b1["scac"]
     reason = " ".join(
