@@ -21,6 +21,7 @@ import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from pydifact.control import Characters
 from pydifact.exceptions import EDISyntaxError, MissingImplementationWarning
 from pydifact.parser import Parser
 from pydifact.segments import Segment
@@ -401,7 +402,9 @@ def write_interchange(messages, sender, recipient, control_reference, prepared=N
     for message in messages:
         segments.extend(message)
     segments.append(Segment("UNZ", str(len(messages)), control_reference))
-    text = Serializer().serialize(segments, with_una_header=True, break_lines=True)
+    # UNA with a decimal point: our numbers are written with one
+    characters = Characters.from_str(":+.? '")
+    text = Serializer(characters).serialize(segments, with_una_header=True, break_lines=True)
     return text.encode("iso8859-1")
 
 
