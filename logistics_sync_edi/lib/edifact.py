@@ -223,8 +223,10 @@ def _date(seg):
     return moment.replace(tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def read_iftsta(message, sender, code_list=None):
-    """The canonical events of an IFTSTA message (one per STS).
+def read_iftsta(message, id_prefix, code_list=None):
+    """The canonical events of an IFTSTA message (one per STS), their ids
+    ``id_prefix`` + message reference + STS position (the prefix names the
+    interchange: sender and control reference).
 
     Each event names the consignment (``CNI`` C503 / ``RFF+CN`` / ``RFF+AAS``: the
     shipment reference Odoo knows), its milestone through ``code_list`` (status
@@ -263,7 +265,7 @@ def read_iftsta(message, sender, code_list=None):
                     seg.tag,
                 )
             current = {
-                "event_id": f"{sender}:{message.reference}:{seg.position}",
+                "event_id": f"{id_prefix}{message.reference}/{seg.position}",
                 "shipment_ref": consignment["ref"],
                 "milestone": codes[code],
                 "source_status": code,
@@ -302,7 +304,6 @@ def read_iftsta(message, sender, code_list=None):
             )
         if "occurred_at" not in event:
             raise EdifactError("status without a date (DTM+334)", event["_position"], "STS")
-        del event["_position"]
     return events
 
 
