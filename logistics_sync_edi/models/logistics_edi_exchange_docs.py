@@ -18,6 +18,7 @@ letter that users must see, returns it (the dead letter stays, the set is in err
 from pathlib import Path
 
 from odoo import models
+from odoo.exceptions import UserError
 
 from ..lib import maps_freight, maps_tms, maps_tpl
 from ..lib.errors import EdiApplicationError
@@ -175,6 +176,9 @@ class LogisticsEdiExchange(models.Model):
                 segment_id="B3",
                 element=2,
             )
-        Invoice._freight_receive(endpoint.sudo(), {number: invoice})
+        try:
+            Invoice._freight_receive(endpoint.sudo(), {number: invoice})
+        except UserError as exc:  # the endpoint has no carrier vendor...
+            raise EdiApplicationError(str(exc), position=b3["_position"], segment_id="B3") from None
         stored = Invoice.search([("endpoint_id", "=", endpoint.id), ("name", "=", number)], limit=1)
         self.write({"res_model": stored._name, "res_id": stored.id})
