@@ -15,11 +15,11 @@ DATA = Path(__file__).resolve().parent / "data"
 JOB_MODELS = ("logistics.tpl.release", "logistics.tpl.asn", "logistics.tms.release")
 
 
-def x12_file(functional_id, set_id, body, control="000000731", sender="LYON3PL"):
+def x12_file(functional_id, set_id, body, control="000000731", sender="LYON3PL", qualifier="ZZ"):
     """An interchange from ``sender`` to us holding one set of ``body`` (segment
     texts without terminators), SE01 counted."""
     lines = [
-        f"ISA*00*          *00*          *ZZ*{sender:<15}*ZZ*ACMEMFG        *261207*1630*U*00401*"
+        f"ISA*00*          *00*          *{qualifier}*{sender:<15}*ZZ*ACMEMFG        *261207*1630*U*00401*"
         f"{control}*0*T*>",
         f"GS*{functional_id}*{sender}*ACMEMFG*20261207*1630*{int(control)}*X*004010",
         f"ST*{set_id}*0001",

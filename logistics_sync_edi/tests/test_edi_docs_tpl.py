@@ -52,9 +52,9 @@ class TestEdiDocsTpl(EdiDocsCommon, TransactionCase):
         body.append(f"W03*{total if total is not None else sum(r[1] for r in rows):g}")
         return x12_file("SW", "945", body, control=control)
 
-    def _receive(self, data, name="945.x12", user=None):
-        env = self.env(user=user or self.stock_user)
-        return env["logistics.edi.exchange"]._edi_receive(self.tpl, data, name).sudo()
+    def _receive(self, data, name="945.x12"):
+        """The file channel's job hands the file over (as the cron's user: the pipeline)."""
+        return self.Exchange._edi_receive(self.tpl, data, name)
 
     def test_940_out_then_945_short_pick_leaves_a_backorder(self):
         picking, release = self._released([(self.product, 5), (self.lot_product, 2)])
@@ -107,6 +107,10 @@ class TestEdiDocsTpl(EdiDocsCommon, TransactionCase):
         self.assertEqual(backorder.move_ids.mapped("product_uom_qty"), [2.0])
         self.assertEqual(picking.carrier_tracking_ref, "1Z999AA10123456784")
         self.assertEqual(release.state, "confirmed")
+        # the stock user sees the outcome on the transfers
+        mine = picking.with_user(self.stock_user)
+        self.assertEqual(mine.state, "done")
+        self.assertEqual(mine.backorder_ids.move_ids.mapped("product_uom_qty"), [2.0])
         # the 997 answers the 945
         self.assertEqual(exchange.ack_exchange_id.doc_type, "997")
 
@@ -142,7 +146,7 @@ class TestEdiDocsTpl(EdiDocsCommon, TransactionCase):
         event = self.env["logistics.event"].browse(exchange.res_id)
         self.assertEqual(event.state, "dead")
         # nothing applied in part
-        self.assertEqual(picking.state, "assigned" if picking.state == "assigned" else "confirmed")
+        self.assertNotEqual(picking.state, "done")
         self.assertFalse(picking.move_line_ids.filtered("picked"))
         self.assertEqual(release.state, "sent")
 
