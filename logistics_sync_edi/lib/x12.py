@@ -82,7 +82,7 @@ class X12Error(Exception):
         self.value = value
 
     def where(self):
-        """"segment 12 (B10), element 2": the place, for people."""
+        """ "segment 12 (B10), element 2": the place, for people."""
         if self.position is None:
             return ""
         text = f"segment {self.position}"
@@ -330,8 +330,7 @@ def _isa(segment, separators):
     if not re.fullmatch(r"\d{9}", interchange.control):
         interchange.errors.append(
             X12Error(
-                f"The interchange control number ISA13 {interchange.control!r} is not "
-                "9 digits.",
+                f"The interchange control number ISA13 {interchange.control!r} is not " "9 digits.",
                 position=segment.position,
                 segment_id="ISA",
                 element=13,
@@ -635,8 +634,6 @@ def build_interchange(
             for segment in body:
                 out.append(_segment_text(list(segment), sep) + end)
             out.append(_segment_text(["SE", str(len(body) + 1), out_set.control], sep) + end)
-        out.append(
-            _segment_text(["GE", str(len(group.sets)), str(int(group.control))], sep) + end
-        )
+        out.append(_segment_text(["GE", str(len(group.sets)), str(int(group.control))], sep) + end)
     out.append(_segment_text(["IEA", str(len(groups)), control], sep) + end)
     return "".join(out)

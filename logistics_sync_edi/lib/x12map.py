@@ -222,9 +222,7 @@ class _Walker:
             else:
                 key = node["id"]
                 while (segment := self.peek()) is not None and segment.tag == node["id"]:
-                    values = _read_segment(
-                        segment, node, self.set_position(segment), self.errors
-                    )
+                    values = _read_segment(segment, node, self.set_position(segment), self.errors)
                     if _repeats(node):
                         out.setdefault(key, []).append(values)
                     elif count == 0:
@@ -327,7 +325,9 @@ def _render(nodes, values, out):
         value = values.get(key)
         if value in (None, [], {}):
             if node.get("req") == "M":
-                raise ValueError(f"the mandatory {'loop' if 'loop' in node else 'segment'} {key} has no values")
+                raise ValueError(
+                    f"the mandatory {'loop' if 'loop' in node else 'segment'} {key} has no values"
+                )
             continue
         items = value if isinstance(value, list) else [value]
         for item in items:

@@ -1,0 +1,59 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""214 shipment status in: each status an event of the webhooks' pipeline."""
+
+from odoo import models
+
+from ..lib import status214
+from ..lib.errors import EdiApplicationError
+
+
+class LogisticsEdiExchange(models.Model):
+    _inherit = "logistics.edi.exchange"  # pylint: disable=consider-merging-classes-inherited
+
+    def _edi_apply_214(self, context):
+        """Feed one 214 set's statuses to ``logistics.event._ingest`` (deduplication,
+        order, gating and dead letters as for a webhook); the whole set or nothing."""
+        endpoint = context.endpoint
+        b10 = context.values["B10"]
+        events = status214.events(
+            context.values,
+            id_prefix=context.id_prefix,
+            statuses=endpoint._edi_codes("x12_214_status"),
+            reasons=endpoint._edi_codes("x12_214_reason"),
+            local_zone=endpoint.edi_timezone or "UTC",
+        )
+        # sudo: finding the transfer is the pipeline's own lookup (any user may cause
+        # a file to be read; the pipeline applies events as itself)
+        picking = (
+            self.env["stock.picking"]
+            .sudo()
+            ._logistics_find(endpoint.company_id, b10["shipment_ref"], b10.get("tracking_ref"))
+        )
+        if not picking:
+            raise EdiApplicationError(
+                f"Unknown shipment {b10['shipment_ref']!r} (carrier reference "
+                f"{b10.get('tracking_ref') or '-'}): no transfer of {endpoint.company_id.name} has "
+                "this name, external reference or tracking number. Nothing of this set was "
+                "applied; reprocess once the transfer exists.",
+                position=b10["_position"],
+                segment_id="B10",
+                element=2,
+            )
+        Event = self.env["logistics.event"].sudo()
+        errors = Event._validate_payloads(events)
+        if errors:
+            first = errors[0]
+            raise EdiApplicationError(
+                f"Status {first['index'] + 1} of the set does not make a valid event: "
+                f"{first['field']}: {first['message']}",
+                position=context.transaction_set.position,
+                segment_id="ST",
+            )
+        status, body = Event._ingest(endpoint, events)
+        if status == 409:
+            raise EdiApplicationError(
+                "These statuses were received before with other content: "
+                + body["error"]["message"],
+                position=context.transaction_set.position,
+                segment_id="ST",
+            )

@@ -1,0 +1,1 @@
+from . import test_x12_inbound, test_x12_outbound
