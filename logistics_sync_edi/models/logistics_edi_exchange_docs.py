@@ -67,12 +67,14 @@ class LogisticsEdiExchange(models.Model):
                 f"The set does not make a valid {payload['type']} event: "
                 f"{first['field']}: {first['message']}",
                 position=segment["_position"],
+                segment_id=segment.get("_tag"),
             )
         status, body = Event._ingest(endpoint.sudo(), [payload])
         if status == 409:
             raise EdiApplicationError(
                 "This set was received before with other content: " + body["error"]["message"],
                 position=segment["_position"],
+                segment_id=segment.get("_tag"),
             )
         event = Event.search(
             [("endpoint_id", "=", endpoint.id), ("external_id", "=", payload["event_id"])],
@@ -85,6 +87,7 @@ class LogisticsEdiExchange(models.Model):
             return EdiApplicationError(
                 f"Refused, nothing applied (dead letter {event.display_name}): {event.last_error}",
                 position=segment["_position"],
+                segment_id=segment.get("_tag"),
             )
         return None
 
@@ -132,7 +135,7 @@ class LogisticsEdiExchange(models.Model):
             )
         except X12Error as exc:
             raise _from_x12(exc) from None
-        return self._edi_event(context, payload, b1)
+        return self._edi_event(context, payload, dict(b1, _tag="B1"))
 
     # ------------------------------------------------------------------ 210
     def _edi_apply_210(self, context):

@@ -86,10 +86,8 @@ class TestEdiDocsEdifact(EdiDocsCommon, TransactionCase):
                 "Unknown consignment 'WH/OUT/00999'",
             ),
         ]
-        for data, position, tag, words in cases:
-            exchange = self._receive(
-                data.replace(b"IFT000017", b"IFT" + str(position).encode() + tag.encode())
-            )
+        for index, (data, position, tag, words) in enumerate(cases):
+            exchange = self._receive(data.replace(b"IFT000017", b"IFT00000%d" % index))
             self.assertEqual(exchange.state, "error", words)
             error = exchange.error_ids[:1]
             self.assertEqual((error.position, error.segment_id), (position, tag), error.message)

@@ -77,17 +77,17 @@ class TestEdiDocsFreight(FreightCommon, TransactionCase):
         self.assertEqual((error.segment_id, error.element, error.position), ("L3", 5, 20))
         self.assertIn("L3-05 says 146.00, the L1 charges add up to 145.50", error.message)
         unknown = self._receive(
-            self._file(**{"****FUE~": "****ZZZ~", "*000004411*": "*000004412*"}), "b.x12"
+            self._file(**{"****FUE~": "****ZZZ~", "000004411": "000004412"}), "b.x12"
         )
         self.assertEqual(unknown.state, "error")
         self.assertIn(
             "Charge code 'ZZZ' is not in the partner's charge code list", unknown.error_summary
         )
         self.assertEqual(self._counts(), before)
-        first = self._receive(self._file(**{"*000004411*": "*000004413*"}), "c.x12")
+        first = self._receive(self._file(**{"000004411": "000004413"}), "c.x12")
         self.assertEqual(first.state, "processed", first.error_summary)
         after = self._counts()
-        twice = self._receive(self._file(**{"*000004411*": "*000004414*"}), "d.x12")
+        twice = self._receive(self._file(**{"000004411": "000004414"}), "d.x12")
         self.assertEqual(twice.state, "error")
         self.assertIn("Carrier invoice INV-88120 was already received", twice.error_summary)
         self.assertEqual(self._counts(), after)

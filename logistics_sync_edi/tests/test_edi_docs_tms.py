@@ -28,6 +28,7 @@ class TestEdiDocsTms(TmsCommon, TransactionCase):
                 "edi_isa_qualifier_own": "ZZ",
                 "edi_isa_id_own": "ACMEMFG",
                 "edi_usage": "T",
+                "tms_carrier_codes": "sim,ODFL",
             }
         )
         cls.Exchange = cls.env["logistics.edi.exchange"]
