@@ -1,9 +1,16 @@
-from . import (
+from . import (  # the business documents (940/945/856, 204/990, 210, IFTSTA/DESADV)
     logistics_edi_code,
+    logistics_edi_code_docs,
     logistics_edi_exchange,
     logistics_edi_exchange_214,
     logistics_edi_exchange_997,
+    logistics_edi_exchange_edifact,
     logistics_edi_exchange_error,
     logistics_edi_exchange_x12,
+    logistics_edi_exchange_x12_docs,
     logistics_endpoint,
+    logistics_endpoint_edidocs,
+    logistics_tms_release,
+    logistics_tpl_asn,
+    logistics_tpl_release,
 )
