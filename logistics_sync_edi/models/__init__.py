@@ -1,4 +1,4 @@
-from . import (  # the business documents (940/945/856, 204/990, 210, IFTSTA/DESADV)
+from . import (
     logistics_edi_code,
     logistics_edi_code_docs,
     logistics_edi_exchange,

@@ -7,7 +7,7 @@ first, as for its JSON API; instead of the call, the 204 is recorded as an outbo
 exchange and handed to the file channel, and the release is marked stored outside
 the job's transaction (as the JSON answer is), with its own name as the TMS
 reference: the carrier's 990 names it in B1-02 and is applied as the TMS's JSON
-answer (``logistics_edi_exchange_docs.py``)."""
+answer (``logistics_edi_exchange_x12_docs.py``)."""
 
 import json
 

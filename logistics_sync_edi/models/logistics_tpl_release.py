@@ -8,7 +8,7 @@ exchange and handed to the endpoint's file channel (upload retried there), and t
 release is marked stored in the same transaction, outside the job's (as the JSON
 answer is).  A document the 940 cannot carry (a unit without an X12 code, a value
 too long) is refused: an exception on the release with an activity, as a 4xx is.
-The 945 coming back is applied by ``logistics_edi_exchange_docs.py``.
+The 945 coming back is applied by ``logistics_edi_exchange_x12_docs.py``.
 """
 
 import json
