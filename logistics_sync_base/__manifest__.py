@@ -20,6 +20,7 @@
             "pycountry",
             "rfc3339-validator",
             "requests",
+            "paramiko",
         ]
     },
     "data": [
@@ -30,6 +31,7 @@
         "data/mail_activity_data.xml",
         "views/logistics_endpoint_views.xml",
         "views/logistics_event_views.xml",
+        "views/logistics_file_views.xml",
         "views/stock_picking_views.xml",
         "views/res_config_settings_views.xml",
         "wizards/logistics_endpoint_secret_views.xml",

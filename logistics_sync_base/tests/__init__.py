@@ -7,6 +7,7 @@ from . import (
     test_endpoint_duties,
     test_endpoint_secret,
     test_fastschema,
+    test_files,
     test_history,
     test_indexes,
     test_jobs,
