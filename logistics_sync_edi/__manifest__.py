@@ -26,6 +26,7 @@
         "data/ir_cron_data.xml",
         "views/logistics_edi_exchange_views.xml",
         "views/logistics_endpoint_views.xml",
+        "views/logistics_endpoint_edidocs_views.xml",
         "views/menus.xml",
     ],
 }

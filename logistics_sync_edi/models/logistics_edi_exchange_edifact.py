@@ -34,7 +34,7 @@ def _error(exc, level="set"):
 
 
 class LogisticsEdiExchange(models.Model):
-    _inherit = "logistics.edi.exchange"
+    _inherit = "logistics.edi.exchange"  # pylint: disable=consider-merging-classes-inherited
 
     # ------------------------------------------------------------------ inbound
     @api.model

@@ -35,7 +35,7 @@ def _from_x12(exc):
 
 
 class LogisticsEdiExchange(models.Model):
-    _inherit = "logistics.edi.exchange"
+    _inherit = "logistics.edi.exchange"  # pylint: disable=consider-merging-classes-inherited
 
     def _edi_x12_map_paths(self):
         paths = super()._edi_x12_map_paths()

@@ -7,8 +7,12 @@ from odoo import fields, models
 
 
 class LogisticsEndpoint(models.Model):
-    _inherit = "logistics.endpoint"
+    _inherit = "logistics.endpoint"  # pylint: disable=consider-merging-classes-inherited
 
+    file_format = fields.Selection(
+        selection_add=[("x12", "X12"), ("edifact", "EDIFACT")],
+        ondelete={"x12": "set default", "edifact": "set default"},
+    )
     edi_edifact_id_own = fields.Char(
         string="Our EDIFACT ID",
         help="UNB sender identification of what we send (a GLN, qualifier 14), "
@@ -23,7 +27,7 @@ class LogisticsEndpoint(models.Model):
     def _edi_standard(self):
         """``x12``, ``edifact`` or None: the documents this endpoint exchanges as files."""
         self.ensure_one()
-        file_format = self.sudo()["file_format"] if "file_format" in self._fields else None
+        file_format = self.sudo().file_format
         return file_format if file_format in ("x12", "edifact") else None
 
     def _edi_speaks(self, standard):
