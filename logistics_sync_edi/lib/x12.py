@@ -40,6 +40,20 @@ TA1_RECEIVER_ID = "008"
 TA1_GROUP_COUNT = "021"
 TA1_END_OF_FILE = "023"
 TA1_DUPLICATE = "025"
+TA1_TEXT = {
+    "000": "no error",
+    "001": "the interchange control numbers in the header and trailer do not match",
+    "005": "invalid interchange ID qualifier for the sender",
+    "006": "invalid interchange sender ID",
+    "007": "invalid interchange ID qualifier for the receiver",
+    "008": "invalid interchange receiver ID",
+    "020": "invalid test indicator value",
+    "021": "invalid number of included groups value",
+    "022": "invalid control structure",
+    "023": "improper (premature) end-of-file",
+    "024": "invalid interchange content",
+    "025": "duplicate interchange control number",
+}
 AK5_TRAILER_MISSING = "2"
 AK5_CONTROL_MISMATCH = "3"
 AK5_SEGMENT_COUNT = "4"
@@ -181,6 +195,7 @@ class Interchange:
     groups: list = field(default_factory=list)
     errors: list = field(default_factory=list)
     segment_count: int = 0
+    ta1: list = field(default_factory=list)  # TA1 segments: acknowledgements of ours
 
     @property
     def sets(self):
@@ -347,6 +362,10 @@ def _read_interchange(segments, index, separators):
     index += 1
     while index < len(segments) and segments[index].tag not in ("IEA", "ISA"):
         segment = segments[index]
+        if segment.tag == "TA1":  # an interchange acknowledgement, before any group
+            interchange.ta1.append(segment)
+            index += 1
+            continue
         if segment.tag != "GS":
             interchange.errors.append(
                 X12Error(

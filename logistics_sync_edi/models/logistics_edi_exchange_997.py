@@ -3,7 +3,7 @@
 
 from odoo import api, fields, models
 
-from ..lib import x12ack
+from ..lib import x12, x12ack
 from ..lib.errors import EdiApplicationError
 
 
@@ -86,6 +86,59 @@ class LogisticsEdiExchange(models.Model):
                     status=dict(target._fields["ack_status"].selection)[status],
                 )
             )
+
+    def _edi_apply_ta1(self, segment):
+        """The partner's TA1 about one of our interchanges: a rejection puts it in
+        error with the note code's meaning. Returns an X12Error when it refers to an
+        interchange never sent, else None."""
+        control = segment.get(1).strip()
+        target = self.search(
+            [
+                ("endpoint_id", "=", self.endpoint_id.id),
+                ("direction", "=", "out"),
+                ("standard", "=", "x12"),
+                ("interchange_control", "=", control.zfill(9)),
+            ],
+            limit=1,
+        )
+        if not target:
+            return x12.X12Error(
+                f"This TA1 acknowledges interchange {control}, which was never sent to this "
+                "partner.",
+                position=segment.position,
+                segment_id="TA1",
+                element=1,
+            )
+        code = segment.get(5)
+        if segment.get(4) != "R":
+            target.message_post(
+                body=self.env._(
+                    "The partner's TA1 (%(ack)s) accepted the interchange.", ack=self.name
+                )
+            )
+            return None
+        target._set_errors(
+            [
+                {
+                    "level": "acknowledgement",
+                    "code": code,
+                    "message": self.env._(
+                        "The partner refused the interchange (TA1 note %(code)s: %(text)s).",
+                        code=code,
+                        text=x12.TA1_TEXT.get(code, "-"),
+                    ),
+                }
+            ]
+        )
+        target.write(
+            {
+                "ack_status": "rejected",
+                "ack_exchange_id": self.id,
+                "acknowledged_at": fields.Datetime.now(),
+            }
+        )
+        target.activity_unlink(["logistics_sync_edi.mail_activity_edi_ack_overdue"])
+        return None
 
     @api.model
     def _cron_edi_overdue_acks(self, limit=500):

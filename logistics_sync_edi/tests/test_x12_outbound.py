@@ -6,7 +6,8 @@ from datetime import timedelta
 import psycopg2
 
 from odoo import fields
-from odoo.tests import TransactionCase, freeze_time, tagged
+from odoo.exceptions import AccessError
+from odoo.tests import TransactionCase, freeze_time, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .common import EdiCommon
@@ -98,3 +99,26 @@ class TestX12Outbound(EdiCommon, TransactionCase):
         self._receive("997_accepts_group_1.edi")
         self.assertEqual(sent.ack_status, "accepted")
         self.assertFalse(sent.activity_ids)
+
+    def test_a_stock_user_causing_a_document_records_its_exchange(self):
+        clerk = new_test_user(self.env, login="edi_out_clerk", groups="stock.group_stock_user")
+        picking = self.pickings[0].with_user(clerk)
+        exchange = self.Exchange.with_user(clerk)._edi_send_x12(
+            self.partner.with_user(clerk), "214", [STATUS], record=picking
+        )
+        with self.assertRaises(AccessError):
+            exchange.check_access("read")  # returned with the clerk's rights
+        exchange = self.Exchange.browse(exchange.id)
+        self.assertEqual(exchange.create_uid, clerk)
+        self.assertEqual((exchange.state, exchange.interchange_control), ("processed", "000000001"))
+        self.assertTrue(exchange.attachment_id.raw.startswith(b"ISA*00*"))
+
+    def test_a_ta1_refusing_our_interchange_puts_it_in_error(self):
+        sent = self._send()
+        ta1 = self._receive("ta1_rejects_interchange_1.edi")
+        self.assertEqual((ta1.doc_type, ta1.state), ("TA1", "processed"))
+        self.assertFalse(ta1.ack_exchange_id, "a TA1 is not answered")
+        self.assertEqual(
+            (sent.state, sent.ack_status, sent.ack_exchange_id), ("error", "rejected", ta1)
+        )
+        self.assertIn("TA1 note 006: invalid interchange sender ID", sent.error_ids.message)
