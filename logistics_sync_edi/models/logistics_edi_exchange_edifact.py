@@ -191,7 +191,11 @@ class LogisticsEdiExchange(models.Model):
         """Write one interchange of the messages ``build_messages(first reference)``
         returns (pydifact segments, UNH to UNT), record it and send it."""
         endpoint.ensure_one()
-        own, partner = endpoint.sudo().edi_edifact_id_own, endpoint.sudo().edi_edifact_id_partner
+        # sudo: the exchange is the audit trail of a document the caller was allowed
+        # to cause (a stock user validating a delivery announces it); as _edi_send_x12
+        exchanges = self.sudo()
+        endpoint = endpoint.sudo()
+        own, partner = endpoint.edi_edifact_id_own, endpoint.edi_edifact_id_partner
         if not own or not partner:
             raise UserError(
                 self.env._(
@@ -206,7 +210,7 @@ class LogisticsEdiExchange(models.Model):
         messages = build_messages("1")
         data = edifact.write_interchange(messages, own, partner, reference)
         name = f"{endpoint.code}_{doc_type}_{reference}.edi"
-        exchange = self.create(
+        exchange = exchanges.create(
             {
                 "endpoint_id": endpoint.id,
                 "direction": "out",
@@ -229,4 +233,4 @@ class LogisticsEdiExchange(models.Model):
         )
         exchange._attach(data, name)
         exchange._edi_transmit()
-        return exchange
+        return exchange.with_env(self.env)  # the caller's rights again

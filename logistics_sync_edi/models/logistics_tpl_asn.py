@@ -54,7 +54,7 @@ class LogisticsTplAsn(models.Model):
             body=self.env._(
                 "Advance ship notice sent to %(to)s as %(doc)s.",
                 to=endpoint.name,
-                doc=exchange.name,
+                doc=exchange.sudo().name,
             )
         )
-        return f"sent as {exchange.name}"
+        return f"sent as {exchange.sudo().name}"
