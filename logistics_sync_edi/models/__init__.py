@@ -10,6 +10,7 @@ from . import (
     logistics_edi_exchange_x12_docs,
     logistics_endpoint,
     logistics_endpoint_edidocs,
+    logistics_endpoint_file,
     logistics_tms_release,
     logistics_tpl_asn,
     logistics_tpl_release,

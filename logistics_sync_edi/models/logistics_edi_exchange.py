@@ -93,6 +93,15 @@ class LogisticsEdiExchange(models.Model):
     position_first = fields.Integer(
         string="First segment", help="The ISA's position in the file (a file may hold several)."
     )
+    file_id = fields.Many2one(
+        "logistics.file",
+        string="File",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="Inbound: the file of the partner's channel it was read from. Outbound: the "
+        "file its last sending uploads.",
+    )
     attachment_id = fields.Many2one(
         "ir.attachment", string="Raw file", readonly=True, copy=False, ondelete="restrict"
     )

@@ -411,19 +411,23 @@ class LogisticsEdiExchange(models.Model):
         return exchange.with_env(self.env)  # the caller's rights again
 
     def _edi_transmit(self):
-        """Hand this outbound exchange's bytes to the partner's file channel.
+        """Hand this outbound exchange's bytes to the partner's file channel
+        (``_file_send``: an atomic upload queued on the endpoint's channel).
 
-        Without a channel the exchange stays *processed*: its file is attached for
-        download.  The 997 clock starts when the file is handed over."""
+        Without a channel (no transport or no outbound path) the exchange stays
+        *processed*: its file is attached for download. The 997 clock restarts when
+        the file is handed over."""
         self.ensure_one()
-        endpoint = self.endpoint_id
-        transport = endpoint["file_transport"] if "file_transport" in endpoint._fields else False
-        if not transport or transport == "none":
+        # sudo: the transport is system configuration; whoever caused the document sends it
+        endpoint = self.endpoint_id.sudo()
+        if endpoint.file_transport == "none" or not endpoint.file_outbound_path:
             return False
-        endpoint._file_send(self.file_name, self._raw(), record=self)
+        file = endpoint._file_send(self.file_name, self._raw(), record=self)
         now = fields.Datetime.now()
-        values = {"state": "sent", "sent_at": now}
+        values = {"state": "sent", "sent_at": now, "file_id": file.id}
         if self.ack_status in ("pending", "overdue"):
-            values["ack_due_at"] = now + timedelta(hours=endpoint.edi_ack_hours)
+            values.update(
+                ack_status="pending", ack_due_at=now + timedelta(hours=endpoint.edi_ack_hours)
+            )
         self.write(values)
         return True

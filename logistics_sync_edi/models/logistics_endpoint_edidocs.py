@@ -9,10 +9,6 @@ from odoo import fields, models
 class LogisticsEndpoint(models.Model):
     _inherit = "logistics.endpoint"  # pylint: disable=consider-merging-classes-inherited
 
-    file_format = fields.Selection(
-        selection_add=[("x12", "X12"), ("edifact", "EDIFACT")],
-        ondelete={"x12": "set default", "edifact": "set default"},
-    )
     edi_edifact_id_own = fields.Char(
         string="Our EDIFACT ID",
         help="UNB sender identification of what we send (a GLN, qualifier 14), "
