@@ -38,10 +38,12 @@ class LogisticsEdiExchange(models.Model):
 
     # ------------------------------------------------------------------ inbound
     @api.model
-    def _edi_receive_edifact(self, endpoint, data, file_name=None):
+    def _edi_receive_edifact(self, endpoint, data, file_name=None, **values):
         """Record and apply an EDIFACT file received from ``endpoint``; returns its
-        exchange (in error, with the segment's position, when anything is wrong)."""
+        exchange (in error, with the segment's position, when anything is wrong).
+        ``values``: more fields of the exchange (``file_id``...)."""
         common = {
+            **values,
             "endpoint_id": endpoint.id,
             "direction": "in",
             "standard": "edifact",

@@ -36,10 +36,14 @@ class LogisticsEndpoint(models.Model):
         return endpoint.edi_isa_id_partner if endpoint.edi_isa_qualifier_partner == "02" else None
 
     def _file_handle(self, file):
-        if self._edi_speaks("edifact"):
-            # sudo: the file's bytes are the pipeline's bookkeeping
-            data = file.sudo()._file_data()
-            return self.env["logistics.edi.exchange"]._edi_receive_edifact(
-                self, data, file_name=file.name
-            )
-        return super()._file_handle(file)
+        """An EDIFACT file: one exchange, checked and applied; the file fails (moves
+        to failed/) when the exchange is in error, as an X12 file does."""
+        if not self._edi_speaks("edifact"):
+            return super()._file_handle(file)
+        self.ensure_one()
+        exchange = self.env["logistics.edi.exchange"]._edi_receive_edifact(
+            self, file._file_data(), file_name=file.name, file_id=file.id
+        )
+        if exchange.state == "error":
+            file._file_fail(f"{exchange.name}: {exchange.error_summary or ''}".strip())
+        return exchange

@@ -3,7 +3,9 @@
 (the same path as the 214s and webhooks); a bad or unknown one applies nothing; ASNs
 go out as DESADVs built from the same data as the 856."""
 
+import os
 import tempfile
+import time
 
 from odoo.tests import TransactionCase, tagged
 
@@ -153,3 +155,35 @@ class TestEdiDocsEdifact(EdiDocsCommon, TransactionCase):
         gins = [(s.get(0), s.get(1)) for s in message.segments if s.tag == "GIN"]
         self.assertEqual(gins, [("BJ", "354123450000000014")])
         self.assertEqual([s.get(0, 1) for s in message.segments if s.tag == "QTY"], ["2"])
+
+    def test_an_iftsta_dropped_in_the_inbox_and_a_bad_one_failing(self):
+        inbox = tempfile.mkdtemp(prefix="lsync-edifact-in-")
+        self.carrier.file_inbound_path = inbox
+        for name, data in (
+            ("good.edi", SAMPLE),
+            ("bad.edi", SAMPLE.replace(b"UNZ+2+IFT000017'", b"UNZ+3+IFT000018'")),
+        ):
+            path = os.path.join(inbox, name)
+            with open(path, "wb") as handle:
+                handle.write(data)
+            os.utime(path, (time.time() - 3600, time.time() - 3600))
+        with trap_jobs() as trap:
+            self.env["logistics.endpoint"]._cron_file_pickup()
+            done = 0
+            while done < len(trap.enqueued_jobs):
+                job = trap.enqueued_jobs[done]
+                job.recordset = job.recordset.with_env(self.env)
+                job.perform()
+                done += 1
+        files = self.env["logistics.file"].search(
+            [("endpoint_id", "=", self.carrier.id), ("direction", "=", "in")], order="name"
+        )
+        self.assertEqual(files.mapped("name"), ["bad.edi", "good.edi"])
+        self.assertEqual(files.mapped("state"), ["failed", "processed"])
+        self.assertIn("UNZ01 says 3 messages", files[0].error)
+        good = self.Exchange.search([("file_id", "=", files[1].id)])
+        self.assertEqual((good.state, good.doc_type), ("processed", "IFTSTA"))
+        self.assertEqual(len(self._events()), 4)
+        self.assertEqual(
+            sorted(os.listdir(os.path.join(inbox, "failed"))), [f"{files[0].id}-bad.edi"]
+        )
