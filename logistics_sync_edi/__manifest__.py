@@ -11,8 +11,14 @@
     "development_status": "Alpha",
     "maintainers": ["logistics-sync"],
     "installable": True,
-    "depends": ["logistics_sync_base", "stock"],
-    "external_dependencies": {"python": ["pycountry"]},
+    "depends": [
+        "logistics_sync_base",
+        "stock",
+        "logistics_sync_3pl",
+        "logistics_sync_tms",
+        "logistics_sync_freight",
+    ],
+    "external_dependencies": {"python": ["pycountry", "pydifact"]},
     "data": [
         "security/ir.model.access.csv",
         "security/logistics_edi_security.xml",
@@ -20,6 +26,7 @@
         "data/ir_cron_data.xml",
         "views/logistics_edi_exchange_views.xml",
         "views/logistics_endpoint_views.xml",
+        "views/logistics_endpoint_edidocs_views.xml",
         "views/menus.xml",
     ],
 }

@@ -1,10 +1,17 @@
 from . import (
     logistics_edi_code,
+    logistics_edi_code_docs,
     logistics_edi_exchange,
     logistics_edi_exchange_214,
     logistics_edi_exchange_997,
+    logistics_edi_exchange_edifact,
     logistics_edi_exchange_error,
     logistics_edi_exchange_x12,
+    logistics_edi_exchange_x12_docs,
     logistics_endpoint,
+    logistics_endpoint_edidocs,
     logistics_endpoint_file,
+    logistics_tms_release,
+    logistics_tpl_asn,
+    logistics_tpl_release,
 )

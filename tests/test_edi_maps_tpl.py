@@ -1,0 +1,241 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""The 3PL documents as X12 (logistics_sync_edi/lib/maps_tpl.py and the maps in
+logistics_sync_edi/maps/), no Odoo: a 945 shaped after public implementation guides
+read into the 3PL addon's shipping confirmation, a 940 written from a shipping
+order and read back with the same map."""
+
+import json
+from pathlib import Path
+
+import pytest
+from standalone import addon_module
+
+x12 = addon_module("logistics_sync_edi.lib.x12")
+x12map = addon_module("logistics_sync_edi.lib.x12map")
+maps_tpl = addon_module("logistics_sync_edi.lib.maps_tpl")
+EDI = Path(__file__).resolve().parent.parent / "logistics_sync_edi"
+MAP_945 = x12map.load_map(EDI / "maps" / "945_004010.json")
+MAP_940 = x12map.load_map(EDI / "maps" / "940_004010.json")
+SAMPLE_945 = (EDI / "tests" / "data" / "945_004010_short_pick.x12").read_text()
+
+
+def _read(text, mapping):
+    (interchange,) = x12.parse(text)
+    (transaction_set,) = interchange.sets
+    values, errors = x12map.read_set(transaction_set, mapping)
+    return values, errors
+
+
+def test_945_short_pick_becomes_a_shipping_confirmation():
+    values, errors = _read(SAMPLE_945, MAP_945)
+    assert errors == []
+    event = maps_tpl.confirmation_from_945(values, "x12:LYON3PL:000000731:0001")
+    assert event == {
+        "event_id": "x12:LYON3PL:000000731:0001",
+        "type": "tpl_shipping_confirmation",
+        "shipment_ref": "3PLY/OUT/00007",
+        "occurred_at": "2026-12-07T16:15:00Z",
+        "shipped_at": "2026-12-07T16:15:00Z",
+        "cancel_remaining": False,
+        "document_version": 1,
+        "lines": [
+            {"sku": "FURN_8888", "quantity": 3.0, "line_id": 101, "package": "354123450000000014"},
+            {
+                "sku": "FURN_9999",
+                "quantity": 2.0,
+                "line_id": 102,
+                "lot": "LOT-A",
+                "package": "354123450000000021",
+            },
+        ],
+        "packages": [
+            {
+                "sscc": "354123450000000014",
+                "tracking_ref": "1Z999AA10123456784",
+                "carrier": "UPS Ground",
+            },
+            {
+                "sscc": "354123450000000021",
+                "tracking_ref": "1Z999AA10123456784",
+                "carrier": "UPS Ground",
+            },
+        ],
+    }
+    schema = json.loads(
+        (
+            EDI.parent / "logistics_sync_3pl" / "schemas" / "tpl_shipping_confirmation_v1.json"
+        ).read_text()
+    )
+    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema.validate(event, schema)
+
+
+def test_945_final_cancels_the_rest():
+    values, _errors = _read(SAMPLE_945.replace("W06*P*", "W06*F*"), MAP_945)
+    assert maps_tpl.confirmation_from_945(values, "e")["cancel_remaining"] is True
+
+
+def test_945_wrong_total_is_an_error_at_the_w03():
+    values, errors = _read(SAMPLE_945.replace("W03*5*", "W03*6*"), MAP_945)
+    assert errors == []
+    with pytest.raises(x12.X12Error) as info:
+        maps_tpl.confirmation_from_945(values, "e")
+    assert (info.value.position, info.value.segment_id, info.value.element) == (20, "W03", 1)
+    assert "W03-01 says 6 units shipped, the W12 lines hold 5" in str(info.value)
+
+
+def test_945_missing_w12_and_bad_code_are_map_errors():
+    text = SAMPLE_945.replace("W12*CC*2*2**EA**SK*FURN_9999*LOT-A~\n", "").replace(
+        "SE*19*", "SE*18*"
+    )
+    _values, errors = _read(text, MAP_945)
+    assert [(e.segment_id, e.code, e.position) for e in errors] == [("W12", "3", 18)]
+    assert "The mandatory segment W12 (Warehouse item detail) is missing" in errors[0].message
+    _values, errors = _read(SAMPLE_945.replace("W06*P*", "W06*X*"), MAP_945)
+    assert any(e.segment_id == "W06" and e.element == 1 and e.code == "7" for e in errors)
+
+
+SHIPPING_ORDER = {
+    "schema_version": 1,
+    "document_type": "shipping_order",
+    "document_id": "3PLY/OUT/00007",
+    "version": 2,
+    "warehouse": "3PLY",
+    "party": {
+        "name": "Deco Addict",
+        "street": "77 Santa Barbara Rd",
+        "city": "Pleasant Hill",
+        "zip": "94523",
+        "country": "US",
+    },
+    "references": {"order": "S00042", "customer_reference": None, "origin": "S00042"},
+    "scheduled_date": "2026-12-08T09:30:00Z",
+    "carrier": "UPS Ground",
+    "lines": [
+        {
+            "line_id": 101,
+            "sku": "FURN_8888",
+            "product": "Office Lamp",
+            "quantity": 5,
+            "unit": "Units",
+            "tracking": "none",
+        },
+        {
+            "line_id": 102,
+            "sku": "FURN_9999",
+            "product": "Drawer",
+            "quantity": 2.5,
+            "unit": "kg",
+            "tracking": "lot",
+        },
+    ],
+}
+
+
+def _interchange(values, mapping, set_id):
+    body = x12map.render_set(mapping, values)
+    group = x12.OutGroup(
+        mapping["functional_id"], "ACMEMFG", "LYON3PL", 12, sets=[x12.OutSet(set_id, "0001", body)]
+    )
+    return x12.build_interchange(
+        sender_qualifier="ZZ",
+        sender_id="ACMEMFG",
+        receiver_qualifier="ZZ",
+        receiver_id="LYON3PL",
+        control=12,
+        groups=[group],
+    )
+
+
+def test_940_written_from_a_shipping_order_reads_back():
+    text = _interchange(maps_tpl.shipping_order_values(SHIPPING_ORDER), MAP_940, "940")
+    assert "W05*R*3PLY/OUT/00007*S00042~" in text
+    assert "W01*5*EA**SK*FURN_8888~" in text and "W01*2.5*KG**SK*FURN_9999~" in text
+    assert "G62*10*20261208*Y*0930~" in text and "W76*7.5~" in text
+    (interchange,) = x12.parse(text)
+    assert interchange.all_errors == []
+    values, errors = x12map.read_set(interchange.sets[0], MAP_940)
+    assert errors == []
+    assert [item["N9"][0]["ref"] for item in values["LX"]] == ["101", "102"]
+    assert values["N1"][0]["N1"]["name"] == "Deco Addict"
+
+
+def test_940_first_version_and_cancel():
+    first = maps_tpl.shipping_order_values(dict(SHIPPING_ORDER, version=1))
+    assert first["W05"]["order_status"] == "N"
+    cancel = maps_tpl.shipping_order_values(SHIPPING_ORDER, "cancel")
+    assert cancel["W05"]["order_status"] == "F"
+
+
+def test_940_unit_without_code_is_refused():
+    doc = dict(SHIPPING_ORDER, lines=[dict(SHIPPING_ORDER["lines"][0], unit="Barrels")])
+    with pytest.raises(ValueError, match="the unit 'Barrels' has no X12 unit code"):
+        maps_tpl.shipping_order_values(doc)
+
+
+MAP_856 = x12map.load_map(EDI / "maps" / "856_004010.json")
+ASN = {
+    "schema_version": 1,
+    "asn_id": "3PLY/OUT/00007",
+    "shipped_at": "2026-12-07T16:15:00Z",
+    "ship_to": {
+        "name": "Deco Addict",
+        "street": "77 Santa Barbara Rd",
+        "city": "Pleasant Hill",
+        "zip": "94523",
+        "country": "US",
+    },
+    "references": {"order": "S00042", "customer_reference": "PO-7781"},
+    "carrier": "UPS Ground",
+    "tracking_ref": "1Z999AA10123456784",
+    "lines": [
+        {
+            "sku": "FURN_8888",
+            "product": "Office Lamp",
+            "quantity": 3,
+            "unit": "Units",
+            "sscc": "354123450000000014",
+        },
+        {
+            "sku": "FURN_9999",
+            "product": "Drawer",
+            "quantity": 2,
+            "unit": "Units",
+            "lot": "LOT-A",
+            "sscc": "354123450000000021",
+        },
+    ],
+    "packages": [
+        {"sscc": "354123450000000014", "weight_kg": 4.5, "tracking_ref": None},
+        {"sscc": "354123450000000021", "weight_kg": 12, "tracking_ref": None},
+    ],
+}
+
+
+def test_856_from_the_asn_data_shipment_order_pack_item():
+    text = _interchange(maps_tpl.asn_values(ASN), MAP_856, "856")
+    (interchange,) = x12.parse(text)
+    assert interchange.all_errors == []
+    values, errors = x12map.read_set(interchange.sets[0], MAP_856)
+    assert errors == []
+    levels = [(h["HL"]["id"], h["HL"].get("parent", ""), h["HL"]["level"]) for h in values["HL"]]
+    assert levels == [
+        ("1", "", "S"),
+        ("2", "1", "O"),
+        ("3", "2", "P"),
+        ("4", "3", "I"),
+        ("5", "2", "P"),
+        ("6", "5", "I"),
+    ]
+    packs = [h["MAN"][0]["sscc"] for h in values["HL"] if h["HL"]["level"] == "P"]
+    assert packs == ["00354123450000000014", "00354123450000000021"]
+    items = [
+        (h["LIN"]["sku"], h["LIN"]["lot"], h["SN1"]["quantity"])
+        for h in values["HL"]
+        if h["HL"]["level"] == "I"
+    ]
+    assert items == [("FURN_8888", "", "3"), ("FURN_9999", "LOT-A", "2")]
+    assert values["HL"][0]["TD1"][0]["weight"] == "16.5"
+    assert values["HL"][1]["PRF"]["po_number"] == "PO-7781"
+    assert values["CTT"]["line_count"] == "6"
+    assert "BSN*00*3PLY/OUT/00007*20261207*1615*0001~" in text
