@@ -101,45 +101,18 @@ class KarrioFake:
 
 class KarrioCommon(CarrierCommon):
     @classmethod
-    def _setup_karrio(cls):
-        cls._setup_logistics()
-        cls.env["ir.config_parameter"].sudo().set_param(
-            "logistics_sync.allow_http_loopback", "True"
-        )
-        cls.company.partner_id.write(
-            {
-                "street": "Friedrichstrasse 1",
-                "city": "Berlin",
-                "zip": "10117",
-                "country_id": cls.env.ref("base.de").id,
-                "phone": "+49 30 123456",
-            }
-        )
-        cls.customer.write(
-            {
-                "street": "1 Rue de la Paix",
-                "city": "Lyon",
-                "zip": "69001",
-                "country_id": cls.env.ref("base.fr").id,
-                "phone": "+33 4 1234567",
-            }
-        )
-        cls.product.write(
-            {"weight": 2.0, "hs_code": "8479.89", "country_of_origin": cls.env.ref("base.de").id}
-        )
-        cls.fakes = {}
-        cls.carriers = {}
-        cls.endpoints = {}
+    def _karrio_endpoints(cls, fakes, second):
+        """``cls.endpoints``/``cls.carriers``: an endpoint and a delivery method per
+        carrier of ``fakes`` ({karrio carrier: its fake}), the first on the common
+        endpoint, the second on a new one named ``second`` (name, code)."""
+        cls.carriers, cls.endpoints = {}, {}
         service = cls.env["product.product"].create({"name": "Shipping", "type": "service"})
-        for carrier in ("ups", "fedex"):
-            fake = KarrioFake(carrier, "--seed", "5")
-            cls.addClassCleanup(fake.stop)
-            cls.fakes[carrier] = fake
+        for index, (carrier, fake) in enumerate(fakes.items()):
             endpoint = (
                 cls.endpoint
-                if carrier == "ups"
+                if not index
                 else cls.env["logistics.endpoint"].create(
-                    {"name": "FedEx", "code": "test-fedex", "kind": "carrier"}
+                    {"name": second[0], "code": second[1], "kind": "carrier"}
                 )
             )
             endpoint.write(
@@ -169,6 +142,39 @@ class KarrioCommon(CarrierCommon):
                 }
             )
         cls.endpoint.flush_recordset()
+
+    @classmethod
+    def _setup_karrio(cls):
+        cls._setup_logistics()
+        cls.env["ir.config_parameter"].sudo().set_param(
+            "logistics_sync.allow_http_loopback", "True"
+        )
+        cls.company.partner_id.write(
+            {
+                "street": "Friedrichstrasse 1",
+                "city": "Berlin",
+                "zip": "10117",
+                "country_id": cls.env.ref("base.de").id,
+                "phone": "+49 30 123456",
+            }
+        )
+        cls.customer.write(
+            {
+                "street": "1 Rue de la Paix",
+                "city": "Lyon",
+                "zip": "69001",
+                "country_id": cls.env.ref("base.fr").id,
+                "phone": "+33 4 1234567",
+            }
+        )
+        cls.product.write(
+            {"weight": 2.0, "hs_code": "8479.89", "country_of_origin": cls.env.ref("base.de").id}
+        )
+        cls.fakes = {}
+        for carrier in ("ups", "fedex"):
+            cls.fakes[carrier] = KarrioFake(carrier, "--seed", "5")
+            cls.addClassCleanup(cls.fakes[carrier].stop)
+        cls._karrio_endpoints(cls.fakes, second=("FedEx", "test-fedex"))
         cls.clerk = plain_user(cls, "ls_karrio_clerk", "stock.group_stock_user")
 
     def _perform_round(self, trap, jobs=()):

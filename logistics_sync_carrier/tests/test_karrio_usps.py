@@ -15,7 +15,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
 from ..adapters import karrio_adapter
-from .common_karrio import CLIENT_SECRET, SERVICES, KarrioCommon, KarrioFake, karrio_settings
+from .common_karrio import CLIENT_SECRET, KarrioCommon, KarrioFake, karrio_settings
 from .test_karrio import QUIET
 from odoo.addons.logistics_sync_base.tests.common_access import plain_user
 from odoo.addons.queue_job.tests.common import trap_jobs
@@ -67,43 +67,7 @@ class TestKarrioUsps(KarrioCommon, TransactionCase):
         cls.addClassCleanup(fake.stop)
         cls.fake = fake
         cls.fakes = {"usps": fake, "usps_international": fake}
-        service = cls.env["product.product"].create({"name": "Shipping", "type": "service"})
-        cls.endpoints, cls.carriers = {}, {}
-        for carrier in ("usps", "usps_international"):
-            endpoint = (
-                cls.endpoint
-                if carrier == "usps"
-                else cls.env["logistics.endpoint"].create(
-                    {"name": "USPS International", "code": "test-usps-int", "kind": "carrier"}
-                )
-            )
-            endpoint.write(
-                {
-                    "name": carrier.upper(),
-                    "responsible_user_id": cls.responsible.id,
-                    "carrier_protocol": "karrio",
-                    "karrio_carrier": carrier,
-                    "karrio_settings": json.dumps(karrio_settings(carrier)),
-                    "carrier_service": SERVICES[carrier],
-                    "base_url": fake.url,
-                    "http_timeout": 2.0,
-                    "retry_base_seconds": 1,
-                    "circuit_threshold": 100,
-                    "circuit_cooldown": 1,
-                    "tracking_mode": "poll",
-                }
-            )
-            cls.endpoints[carrier] = endpoint
-            cls.carriers[carrier] = cls.env["delivery.carrier"].create(
-                {
-                    "name": f"{carrier.upper()} (karrio)",
-                    "product_id": service.id,
-                    "delivery_type": "logistics_sync",
-                    "integration_level": "rate_and_ship",
-                    "logistics_endpoint_id": endpoint.id,
-                }
-            )
-        cls.endpoint.flush_recordset()
+        cls._karrio_endpoints(cls.fakes, second=("USPS International", "test-usps-int"))
         cls.clerk = plain_user(cls, "ls_usps_clerk", "stock.group_stock_user")
 
     def setUp(self):
