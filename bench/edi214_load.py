@@ -171,10 +171,9 @@ class Bench:
     def wait_processed(self, like, count, timeout, extra=None):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            done = extra is None or extra()  # polled every time (it may time a step)
             states = self.states(like)
-            if states.get("applied", 0) + states.get("superseded", 0) >= count and (
-                extra is None or extra()
-            ):
+            if states.get("applied", 0) + states.get("superseded", 0) >= count and done:
                 return states
             time.sleep(0.2)
         raise SystemExit(f"{like}: not all {count} processed in {timeout} s: {self.states(like)}")
