@@ -7,7 +7,10 @@ The API the document addons build on:
 * maps: override ``_edi_x12_map_paths()`` and add ``{(set_id, version): path}``;
 * inbound documents: override ``_edi_x12_handlers()`` and add ``{set_id: method
   name}``; the method takes an :class:`EdiSet` and raises ``EdiApplicationError``
-  for a set that cannot be applied (the set's writes are rolled back);
+  for a set that cannot be applied (the set's writes are rolled back); what it
+  reads once per interchange it may keep in ``EdiSet.cache``; events it ingests are
+  processed by one job queued after the last set (``_enqueue_processing`` waits,
+  context key ``logistics_sync_defer_processing``);
 * outbound documents: ``_edi_send_x12(endpoint, doc_type, sets, record=None)``.
 """
 
