@@ -7,12 +7,15 @@ The API the document addons build on:
 * maps: override ``_edi_x12_map_paths()`` and add ``{(set_id, version): path}``;
 * inbound documents: override ``_edi_x12_handlers()`` and add ``{set_id: method
   name}``; the method takes an :class:`EdiSet` and raises ``EdiApplicationError``
-  for a set that cannot be applied (the set's writes are rolled back);
+  for a set that cannot be applied (the set's writes are rolled back); what it
+  reads once per interchange it may keep in ``EdiSet.cache``; events it ingests are
+  processed by one job queued after the last set (``_enqueue_processing`` waits,
+  context key ``logistics_sync_defer_processing``);
 * outbound documents: ``_edi_send_x12(endpoint, doc_type, sets, record=None)``.
 """
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -49,6 +52,9 @@ class EdiSet:
     group: x12.Group
     transaction_set: x12.TransactionSet
     values: dict  # read by the set's map (x12map.read_set)
+    # shared by the sets of one processing of the interchange: what a handler reads
+    # once per file (code lists, transfers looked up in one query...)
+    cache: dict = field(default_factory=dict)
 
     @property
     def id_prefix(self):
@@ -232,7 +238,10 @@ class LogisticsEdiExchange(models.Model):
             self._edi_answer_ta1(interchange, envelope[0].code or "024")
             return
         self.write({"state": "parsed", "event_prefix": f"x12/{interchange.control}/"})
-        error_lines, answers = [], []
+        # events the handlers ingest are processed by ONE job queued once every set is
+        # applied (not one job per set: a 100,000-set file would queue 100,000)
+        exchange = self.with_context(logistics_sync_defer_processing=True)
+        error_lines, answers, cache, applied = [], [], {}, False
         for segment in interchange.ta1:
             error = self._edi_apply_ta1(segment)
             if error:
@@ -249,11 +258,20 @@ class LogisticsEdiExchange(models.Model):
                 if errors or group.errors:
                     continue  # rejected in the 997: nothing of it applied
                 context = EdiSet(
-                    self, self.endpoint_id, interchange, group, transaction_set, values
+                    exchange,
+                    exchange.endpoint_id,
+                    interchange,
+                    group,
+                    transaction_set,
+                    values,
+                    cache,
                 )
-                error = self._edi_apply(context)
+                error = exchange._edi_apply(context)
                 if error:
                     error_lines.append(_error_values(error, group, transaction_set, "application"))
+                applied = True
+        if applied:
+            self.endpoint_id._enqueue_processing()
         if self.endpoint_id.edi_send_997 and not self.ack_exchange_id:
             self._edi_answer_997(interchange, answers)
         if error_lines:

@@ -137,6 +137,13 @@ class LogisticsEndpoint(models.Model):
             )
         return int(endpoint.edi_sequence_id.next_by_id())
 
+    def _enqueue_processing(self, hook=None):
+        """Not while an interchange's sets are applied (context key
+        ``logistics_sync_defer_processing``): its processing queues one job at the end."""
+        if self.env.context.get("logistics_sync_defer_processing"):
+            return
+        return super()._enqueue_processing(hook)
+
     def _edi_codes(self, list_name):
         """{partner code: canonical value} of one of this partner's code lists."""
         self.ensure_one()

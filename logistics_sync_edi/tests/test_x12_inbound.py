@@ -64,6 +64,21 @@ class TestX12Inbound(EdiCommon, TransactionCase):
             ],
         )
 
+    def test_an_interchange_queues_one_processing_job_not_one_per_set(self):
+        with trap_jobs() as trap:
+            exchange = self._receive("214_two_sets.edi")
+        self.assertEqual(exchange.state, "processed", exchange.error_summary)
+        self.assertEqual(len(self._events(exchange)), 4)
+        processing = [
+            job for job in trap.enqueued_jobs if job.method_name == "_job_process_pending"
+        ]
+        self.assertEqual(len(processing), 1, "one job for the interchange's two sets")
+        self.assertEqual(processing[0].recordset, self.partner)
+        processing[0].perform()  # that job applies every set's events
+        self.assertEqual(
+            self._events(exchange).mapped("state"), ["applied", "applied", "applied", "waiting"]
+        )
+
     def test_the_same_interchange_again_is_refused_as_a_duplicate(self):
         first = self._receive("214_two_sets.edi")
         before = self.env["logistics.event"].search_count([])
