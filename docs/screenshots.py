@@ -259,6 +259,59 @@ def tpl_reconciliation(odoo, timeout=90):
     print("no 3PL discrepancy appeared (is the 3PL simulator running?)")
 
 
+# A partner's 214 with two problems a user must act on: a shipment Odoo does not know
+# (set 1, at its B10) and a segment count that does not match (set 2, SE01).
+EDI_214_IN_ERROR = """ISA*00*          *00*          *ZZ*LYON3PL        *ZZ*ACMEMFG        *261207*1300*U*00401*{control}*0*T*>~
+GS*QM*LYON3PL*ACMEMFG*20261207*1300*{group}*X*004010~
+ST*214*0001~
+B10*PRO0099*WH/OUT/99999*LYNT~
+LX*1~
+AT7*X6*NS***20261207*1000*ET~
+SE*5*0001~
+ST*214*0002~
+B10*PRO0003*WH/OUT/00003*LYNT~
+LX*1~
+AT7*X6*NS***20261207*1000*ET~
+MS1*TOLEDO*OH*USA~
+SE*7*0002~
+GE*2*{group}~
+IEA*1*{control}~
+"""
+
+
+def edi_exchange_in_error(odoo, timeout=90):
+    """An EDI exchange in error from setup/run's demo EDI partner (demo-edi, a folder):
+    a 214 with an unknown shipment and a wrong SE01 is dropped in its inbox and picked up."""
+    found = odoo("logistics.edi.exchange", "search", [("state", "=", "error")], limit=1)
+    if found:
+        return found[0]
+    partner = odoo(
+        "logistics.endpoint", "search_read", [("code", "=", "demo-edi")], ["file_inbound_path"]
+    )
+    if not partner or not partner[0]["file_inbound_path"]:
+        print("no demo EDI partner (setup/run creates demo-edi)")
+        return False
+    control = time.strftime("%H%M%S").rjust(9, "0")
+    inbox = Path(partner[0]["file_inbound_path"])
+    (inbox / f"214_{control}.x12").write_text(
+        EDI_214_IN_ERROR.format(control=control, group=int(control))
+    )
+    time.sleep(7)  # the partner's minimum age: a file still being written is not taken
+    odoo(
+        "ir.cron",
+        "method_direct_trigger",
+        [odoo.ref("logistics_sync_base.ir_cron_logistics_file_pickup")],
+    )
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        found = odoo("logistics.edi.exchange", "search", [("state", "=", "error")], limit=1)
+        if found:
+            return found[0]
+        time.sleep(2)
+    print("no EDI exchange in error appeared (is the job runner running?)")
+    return False
+
+
 def shots(odoo, transfer_id):
     """(name, login, URL path, JS steps after the view is ready, what it shows)."""
     tms_order = odoo("sale.order", "search", [("tms_release_state", "!=", False)], limit=1)
@@ -266,6 +319,8 @@ def shots(odoo, transfer_id):
     endpoint = odoo("logistics.endpoint", "search", [("code", "=", "demo-carrier")], limit=1)
     karrio = odoo("logistics.endpoint", "search", [("code", "=", "demo-ups")], limit=1)
     alert = odoo("logistics.sync.alert", "search", [], limit=1, order="id desc")
+    edi_error = odoo("logistics.edi.exchange", "search", [("state", "=", "error")], limit=1)
+    edi_error = edi_error and edi_error[0]
     picking = f"/odoo/action-stock.action_picking_tree_all/{transfer_id}"
     items = [
         (
@@ -382,6 +437,19 @@ def shots(odoo, transfer_id):
             "3PL stock discrepancies (Inventory / Administrator)",
         ),
         (
+            "edi-exchange-error",
+            "admin",
+            f"/odoo/action-logistics_sync_edi.action_logistics_edi_exchange/{edi_error}"
+            if edi_error
+            else None,
+            [
+                # the error lines under the envelope: scroll them into view
+                "(() => { const el = document.querySelector('.o_form_view .o_notebook');"
+                " if (el) { el.scrollIntoView(); return true; } return false; })()"
+            ],
+            "An EDI exchange in error: each problem at its segment position",
+        ),
+        (
             "alert-form",
             "admin",
             f"/odoo/action-logistics_sync_monitoring.logistics_sync_alert_action/{alert[0]}"
@@ -428,6 +496,8 @@ def main():
     transfer_id = odoo.delivered_transfer(args.wait_delivered)
     if not args.only or "tpl-discrepancies" in args.only:
         tpl_reconciliation(odoo)
+    if not args.only or "edi-exchange-error" in args.only:
+        edi_exchange_in_error(odoo)
     todo = [s for s in shots(odoo, transfer_id) if not args.only or s[0] in args.only]
     if args.list:
         for name, user, path, _steps, label in todo:

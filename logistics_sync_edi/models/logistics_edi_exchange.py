@@ -77,7 +77,9 @@ class LogisticsEdiExchange(models.Model):
     state = fields.Selection(
         STATES, string="State", required=True, default="received", tracking=True, index=True
     )
-    error_ids = fields.One2many("logistics.edi.exchange.error", "exchange_id", string="Errors")
+    error_ids = fields.One2many(
+        "logistics.edi.exchange.error", "exchange_id", string="Errors", readonly=True
+    )
     error_count = fields.Integer(string="Error count", compute="_compute_error_count")
     error_summary = fields.Text(string="Error", readonly=True, copy=False)
     duplicate_of_id = fields.Many2one(
