@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """SMS per milestone, when opted in and the customer has a valid mobile number."""
 
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import TransactionCase, new_test_user, tagged
 
 from odoo.addons.logistics_sync_notify.tests.common import NotifyCommon, event
 
@@ -57,3 +57,24 @@ class TestSms(NotifyCommon, TransactionCase):
                 self.assertEqual(note.reason_code, code)
                 self.assertEqual(len(self._mails(picking)), 1)  # the email went out
         self.assertEqual(self.env["sms.sms"].search_count([]), before)
+
+    def test_a_delivery_validated_by_a_stock_user_texts_the_customer(self):
+        """An Inventory / User in no Logistics Sync group validates the delivery the
+        carrier reported delivered: the customer gets the SMS, and that user reads it
+        on the transfer's notification log."""
+        picking = self._make_order()
+        self._feed(picking, event(f"u-{picking.id}", picking.name, "delivered", 5))
+        self.assertFalse(self._sms(picking))  # waits for the dispatch
+        stock_user = new_test_user(self.env, "ls_sms_stock", groups="stock.group_stock_user")
+        self.env["stock.quant"]._update_available_quantity(self.product, picking.location_id, 1.0)
+        as_user = picking.with_user(stock_user)
+        as_user.action_assign()
+        as_user.move_ids.quantity = 1
+        as_user.move_ids.picked = True
+        as_user._action_done()
+        self.env["logistics.event"].search([("external_id", "=", f"u-{picking.id}")])._job_process()
+        self._run_notify_jobs()
+        sms = as_user.logistics_notification_ids.filtered(lambda n: n.channel == "sms")
+        self.assertEqual(sms.mapped("state"), ["sent"])
+        self.assertEqual(sms.recipient, "+33612345678")
+        self.assertEqual(self._sms(picking).sms_id.number, "+33612345678")
