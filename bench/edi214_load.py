@@ -17,7 +17,6 @@ Prints events per second of each and the ratio 214 / JSON (issue 23: at least 0.
 """
 
 import argparse
-import configparser
 import http.client
 import json
 import os
@@ -28,7 +27,7 @@ import xmlrpc.client
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psycopg2
+import benchdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "logistics_sync_base"))
 from lib.signature import sign_headers  # noqa: E402
@@ -48,17 +47,7 @@ class Bench:
         common = xmlrpc.client.ServerProxy(f"{self.url}/xmlrpc/2/common")
         self.uid = common.authenticate(args.db, "admin", "admin", {})
         self.models = xmlrpc.client.ServerProxy(f"{self.url}/xmlrpc/2/object", allow_none=True)
-        parser = configparser.ConfigParser(interpolation=None)
-        parser.read(args.conf)
-        options = parser["options"]
-        self.pg = psycopg2.connect(
-            dbname=options["db_name"],
-            host=options.get("db_host") or None,
-            port=options.get("db_port") or None,
-            user=options.get("db_user") or None,
-            password=options.get("db_password") or None,
-        )
-        self.pg.autocommit = True
+        self.pg = benchdb.connect(args.conf)
         self.conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=300)
         self.folder = Path(args.folder)
         self.secret = uuid.uuid4().hex

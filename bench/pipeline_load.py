@@ -18,7 +18,6 @@ Run by bench/pipeline (which starts the server).  Phases, same run:
 """
 
 import argparse
-import configparser
 import http.client
 import json
 import random
@@ -30,7 +29,7 @@ import xmlrpc.client
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psycopg2
+import benchdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "logistics_sync_base"))
 from lib.signature import sign_headers  # noqa: E402
@@ -62,17 +61,7 @@ class Bench:
                 fields=["name"],
             )
         ]
-        parser = configparser.ConfigParser(interpolation=None)
-        parser.read(args.conf)
-        options = parser["options"]
-        self.pg = psycopg2.connect(
-            dbname=options["db_name"],
-            host=options.get("db_host") or None,
-            port=options.get("db_port") or None,
-            user=options.get("db_user") or None,
-            password=options.get("db_password") or None,
-        )
-        self.pg.autocommit = True
+        self.pg = benchdb.connect(args.conf)
         self.conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=60)
         self.unavailable = 0  # 503 answers (sent again)
         # increasing across runs, within the contract's 32-bit range

@@ -15,7 +15,6 @@ and their ratio (target: >= 0.9), and processing / no-op job rate at each size
 """
 
 import argparse
-import configparser
 import os
 import signal
 import subprocess
@@ -25,7 +24,7 @@ import uuid
 import xmlrpc.client
 from pathlib import Path
 
-import psycopg2
+import benchdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pipeline_load import CHAIN, Bench  # noqa: E402
@@ -83,17 +82,7 @@ def main():
         {"fields": ["signing_secret", "company_id"]},
     )
     secret = endpoint["signing_secret"]
-    parser_ = configparser.ConfigParser(interpolation=None)
-    parser_.read(args.conf)
-    options = parser_["options"]
-    pg = psycopg2.connect(
-        dbname=options["db_name"],
-        host=options.get("db_host") or None,
-        port=options.get("db_port") or None,
-        user=options.get("db_user") or None,
-        password=options.get("db_password") or None,
-    )
-    pg.autocommit = True
+    pg = benchdb.connect(args.conf)
     run_id = uuid.uuid4().hex[:8]
     calls = [0]
 

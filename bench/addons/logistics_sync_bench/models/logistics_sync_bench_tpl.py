@@ -21,6 +21,8 @@ class LogisticsSyncBenchRow(models.Model):  # pylint: disable=consider-merging-c
     def bench_tpl_setup(self, capacity=2):
         """The bench 3PL endpoint (no base URL: nothing is sent), a warehouse made
         for it, five lot-tracked products with one lot each in plenty."""
+        # sudo here and in bench_tpl_make: benchmark fixtures (configuration, products,
+        # stock) made the way an administrator would, whoever calls the bench method
         Endpoint = self.env["logistics.endpoint"].sudo().with_context(active_test=False)
         endpoint = Endpoint.search([("code", "=", BENCH_CODE)], limit=1)
         values = {"name": "Bench 3PL confirmations", "kind": "wms", "active": True}
