@@ -29,3 +29,13 @@ def addon_module(dotted):
     """``addon_module("logistics_sync_base.lib.urlsafety")``: the module, Odoo-free."""
     _odoo_free().register(ROOT)
     return importlib.import_module(f"odoo.addons.{dotted}")
+
+
+def docs_script(name):
+    """``docs_script("edi_examples")``: the script ``docs/<name>.py`` as a module."""
+    spec = importlib.util.spec_from_file_location(
+        f"lsync_docs_{name}", ROOT / "docs" / f"{name}.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

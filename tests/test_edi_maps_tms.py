@@ -7,51 +7,21 @@ import json
 from pathlib import Path
 
 import pytest
-from standalone import addon_module
+from standalone import addon_module, docs_script
 
 x12 = addon_module("logistics_sync_edi.lib.x12")
 x12map = addon_module("logistics_sync_edi.lib.x12map")
 maps_tms = addon_module("logistics_sync_edi.lib.maps_tms")
+EXAMPLES = docs_script("edi_examples")
 EDI = Path(__file__).resolve().parent.parent / "logistics_sync_edi"
 MAP_204 = x12map.load_map(EDI / "maps" / "204_004010.json")
 MAP_990 = x12map.load_map(EDI / "maps" / "990_004010.json")
 SAMPLE_990 = (EDI / "tests" / "data" / "990_004010_accept_decline.x12").read_text()
 UPDATE_SCHEMA = EDI.parent / "logistics_sync_tms" / "static" / "schemas" / "tms_update_v1.json"
 
-PARTY = {
-    "name": "Acme Manufacturing",
-    "street": "12 Rue de Gerland",
-    "city": "Lyon",
-    "zip": "69007",
-    "country": "FR",
-}
-REQUEST = {
-    "schema_version": 1,
-    "release_id": "WH/OUT/00042",
-    "version": 2,
-    "shipper": PARTY,
-    "consignee": {
-        "name": "Deco Addict",
-        "street": "77 Santa Barbara Rd",
-        "city": "Pleasant Hill",
-        "zip": "94523",
-        "state": "CA",
-        "country": "US",
-    },
-    "pickup_window": {"start": "2026-12-08T08:00:00Z", "end": "2026-12-08T12:00:00Z"},
-    "delivery_window": {"start": "2026-12-10T08:00:00Z", "end": "2026-12-10T17:00:00Z"},
-    "references": {"order": "S00042", "transfer": "WH/OUT/00042", "customer_reference": None},
-    "lines": [
-        {
-            "sku": "FURN_8888",
-            "product": "Office Lamp",
-            "quantity": 5,
-            "unit": "Units",
-            "weight_kg": 12.5,
-        }
-    ],
-    "total_weight_kg": 12.5,
-}
+# the release of the examples (docs/edi_examples.py): version 2, shipper in Lyon,
+# consignee in California
+REQUEST = EXAMPLES.RELEASE
 
 
 def _interchange(values, mapping, set_id):
@@ -78,7 +48,43 @@ def test_204_change_reads_back_with_windows_and_stops():
     assert interchange.all_errors == [] and errors == []
     assert [s["S5"]["reason"] for s in values["S5"]] == ["CL", "CU"]
     assert values["S5"][0]["N1"][0]["N1"]["name"] == "Acme Manufacturing"
-    assert values["S5"][0]["OID"][0]["ref"] == "FURN_8888"
+    assert values["S5"][0]["OID"][0]["OID"]["ref"] == "FURN_8888"
+
+
+def test_204_dangerous_goods_travel_with_their_line():
+    paint = {
+        "sku": "PAINT",
+        "product": "Paint, flammable",
+        "quantity": 2,
+        "unit": "Units",
+        "weight_kg": 20,
+        "dangerous_goods": True,
+        "un_number": "1263",
+        "hazard_class": "3",
+        "packing_group": "II",
+    }
+    request = dict(REQUEST, lines=[*REQUEST["lines"], paint])
+    text = _interchange(maps_tms.tender_values(request), MAP_204, "204")
+    # the lamp has no UN number: no L5; the paint has its L5 loop after its OID
+    assert "OID*FURN_8888*S00042**EA*5*K*12.5~\nOID*PAINT*" in text
+    assert (
+        "OID*PAINT*S00042**EA*2*K*20~\nL5*2*Paint, flammable~\n"
+        "LH1*EA*2*UN1263*******II~\nLH2*3~\n"
+    ) in text
+    (interchange,) = x12.parse(text)
+    assert interchange.all_errors == []
+    values, errors = x12map.read_set(interchange.sets[0], MAP_204)
+    assert errors == []
+    (hazmat,) = values["S5"][0]["OID"][1]["L5"][0]["LH1"]
+    assert (hazmat["LH1"]["un_number"], hazmat["LH2"][0]["hazard_class"]) == ("UN1263", "3")
+
+
+def test_204_carries_the_state_of_a_us_address_only_two_letters():
+    text = _interchange(maps_tms.tender_values(REQUEST), MAP_204, "204")
+    assert "N4*Pleasant Hill*CA*94523*US~" in text
+    consignee = dict(REQUEST["consignee"], state="NSW", country="AU")
+    text = _interchange(maps_tms.tender_values(dict(REQUEST, consignee=consignee)), MAP_204, "204")
+    assert "N4*Pleasant Hill**94523*AU~" in text
 
 
 def test_204_purposes():
@@ -123,3 +129,25 @@ def test_990_bad_action_code_is_a_map_error():
         ("B1", None, "8", 4),
         ("B1", 4, "7", 4),
     ]
+
+
+def test_two_loops_in_a_row_are_two_iterations():
+    """A loop's first segment starts each iteration: two N1 loops holding only their
+    N1 (N1*SH~N1*CN~, as carriers send in 214s) are two parties, not one N1 used
+    twice; two 204 lines are two OID loops (the guide-shaped 204 has them)."""
+    text = (
+        "ISA*00*          *00*          *ZZ*ODFL           *ZZ*ACMEMFG        "
+        "*261208*1100*U*00401*000000519*0*P*>~\n"
+        "GS*QM*ODFL*ACMEMFG*20261208*1100*519*X*004010~\n"
+        "ST*214*0001~\nB10*07731234567*WH/OUT/00042*ODFL~\n"
+        "N1*SH*Acme Manufacturing~\nN1*CN*Deco Addict~\n"
+        "LX*1~\nAT7*AF*NS***20261208*1045*UT~\nSE*7*0001~\n"
+        "GE*1*519~\nIEA*1*000000519~\n"
+    )
+    (interchange,) = x12.parse(text)
+    assert interchange.all_errors == []
+    values, errors = x12map.read_set(
+        interchange.sets[0], x12map.load_map(EDI / "maps" / "214_004010.json")
+    )
+    assert [str(e) for e in errors] == []
+    assert [party["N1"]["entity"] for party in values["N1"]] == ["SH", "CN"]

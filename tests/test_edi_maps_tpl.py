@@ -8,11 +8,12 @@ import json
 from pathlib import Path
 
 import pytest
-from standalone import addon_module
+from standalone import addon_module, docs_script
 
 x12 = addon_module("logistics_sync_edi.lib.x12")
 x12map = addon_module("logistics_sync_edi.lib.x12map")
 maps_tpl = addon_module("logistics_sync_edi.lib.maps_tpl")
+EXAMPLES = docs_script("edi_examples")
 EDI = Path(__file__).resolve().parent.parent / "logistics_sync_edi"
 MAP_945 = x12map.load_map(EDI / "maps" / "945_004010.json")
 MAP_940 = x12map.load_map(EDI / "maps" / "940_004010.json")
@@ -95,41 +96,15 @@ def test_945_missing_w12_and_bad_code_are_map_errors():
     assert any(e.segment_id == "W06" and e.element == 1 and e.code == "7" for e in errors)
 
 
-SHIPPING_ORDER = {
-    "schema_version": 1,
-    "document_type": "shipping_order",
-    "document_id": "3PLY/OUT/00007",
-    "version": 2,
-    "warehouse": "3PLY",
-    "party": {
-        "name": "Deco Addict",
-        "street": "77 Santa Barbara Rd",
-        "city": "Pleasant Hill",
-        "zip": "94523",
-        "country": "US",
-    },
-    "references": {"order": "S00042", "customer_reference": None, "origin": "S00042"},
-    "scheduled_date": "2026-12-08T09:30:00Z",
-    "carrier": "UPS Ground",
-    "lines": [
-        {
-            "line_id": 101,
-            "sku": "FURN_8888",
-            "product": "Office Lamp",
-            "quantity": 5,
-            "unit": "Units",
-            "tracking": "none",
-        },
-        {
-            "line_id": 102,
-            "sku": "FURN_9999",
-            "product": "Drawer",
-            "quantity": 2.5,
-            "unit": "kg",
-            "tracking": "lot",
-        },
+# the examples' shipping order (docs/edi_examples.py), its second line weighed in kg
+SHIPPING_ORDER = dict(
+    EXAMPLES.SHIPPING_ORDER,
+    party={k: v for k, v in EXAMPLES.DECO_ADDICT.items() if k != "state"},
+    lines=[
+        EXAMPLES.SHIPPING_ORDER["lines"][0],
+        dict(EXAMPLES.SHIPPING_ORDER["lines"][1], quantity=2.5, unit="kg"),
     ],
-}
+)
 
 
 def _interchange(values, mapping, set_id):
@@ -160,6 +135,23 @@ def test_940_written_from_a_shipping_order_reads_back():
     assert values["N1"][0]["N1"]["name"] == "Deco Addict"
 
 
+def test_940_and_856_carry_the_state_of_a_us_address():
+    california = {"state": "CA", "street2": "Suite 5"}
+    order = dict(SHIPPING_ORDER, party=dict(SHIPPING_ORDER["party"], **california))
+    text = _interchange(maps_tpl.shipping_order_values(order), MAP_940, "940")
+    assert "N3*77 Santa Barbara Rd*Suite 5~\nN4*Pleasant Hill*CA*94523*US~" in text
+    asn = dict(ASN, ship_to=dict(ASN["ship_to"], **california))
+    text = _interchange(maps_tpl.asn_values(asn), MAP_856, "856")
+    assert "N3*77 Santa Barbara Rd*Suite 5~\nN4*Pleasant Hill*CA*94523*US~" in text
+    (interchange,) = x12.parse(text)
+    values, errors = x12map.read_set(interchange.sets[0], MAP_856)
+    assert errors == []
+    assert values["HL"][0]["N1"][0]["N4"]["state"] == "CA"
+    # N4-02 is two characters (US states, Canadian provinces): other codes are left out
+    order = dict(SHIPPING_ORDER, party=dict(SHIPPING_ORDER["party"], state="NSW"))
+    assert maps_tpl.shipping_order_values(order)["N1"][0]["N4"].get("state") is None
+
+
 def test_940_first_version_and_cancel():
     first = maps_tpl.shipping_order_values(dict(SHIPPING_ORDER, version=1))
     assert first["W05"]["order_status"] == "N"
@@ -174,42 +166,7 @@ def test_940_unit_without_code_is_refused():
 
 
 MAP_856 = x12map.load_map(EDI / "maps" / "856_004010.json")
-ASN = {
-    "schema_version": 1,
-    "asn_id": "3PLY/OUT/00007",
-    "shipped_at": "2026-12-07T16:15:00Z",
-    "ship_to": {
-        "name": "Deco Addict",
-        "street": "77 Santa Barbara Rd",
-        "city": "Pleasant Hill",
-        "zip": "94523",
-        "country": "US",
-    },
-    "references": {"order": "S00042", "customer_reference": "PO-7781"},
-    "carrier": "UPS Ground",
-    "tracking_ref": "1Z999AA10123456784",
-    "lines": [
-        {
-            "sku": "FURN_8888",
-            "product": "Office Lamp",
-            "quantity": 3,
-            "unit": "Units",
-            "sscc": "354123450000000014",
-        },
-        {
-            "sku": "FURN_9999",
-            "product": "Drawer",
-            "quantity": 2,
-            "unit": "Units",
-            "lot": "LOT-A",
-            "sscc": "354123450000000021",
-        },
-    ],
-    "packages": [
-        {"sscc": "354123450000000014", "weight_kg": 4.5, "tracking_ref": None},
-        {"sscc": "354123450000000021", "weight_kg": 12, "tracking_ref": None},
-    ],
-}
+ASN = dict(EXAMPLES.ASN, ship_to={k: v for k, v in EXAMPLES.DECO_ADDICT.items() if k != "state"})
 
 
 def test_856_from_the_asn_data_shipment_order_pack_item():

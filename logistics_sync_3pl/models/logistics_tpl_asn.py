@@ -107,7 +107,7 @@ class LogisticsTplAsn(models.Model):
             "schema_version": 1,
             "asn_id": picking.name,
             "shipped_at": _rfc3339(picking.date_done),
-            "ship_to": {"name": picking.partner_id.name or ""},
+            "ship_to": self._tpl_ship_to(picking.partner_id),
             "references": {
                 "order": (sale.name if sale else picking.origin) or None,
                 "customer_reference": (sale.client_order_ref if sale else None) or None,
@@ -118,6 +118,14 @@ class LogisticsTplAsn(models.Model):
             "lines": lines,
             "packages": boxes,
         }
+
+    @api.model
+    def _tpl_ship_to(self, partner):
+        """The delivery address of a notice: a partner's name and address, the state
+        included (a carrier or customer cannot label a US address without it)."""
+        party = self.env["logistics.tpl.release"]._party(partner)
+        keys = ("street", "street2", "city", "state", "zip", "country")
+        return {"name": party.get("name") or ""} | {k: party[k] for k in keys if party.get(k)}
 
     @api.model
     def _tpl_new_sscc(self, company):

@@ -125,6 +125,7 @@ class LogisticsTplRelease(models.Model):
             "street": partner.street or None,
             "street2": partner.street2 or None,
             "city": partner.city or None,
+            "state": partner.state_id.code or None,
             "zip": partner.zip or None,
             "country": partner.country_id.code or None,
             "phone": partner.phone or None,

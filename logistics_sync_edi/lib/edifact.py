@@ -345,7 +345,7 @@ def desadv_message(asn, reference, buyer_gln="", supplier_gln=""):
             (ship_to.get("name") or "")[:35],
             (ship_to.get("street") or "")[:35],
             (ship_to.get("city") or "")[:35],
-            "",
+            (ship_to.get("state") or "")[:9],
             (ship_to.get("zip") or "")[:9],
             ship_to.get("country") or "",
         )

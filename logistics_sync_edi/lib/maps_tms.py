@@ -5,7 +5,9 @@
   TMS addon's release request (``static/schemas/tms_shipment_request_v1.json``):
   B2A 00 for version 1, 04 for a later version (a full replacement), 01 for a
   cancellation; stop 1 loads at the shipper in the pickup window (G62 37/38),
-  stop 2 unloads at the consignee in the delivery window (G62 53/54), one OID per line;
+  stop 2 unloads at the consignee in the delivery window (G62 53/54), one OID loop
+  per line, with its dangerous goods (L5, LH1 UN number and packing group, LH2 class)
+  when the line's product has a UN number; the ship-to's state in N4-02;
 - ``update_from_990(values, event_id, version)``: a 990 as the TMS addon's
   ``tms_update`` event (accepted or rejected, the reason from K1), so it changes the
   release's state as the TMS's JSON answer does (same checks: unknown release,
@@ -14,8 +16,10 @@
   reference); the carrier's own reference (N9 CN) is the ``load_ref``.
 """
 
+import math
 from datetime import UTC, datetime
 
+from .maps_tpl import UNIT_CODES, state_code
 from .x12 import X12Error
 
 PURPOSES = {"first": "00", "change": "04", "cancel": "01"}
@@ -56,17 +60,36 @@ def _party(entity, party):
         ],
         "N4": {
             "city": party["city"][:30],
-            "state": party.get("state") or None,
+            "state": state_code(party.get("state")),
             "zip": party.get("zip") or None,
             "country": party["country"],
         },
     }
 
 
+def _dangerous_goods(number, line, unit):
+    """The L5 loop of a release line with a UN number: L5 (the line, the product),
+    LH1 (unit, quantity, UN number, packing group), LH2 (the hazard class).  The
+    proper shipping name (LH3) is not sent: the product has no field for it."""
+    hazmat = {
+        "LH1": {
+            "unit": unit,
+            "quantity": str(math.ceil(line["quantity"])),
+            "un_number": f"UN{line['un_number']}",
+            "packing_group": line.get("packing_group") or None,
+        }
+    }
+    if line.get("hazard_class"):
+        hazmat["LH2"] = [{"hazard_class": line["hazard_class"]}]
+    return {
+        "L5": {"line": str(number), "description": line["product"][:50]},
+        "LH1": [hazmat],
+    }
+
+
 def tender_values(request, operation="send", scac=None, units=None):
     """204 values of a release request; ``operation``: ``send`` or ``cancel``."""
-    from .maps_tpl import UNIT_CODES  # one unit code list for every document
-
+    # one unit code list for every document
     units = UNIT_CODES if units is None else units
     if operation == "cancel":
         purpose = PURPOSES["cancel"]
@@ -87,8 +110,8 @@ def tender_values(request, operation="send", scac=None, units=None):
             raise ValueError(
                 f"the unit {line['unit']!r} has no X12 unit code (add it to the code list)"
             )
-        oids.append(
-            {
+        oid = {
+            "OID": {
                 "ref": (line.get("sku") or line["product"])[:30],
                 "po_number": (refs.get("order") or "")[:22] or None,
                 "unit": unit,
@@ -96,7 +119,10 @@ def tender_values(request, operation="send", scac=None, units=None):
                 "weight_unit": "K",
                 "weight": _number(line["weight_kg"]),
             }
-        )
+        }
+        if line.get("dangerous_goods") and line.get("un_number"):
+            oid["L5"] = [_dangerous_goods(len(oids) + 1, line, unit)]
+        oids.append(oid)
     stops = [
         {
             "S5": {

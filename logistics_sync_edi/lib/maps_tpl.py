@@ -47,6 +47,12 @@ def _number(value):
     return text or "0"
 
 
+def state_code(code):
+    """N4-02 (element 156, ID 2/2): the state or province code of a US or Canadian
+    address; a code of another length (some countries' subdivisions) is left out."""
+    return code if code and len(code) == 2 else None
+
+
 def _unit(name, units):
     code = units.get(name)
     if not code:
@@ -76,6 +82,7 @@ def shipping_order_values(doc, operation="send", units=None):
         else None,
         "N4": {
             "city": party.get("city"),
+            "state": state_code(party.get("state")),
             "zip": party.get("zip"),
             "country": party.get("country"),
         }
@@ -232,9 +239,12 @@ def asn_values(asn, units=None):
         "N1": [
             {
                 "N1": {"entity": "ST", "name": ship_to.get("name") or ""},
-                "N3": [{"street": ship_to["street"]}] if ship_to.get("street") else None,
+                "N3": [{"street": ship_to["street"], "street2": ship_to.get("street2")}]
+                if ship_to.get("street")
+                else None,
                 "N4": {
                     "city": ship_to.get("city"),
+                    "state": state_code(ship_to.get("state")),
                     "zip": ship_to.get("zip"),
                     "country": ship_to.get("country"),
                 }

@@ -205,15 +205,19 @@ class _Walker:
     def set_position(self, segment):
         return segment.position - self.first_position + 1
 
-    def walk(self, nodes, out, anchor):
-        for node in nodes:
+    def walk(self, nodes, out, anchor, loop=False):
+        """Read ``nodes`` into ``out``; ``loop``: they are one iteration of a loop,
+        whose first segment starts it and is read once (the next one starts the
+        next iteration: two N1 loops in a row are N1 N1, never one N1 used twice)."""
+        for index, node in enumerate(nodes):
+            head = loop and index == 0
             count = 0
             if "loop" in node:
                 trigger = node["segments"][0]["id"]
                 items = []
                 while (segment := self.peek()) is not None and segment.tag == trigger:
                     item = {}
-                    self.walk(node["segments"], item, segment)
+                    self.walk(node["segments"], item, segment, loop=True)
                     items.append(item)
                     count += 1
                 if items:
@@ -229,6 +233,8 @@ class _Walker:
                         out[key] = values
                     count += 1
                     self.index += 1
+                    if head:
+                        break  # the loop's first segment: once per iteration
                     if count > node.get("max", 1):
                         self.errors.append(
                             X12Error(

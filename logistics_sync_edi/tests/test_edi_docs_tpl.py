@@ -56,11 +56,25 @@ class TestEdiDocsTpl(EdiDocsCommon, TransactionCase):
         """The file channel's job hands the file over (as the cron's user: the pipeline)."""
         return self.Exchange._edi_receive(self.tpl, data, name)
 
+    def _ship_to_california(self):
+        self.customer.write(
+            {
+                "street": "77 Santa Barbara Rd",
+                "city": "Pleasant Hill",
+                "zip": "94523",
+                "country_id": self.env.ref("base.us").id,
+                "state_id": self.env.ref("base.state_us_5").id,
+            }
+        )
+
     def test_940_out_then_945_short_pick_leaves_a_backorder(self):
+        self._ship_to_california()
         picking, release = self._released([(self.product, 5), (self.lot_product, 2)])
         (order,) = self._out(release, "940")
         text = self._text(order)
         self.assertIn(f"W05*N*{release.name}", text)
+        # the ship-to's state travels (N4-02): a 3PL cannot label a US address without it
+        self.assertIn("N3*77 Santa Barbara Rd~\nN4*Pleasant Hill*CA*94523*US~", text)
         moves = picking.move_ids.sorted("id")
         self.assertIn(f"W01*5*EA**SK*WIDGET~\nG69*{self.product.display_name}", text)
         self.assertIn(f"N9*LI*{moves[0].id}~", text)
@@ -208,6 +222,7 @@ class TestEdiDocsTpl(EdiDocsCommon, TransactionCase):
             )
         )
         self.customer.write({"tpl_requires_asn": True, "tpl_asn_endpoint_id": edi.id})
+        self._ship_to_california()
         picking, release = self._released([(self.product, 2)])
         with trap_jobs() as trap:
             exchange = self._receive(
@@ -222,4 +237,6 @@ class TestEdiDocsTpl(EdiDocsCommon, TransactionCase):
         self.assertIn(f"BSN*00*{picking.name}*", text)
         self.assertIn("MAN*GM*00354123450000000014~", text)
         self.assertIn("SN1**2*EA~", text)
+        # the notice carries the delivery address, its state included (N4-02)
+        self.assertIn("N3*77 Santa Barbara Rd~\nN4*Pleasant Hill*CA*94523*US~", text)
         self.assertEqual(asn.endpoint_id, edi)
