@@ -230,7 +230,8 @@ NOTES = {
     "945": (
         "W12-03 (shipped) is in the unit of the 940's W01 for that line (W12-05 is read, "
         "not converted); W03-01 must equal the sum of the W12-03s. The line is N9 LI (the "
-        "940's N9 LI); the lot is W12-09, else N9 LT (W12-09 wins when both are there); "
+        "940's N9 LI); the lot is W12-09, else N9 LT (W12-09 wins when both are there; "
+        "W12-09 holds 12 characters, so a longer lot goes in N9 LT); "
         "the package is MAN GM with `00` + the SSCC-18 (20 digits) or the 18 digits alone. "
         "W06-01 F (final) cancels what was not shipped, P (partial) leaves it as a backorder."
     ),
@@ -243,9 +244,12 @@ NOTES = {
         "Stop 1 (S5 CL) loads at the shipper in the pick-up window, stop 2 (S5 CU) unloads "
         "at the consignee in the delivery window; one OID loop per release line in stop 1, "
         "with its dangerous goods (L5, LH1 UN number and packing group, LH2 class) when the "
-        "product has a UN number (the proper shipping name, LH3, is not sent). A change (B2A "
+        "product has a UN number (the proper shipping name, LH3, is not sent), e.g. "
+        "`OID*PAINT*S00042**EA*2*K*20~ L5*2*Paint, flammable~ LH1*EA*2*UN1263*******II~ "
+        "LH2*3~` (LH1-02: the line's quantity rounded up). A change (B2A "
         "04) is the whole tender again with a new L11 VR version; a cancellation (B2A 01) "
-        "repeats the last tender's content. Not in the 204: service level, equipment, "
+        "holds the transfer as it is now, with the next L11 VR version: find the tender by "
+        "B2-04. Not in the 204: service level, equipment, "
         "contacts (agree them outside the 204)."
     ),
     "990": "B1-02 is the 204's B2-04 (the release); N9 VR the version answered (else the last sent).",
