@@ -85,6 +85,24 @@ class TestEdiDocsTms(TmsCommon, TransactionCase):
         self.assertIn("S5*1*CL*50*K*4*EA~", tenders[1])
         self.assertEqual(release.state, "cancelled")
 
+    def test_204_carries_the_dangerous_goods_of_a_line(self):
+        picking = self._tms_picking(2)
+        picking.move_ids.product_id.product_tmpl_id.write(
+            {
+                "logistics_un_number": "1263",
+                "logistics_hazard_class": "3",
+                "logistics_packing_group": "II",
+            }
+        )
+        with trap_jobs() as trap:
+            release = picking._tms_create_releases()
+            self._run_jobs(trap)
+        (tender,) = self._tenders(release)
+        # the OID loop of the line holds its L5 and the hazardous material (LH1, LH2)
+        self.assertRegex(
+            tender, r"~\nOID\*[^~]*~\nL5\*1\*[^~]+~\nLH1\*EA\*2\*UN1263\*{7}II~\nLH2\*3~"
+        )
+
     def test_990_accepts_or_declines_the_release(self):
         picking, release = self._released()
         exchange = self.Exchange._edi_receive(
