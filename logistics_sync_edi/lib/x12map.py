@@ -198,6 +198,7 @@ class _Walker:
         self.first_position = first_position  # the ST's file position
         self.errors = []
         self.known = known
+        self.last_position = first_position  # of the last segment read (ST at first)
 
     def peek(self):
         return self.segments[self.index] if self.index < len(self.segments) else None
@@ -205,7 +206,7 @@ class _Walker:
     def set_position(self, segment):
         return segment.position - self.first_position + 1
 
-    def walk(self, nodes, out, anchor):
+    def walk(self, nodes, out):
         for node in nodes:
             count = 0
             if "loop" in node:
@@ -213,7 +214,7 @@ class _Walker:
                 items = []
                 while (segment := self.peek()) is not None and segment.tag == trigger:
                     item = {}
-                    self.walk(node["segments"], item, segment)
+                    self.walk(node["segments"], item)
                     items.append(item)
                     count += 1
                 if items:
@@ -229,6 +230,7 @@ class _Walker:
                         out[key] = values
                     count += 1
                     self.index += 1
+                    self.last_position = segment.position
                     if count > node.get("max", 1):
                         self.errors.append(
                             X12Error(
@@ -242,16 +244,18 @@ class _Walker:
                             )
                         )
             if count == 0 and node.get("req") == "M":
-                where = self.peek() or anchor
+                # where it was expected: right after the last segment read (the SE's
+                # position when the set ends without it), not the ST's or the loop's
+                where = self.last_position + 1
                 self.errors.append(
                     X12Error(
                         f"The mandatory segment {node.get('id') or node['segments'][0]['id']} "
                         f"({node.get('name') or key}) is missing.",
-                        position=where.position,
+                        position=where,
                         segment_id=node.get("id") or node["segments"][0]["id"],
                         code=AK3_MISSING,
                         level="segment",
-                        set_position=self.set_position(where),
+                        set_position=where - self.first_position + 1,
                     )
                 )
 
@@ -266,7 +270,7 @@ def read_set(transaction_set, mapping):
     st = transaction_set.segments[0]
     walker = _Walker(body, st.position, known)
     values = {}
-    walker.walk(mapping["segments"], values, st)
+    walker.walk(mapping["segments"], values)
     while walker.peek() is not None:  # what the walk left: segments out of order
         segment = walker.peek()
         walker.errors.append(
