@@ -12,7 +12,7 @@ LS_VENV="${LOGISTICS_SYNC_VENV:-$LS_REPO/.venv}"
 LS_PYTHON="${PYTHON:-}"
 LS_ODOO_ARCHIVE_URL="${ODOO_ARCHIVE_URL:-https://nightly.odoo.com/18.0/nightly/src/odoo_18.0.latest.tar.gz}"
 LS_PGPORT_DEFAULT="${LS_PGPORT:-55432}"
-LS_ADDONS="logistics_sync_base,logistics_sync_carrier,logistics_sync_tms,logistics_sync_freight,logistics_sync_monitoring,logistics_sync_3pl,logistics_sync_monitoring_tms,logistics_sync_monitoring_freight,logistics_sync_freight_tms,logistics_sync_notify,logistics_sync_notify_sms,logistics_sync_monitoring_3pl,logistics_sync_edi"
+LS_ADDONS="logistics_sync_base,logistics_sync_carrier,logistics_sync_tms,logistics_sync_freight,logistics_sync_monitoring,logistics_sync_3pl,logistics_sync_monitoring_tms,logistics_sync_monitoring_freight,logistics_sync_freight_tms,logistics_sync_notify,logistics_sync_notify_sms,logistics_sync_monitoring_3pl,logistics_sync_edi,logistics_sync_monitoring_edi"
 LS_STARTED_PG=0
 
 log() { printf '\033[1m[logistics-sync]\033[0m %s\n' "$*" >&2; }

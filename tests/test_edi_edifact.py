@@ -134,3 +134,56 @@ def test_desadv_escapes_release_characters():
     message = edifact.read_interchange(data).messages[0]
     nad = next(s for s in message.segments if s.tag == "NAD" and s.get(0) == "DP")
     assert nad.get(3) == "O'Brien + Sons: depot?"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "code", "tag", "element"),
+    [
+        ("UNT+19+1'", "UNT+18+1'", "29", "UNT", "2"),
+        ("UNT+7+2'", "UNT+7+9'", "28", "UNT", "3"),
+        ("UNZ+2+IFT000017'", "UNZ+3+IFT000017'", "29", "UNZ", "2"),
+        ("UNZ+2+IFT000017'\n", "", "13", "UNZ", None),
+    ],
+)
+def test_envelope_errors_carry_their_contrl_codes(old, new, code, tag, element):
+    interchange = edifact.parse_interchange(IFTSTA.decode().replace(old, new))
+    (error,) = edifact.envelope_errors(interchange)
+    assert (error.code, error.service_tag, error.element) == (code, tag, element)
+
+
+def test_contrl_written_and_read_back():
+    """A CONTRL we write for an IFTSTA with one message rejected in its body reads
+    back (D:3:UN, UCI copied from the UNB, UCS position in the message, UCD)."""
+    bad = IFTSTA.replace(b"STS+1+54", b"STS+1+99")
+    interchange = edifact.parse_interchange(bad)
+    try:
+        edifact.read_iftsta(interchange.messages[1], "X")
+    except edifact.EdifactError as exc:
+        error = exc
+    message = edifact.contrl_message(interchange, "7", message_errors={"2": [error]})
+    data = edifact.write_interchange([message], "4012345000009", "5412345000013", "000000042")
+    text = data.decode()
+    assert "UNH+7+CONTRL:D:3:UN'" in text
+    assert "UCI+IFT000017+5412345000013:14+4012345000009:14+7'" in text
+    assert "UCM+2+IFTSTA:D:96A:UN:EAN002+4'\nUCS+5'\nUCD+12+3:1'\nUNT+7+7'" in text
+    report = edifact.read_contrl(edifact.read_interchange(data).messages[0])
+    assert (report["control_reference"], report["status"]) == ("IFT000017", "partial")
+    assert [(m["reference"], m["status"]) for m in report["messages"]] == [
+        ("1", "accepted"),
+        ("2", "rejected"),
+    ]
+    assert report["messages"][1]["errors"] == [
+        "segment 5 of the message, element 3:1: invalid value (code 12)"
+    ]
+
+
+def test_contrl_rejecting_the_interchange_and_a_bad_action():
+    contrl = (DATA / "contrl_d3_answers_desadv.edi").read_text().replace("{reference}", "9")
+    rejecting = contrl.replace("+7'\nUCM", "+4+26+UNB+6'\nUCM")
+    report = edifact.read_contrl(edifact.read_interchange(rejecting).messages[0])
+    assert report["status"] == "rejected"
+    assert report["errors"] == ["UNB element 6: duplicate detected (code 26)"]
+    with pytest.raises(edifact.EdifactError, match="UCI action '5' is not a CONTRL action"):
+        edifact.read_contrl(
+            edifact.read_interchange(contrl.replace("+7'\nUCM", "+5'\nUCM")).messages[0]
+        )

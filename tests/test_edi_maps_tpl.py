@@ -196,3 +196,36 @@ def test_856_from_the_asn_data_shipment_order_pack_item():
     assert values["HL"][1]["PRF"]["po_number"] == "PO-7781"
     assert values["CTT"]["line_count"] == "6"
     assert "BSN*00*3PLY/OUT/00007*20261207*1615*0001~" in text
+
+
+def test_945_ship_to_keeps_its_whole_n4():
+    """The N4 of the ship-to: city, state, postal code and country (not the city only)."""
+    values, errors = _read(SAMPLE_945, MAP_945)
+    assert errors == []
+    n4 = values["N1"][0]["N4"]
+    assert {k: v for k, v in n4.items() if k != "_position"} == {
+        "city": "Pleasant Hill",
+        "state": "CA",
+        "zip": "94523",
+        "country": "US",
+    }
+
+
+def test_945_unknown_w12_status_code_is_an_error_at_its_element():
+    _values, errors = _read(SAMPLE_945.replace("W12*CP*5*3*2*", "W12*ZZ*5*3*2*"), MAP_945)
+    assert [(e.level, e.segment_id, e.position, e.element, e.code) for e in errors] == [
+        ("segment", "W12", 14, None, "8"),
+        ("element", "W12", 14, 1, "7"),
+    ]
+    assert "W1201 (Shipment/order status code" in errors[1].message
+    assert "'ZZ' is not one of the codes the standard allows here" in errors[1].message
+
+
+def test_945_missing_w03_is_reported_where_it_was_expected():
+    """A mandatory segment missing at the end of the set: at the SE's position (where
+    it was expected), not the ST's."""
+    text = SAMPLE_945.replace("W03*5*16.5*KG~\n", "").replace("SE*19*", "SE*18*")
+    _values, errors = _read(text, MAP_945)
+    assert [(e.segment_id, e.code, e.position, e.set_position) for e in errors] == [
+        ("W03", "3", 20, 18)
+    ]

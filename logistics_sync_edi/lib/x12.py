@@ -356,29 +356,45 @@ def _isa(segment, separators):
     return interchange
 
 
+def _read_children(segments, index, stop, child, read_child, other):
+    """The envelopes of one level read from ``index`` up to a segment tagged in
+    ``stop`` (the trailer, or what ends the level early): each segment tagged
+    ``child`` starts one, read by ``read_child(segments, index, number)`` (number
+    counted from 1), any other segment is handed to ``other(segment)``.  Returns
+    ``(children, index of the stopping segment)``: the interchange's groups (GS)
+    and the group's sets (ST) are read alike."""
+    children = []
+    while index < len(segments) and segments[index].tag not in stop:
+        segment = segments[index]
+        if segment.tag != child:
+            other(segment)
+            index += 1
+            continue
+        item, index = read_child(segments, index, len(children) + 1)
+        children.append(item)
+    return children, index
+
+
 def _read_interchange(segments, index, separators):
     isa = segments[index]
     interchange = _isa(isa, separators)
-    index += 1
-    while index < len(segments) and segments[index].tag not in ("IEA", "ISA"):
-        segment = segments[index]
+
+    def other(segment):
         if segment.tag == "TA1":  # an interchange acknowledgement, before any group
             interchange.ta1.append(segment)
-            index += 1
-            continue
-        if segment.tag != "GS":
-            interchange.errors.append(
-                X12Error(
-                    f"Segment {segment.tag!r} outside a functional group (expected GS or IEA).",
-                    position=segment.position,
-                    segment_id=segment.tag,
-                    code="024",
-                )
+            return
+        interchange.errors.append(
+            X12Error(
+                f"Segment {segment.tag!r} outside a functional group (expected GS or IEA).",
+                position=segment.position,
+                segment_id=segment.tag,
+                code="024",
             )
-            index += 1
-            continue
-        group, index = _read_group(segments, index)
-        interchange.groups.append(group)
+        )
+
+    interchange.groups, index = _read_children(
+        segments, index + 1, ("IEA", "ISA"), "GS", _read_group, other
+    )
     if index >= len(segments) or segments[index].tag != "IEA":
         last = segments[index - 1]
         raise X12Error(
@@ -415,7 +431,7 @@ def _read_interchange(segments, index, separators):
     return interchange, index + 1
 
 
-def _read_group(segments, index):
+def _read_group(segments, index, _number=None):
     gs = segments[index]
     group = Group(
         functional_id=gs.get(1),
@@ -427,22 +443,20 @@ def _read_group(segments, index):
         version=gs.get(8),
         position=gs.position,
     )
-    index += 1
-    while index < len(segments) and segments[index].tag not in ("GE", "GS", "IEA", "ISA"):
-        segment = segments[index]
-        if segment.tag != "ST":
-            group.errors.append(
-                X12Error(
-                    f"Segment {segment.tag!r} outside a transaction set (expected ST or GE).",
-                    position=segment.position,
-                    segment_id=segment.tag,
-                    level="group",
-                )
+
+    def other(segment):
+        group.errors.append(
+            X12Error(
+                f"Segment {segment.tag!r} outside a transaction set (expected ST or GE).",
+                position=segment.position,
+                segment_id=segment.tag,
+                level="group",
             )
-            index += 1
-            continue
-        transaction_set, index = _read_set(segments, index, len(group.sets) + 1)
-        group.sets.append(transaction_set)
+        )
+
+    group.sets, index = _read_children(
+        segments, index + 1, ("GE", "GS", "IEA", "ISA"), "ST", _read_set, other
+    )
     if index >= len(segments) or segments[index].tag != "GE":
         where = segments[min(index, len(segments) - 1)]
         group.errors.append(

@@ -198,6 +198,7 @@ class _Walker:
         self.first_position = first_position  # the ST's file position
         self.errors = []
         self.known = known
+        self.last_position = first_position  # of the last segment read (ST at first)
 
     def peek(self):
         return self.segments[self.index] if self.index < len(self.segments) else None
@@ -205,7 +206,7 @@ class _Walker:
     def set_position(self, segment):
         return segment.position - self.first_position + 1
 
-    def walk(self, nodes, out, anchor, loop=False):
+    def walk(self, nodes, out, loop=False):
         """Read ``nodes`` into ``out``; ``loop``: they are one iteration of a loop,
         whose first segment starts it and is read once (the next one starts the
         next iteration: two N1 loops in a row are N1 N1, never one N1 used twice)."""
@@ -217,7 +218,7 @@ class _Walker:
                 items = []
                 while (segment := self.peek()) is not None and segment.tag == trigger:
                     item = {}
-                    self.walk(node["segments"], item, segment, loop=True)
+                    self.walk(node["segments"], item, loop=True)
                     items.append(item)
                     count += 1
                 if items:
@@ -233,6 +234,7 @@ class _Walker:
                         out[key] = values
                     count += 1
                     self.index += 1
+                    self.last_position = segment.position
                     if head:
                         break  # the loop's first segment: once per iteration
                     if count > node.get("max", 1):
@@ -248,16 +250,18 @@ class _Walker:
                             )
                         )
             if count == 0 and node.get("req") == "M":
-                where = self.peek() or anchor
+                # where it was expected: right after the last segment read (the SE's
+                # position when the set ends without it), not the ST's or the loop's
+                where = self.last_position + 1
                 self.errors.append(
                     X12Error(
                         f"The mandatory segment {node.get('id') or node['segments'][0]['id']} "
                         f"({node.get('name') or key}) is missing.",
-                        position=where.position,
+                        position=where,
                         segment_id=node.get("id") or node["segments"][0]["id"],
                         code=AK3_MISSING,
                         level="segment",
-                        set_position=self.set_position(where),
+                        set_position=where - self.first_position + 1,
                     )
                 )
 
@@ -272,7 +276,7 @@ def read_set(transaction_set, mapping):
     st = transaction_set.segments[0]
     walker = _Walker(body, st.position, known)
     values = {}
-    walker.walk(mapping["segments"], values, st)
+    walker.walk(mapping["segments"], values)
     while walker.peek() is not None:  # what the walk left: segments out of order
         segment = walker.peek()
         walker.errors.append(

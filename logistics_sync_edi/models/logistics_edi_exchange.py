@@ -23,6 +23,7 @@ DOC_TYPES = [
     ("TA1", "TA1 Interchange acknowledgement"),
     ("IFTSTA", "IFTSTA Status (EDIFACT)"),
     ("DESADV", "DESADV Despatch advice (EDIFACT)"),
+    ("CONTRL", "CONTRL Syntax and service report (EDIFACT)"),
     ("unknown", "Unknown"),
 ]
 STATES = [
@@ -110,25 +111,27 @@ class LogisticsEdiExchange(models.Model):
     raw_text = fields.Text(string="Content", compute="_compute_raw_text")
     ack_status = fields.Selection(
         [
-            ("pending", "Waiting for the 997"),
-            ("overdue", "997 overdue"),
+            ("pending", "Waiting for the acknowledgement"),
+            ("overdue", "Acknowledgement overdue"),
             ("accepted", "Accepted"),
             ("partial", "Partly accepted"),
             ("rejected", "Rejected"),
-            ("sent", "997 sent"),
+            ("sent", "Acknowledgement sent"),
         ],
         string="Acknowledgement",
         copy=False,
         tracking=True,
-        help="Outbound: what the partner's 997 said. Inbound: our 997 was sent.",
+        help="Outbound: what the partner's 997 (X12) or CONTRL (EDIFACT) said. Inbound: "
+        "ours was sent.",
     )
-    ack_due_at = fields.Datetime(string="997 due", copy=False)
+    ack_due_at = fields.Datetime(string="Acknowledgement due", copy=False)
     ack_exchange_id = fields.Many2one(
         "logistics.edi.exchange",
         string="Acknowledgement exchange",
         copy=False,
         readonly=True,
-        help="Outbound: the partner's 997 that acknowledged it. Inbound: our 997 (or TA1).",
+        help="Outbound: the partner's 997 or CONTRL that acknowledged it. Inbound: our "
+        "997 (or TA1) or CONTRL.",
     )
     acknowledged_at = fields.Datetime(string="Acknowledged", copy=False, readonly=True)
     processed_at = fields.Datetime(string="Processed", copy=False, readonly=True)
@@ -246,9 +249,33 @@ class LogisticsEdiExchange(models.Model):
                         name=exchange.duplicate_of_id.name,
                     )
                 )
-            exchange._edi_process()
+            exchange._edi_reprocess()
             exchange.message_post(body=self.env._("Reprocessed."))
         return True
+
+    @api.model
+    def _edi_reprocess_file(self, file):
+        """The exchanges a received ``file`` made, reprocessed (a failed file
+        processed again from the Files list), or None when it made none yet.
+        Refused duplicates stay refused."""
+        exchanges = self.search([("file_id", "=", file.id), ("direction", "=", "in")], order="id")
+        if not exchanges:
+            return None
+        for exchange in exchanges.filtered(lambda e: not e.duplicate_of_id):
+            exchange._edi_reprocess()
+            exchange.message_post(
+                body=self.env._(
+                    "Reprocessed: its file %(file)s was processed again.", file=file.name
+                )
+            )
+        return exchanges
+
+    def _edi_reprocess(self):
+        """Read this inbound exchange's raw file again and apply it (X12 or EDIFACT)."""
+        self.ensure_one()
+        if self.standard == "edifact":
+            return self._edi_process_edifact()
+        return self._edi_process()
 
     def action_send_again(self):
         """Send the same bytes of this outbound exchange once more."""

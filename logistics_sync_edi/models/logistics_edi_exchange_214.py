@@ -39,10 +39,15 @@ class LogisticsEdiExchange(models.Model):
             )
         if not picking:
             raise EdiApplicationError(
-                f"Unknown shipment {b10['shipment_ref']!r} (carrier reference "
-                f"{b10.get('tracking_ref') or '-'}): no transfer of {endpoint.company_id.name} has "
-                "this name, external reference or tracking number. Nothing of this set was "
-                "applied; reprocess once the transfer exists.",
+                self.env._(
+                    "Unknown shipment %(shipment)r (carrier reference %(tracking)s): no "
+                    "transfer of %(company)s has this name, external reference or tracking "
+                    "number. Nothing of this set was applied; reprocess once the transfer "
+                    "exists.",
+                    shipment=b10["shipment_ref"],
+                    tracking=b10.get("tracking_ref") or "-",
+                    company=endpoint.company_id.name,
+                ),
                 position=b10["_position"],
                 segment_id="B10",
                 element=2,
@@ -52,16 +57,23 @@ class LogisticsEdiExchange(models.Model):
         if errors:
             first = errors[0]
             raise EdiApplicationError(
-                f"Status {first['index'] + 1} of the set does not make a valid event: "
-                f"{first['field']}: {first['message']}",
+                self.env._(
+                    "Status %(number)s of the set does not make a valid event: "
+                    "%(field)s: %(message)s",
+                    number=first["index"] + 1,
+                    field=first["field"],
+                    message=first["message"],
+                ),
                 position=context.transaction_set.position,
                 segment_id="ST",
             )
         status, body = Event._ingest(endpoint, events)
         if status == 409:
             raise EdiApplicationError(
-                "These statuses were received before with other content: "
-                + body["error"]["message"],
+                self.env._(
+                    "These statuses were received before with other content: %(reason)s",
+                    reason=body["error"]["message"],
+                ),
                 position=context.transaction_set.position,
                 segment_id="ST",
             )

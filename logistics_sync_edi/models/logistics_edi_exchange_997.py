@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-"""997 in (the partner acknowledges what we sent) and the overdue 997 alert."""
+"""997 in (the partner acknowledges what we sent) and the overdue acknowledgement
+(997 or CONTRL) activity."""
 
 from odoo import api, fields, models
 
@@ -142,8 +143,8 @@ class LogisticsEdiExchange(models.Model):
 
     @api.model
     def _cron_edi_overdue_acks(self, limit=500):
-        """Outbound sets whose 997 is overdue: an activity for the partner's
-        responsible, once per exchange."""
+        """Outbound interchanges whose acknowledgement (997, CONTRL) is overdue: an
+        activity for the partner's responsible, once per exchange."""
         overdue = self.search(
             [
                 ("direction", "=", "out"),
@@ -157,7 +158,11 @@ class LogisticsEdiExchange(models.Model):
             exchange.ack_status = "overdue"
             exchange.activity_schedule(
                 "logistics_sync_edi.mail_activity_edi_ack_overdue",
-                summary=self.env._("No 997 for %(name)s", name=exchange.name),
+                summary=self.env._(
+                    "No %(ack)s for %(name)s",
+                    ack="CONTRL" if exchange.standard == "edifact" else "997",
+                    name=exchange.name,
+                ),
                 note=self.env._(
                     "%(partner)s has not acknowledged %(name)s (due %(due)s). Check the "
                     "partner's mailbox, then send it again.",

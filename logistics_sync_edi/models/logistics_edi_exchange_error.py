@@ -21,7 +21,7 @@ class LogisticsEdiExchangeError(models.Model):
             ("segment", "Segment"),
             ("element", "Element"),
             ("application", "Application"),
-            ("acknowledgement", "Partner's 997"),
+            ("acknowledgement", "Partner's acknowledgement (997/CONTRL)"),
         ],
         string="Level",
         required=True,

@@ -19,11 +19,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+import psycopg2
+
 from odoo import api, fields, models
 
 from ..lib import x12, x12ack, x12map
 from ..lib.errors import EdiApplicationError
 from .logistics_edi_exchange import DOC_TYPES
+from odoo.addons.logistics_sync_base.lib.locks import SnapshotConflict
 
 MAPS = Path(__file__).resolve().parent.parent / "maps"
 FUNCTIONAL_IDS = {
@@ -156,7 +159,7 @@ class LogisticsEdiExchange(models.Model):
                 ],
                 limit=1,
             )
-            exchange = self.create(dict(vals, duplicate_of_id=original.id or False))
+            exchange = self._edi_create_received(dict(vals, duplicate_of_id=original.id or False))
             exchange._attach(data, file_name)
             if original:
                 error = x12.X12Error(
@@ -174,6 +177,26 @@ class LogisticsEdiExchange(models.Model):
                 exchange._edi_process(interchange)
             exchanges |= exchange
         return exchanges
+
+    @api.model
+    def _edi_create_received(self, values):
+        """Create a received exchange; another transaction that recorded the same
+        interchange (same partner, same control number) since this one started
+        makes a ``SnapshotConflict``: the job runs again in a new transaction,
+        which sees that exchange and records this one as its duplicate (with its
+        TA1), as a file received later would be.  The insert waits for the other
+        transaction only (never for one of this job's own locks)."""
+        try:
+            with self.env.cr.savepoint():
+                return self.create(values)
+        except psycopg2.errors.UniqueViolation as exc:
+            if exc.diag.constraint_name != "logistics_edi_exchange_control_unique":
+                raise
+            self.env.invalidate_all()
+            raise SnapshotConflict(
+                f"interchange {values.get('interchange_control')} was recorded meanwhile by "
+                "another job"
+            ) from None
 
     def _edi_interchange(self):
         """This exchange's interchange, read again from its raw file."""
@@ -432,20 +455,54 @@ class LogisticsEdiExchange(models.Model):
         """Hand this outbound exchange's bytes to the partner's file channel
         (``_file_send``: an atomic upload queued on the endpoint's channel).
 
-        Without a channel (no transport or no outbound path) the exchange stays
-        *processed*: its file is attached for download. The 997 clock restarts when
-        the file is handed over."""
+        The exchange follows its file (``_edi_file_done``): *sent* once the upload
+        is done (the acknowledgement clock starts then), in error with the file's
+        message when the upload fails for good (*Send again* queues a new upload).
+        Without a channel (no transport or no outbound path) it stays *processed*:
+        its file is attached for download."""
         self.ensure_one()
         # sudo: the transport is system configuration; whoever caused the document sends it
         endpoint = self.endpoint_id.sudo()
         if endpoint.file_transport == "none" or not endpoint.file_outbound_path:
             return False
         file = endpoint._file_send(self.file_name, self._raw(), record=self)
-        now = fields.Datetime.now()
-        values = {"state": "sent", "sent_at": now, "file_id": file.id}
-        if self.ack_status in ("pending", "overdue"):
-            values.update(
-                ack_status="pending", ack_due_at=now + timedelta(hours=endpoint.edi_ack_hours)
-            )
-        self.write(values)
+        exchange = self.sudo()
+        values = {"file_id": file.id}
+        upload_errors = exchange.error_ids.filtered(lambda line: line.level == "file")
+        if upload_errors:  # an upload that failed before: this one may succeed
+            upload_errors.unlink()
+            if not exchange.error_ids:
+                values.update(state="processed", error_summary=False)
+        exchange.write(values)
         return True
+
+    def _edi_file_done(self, file):
+        """The upload of ``file`` (this outbound exchange's) is done or failed."""
+        for exchange in self.sudo():
+            if file.state == "sent":
+                now = fields.Datetime.now()
+                values = {"sent_at": now}
+                exchange.error_ids.filtered(lambda line: line.level == "file").unlink()
+                # still in error for another reason (the partner's rejection): kept
+                if exchange.state == "processed" or (
+                    exchange.state == "error" and not exchange.error_ids
+                ):
+                    values.update(state="sent", error_summary=False)
+                if exchange.ack_status in ("pending", "overdue"):
+                    hours = exchange.endpoint_id.edi_ack_hours
+                    values.update(ack_status="pending", ack_due_at=now + timedelta(hours=hours))
+                exchange.write(values)
+            elif file.state == "failed":
+                exchange._set_errors(
+                    [
+                        {
+                            "level": "file",
+                            "message": self.env._(
+                                "The upload of %(file)s failed: %(error)s. Press Send again "
+                                "once the partner's server can be reached.",
+                                file=file.name,
+                                error=file.error or "-",
+                            ),
+                        }
+                    ]
+                )

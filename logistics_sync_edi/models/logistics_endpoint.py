@@ -50,16 +50,17 @@ class LogisticsEndpoint(models.Model):
         help="ISA15 of what we send; received files with another indicator are refused.",
     )
     edi_ack_hours = fields.Integer(
-        string="997 expected within (h)",
+        string="997/CONTRL expected within (h)",
         default=24,
-        help="An outbound set with no 997 after this many hours raises an activity for the "
-        "endpoint's responsible. 0: the partner sends no 997.",
+        help="An outbound interchange with no acknowledgement (X12 997, EDIFACT CONTRL) "
+        "after this many hours raises an activity for the endpoint's responsible. 0: the "
+        "partner sends no acknowledgement.",
     )
     edi_send_997 = fields.Boolean(
-        string="Send 997",
+        string="Send 997/CONTRL",
         default=True,
         help="Answer every functional group received with a 997 (and a refused "
-        "interchange with a TA1).",
+        "interchange with a TA1); every EDIFACT interchange received with a CONTRL.",
     )
     edi_timezone = fields.Selection(
         _tz_get,

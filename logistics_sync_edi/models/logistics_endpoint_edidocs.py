@@ -41,9 +41,13 @@ class LogisticsEndpoint(models.Model):
         if not self._edi_speaks("edifact"):
             return super()._file_handle(file)
         self.ensure_one()
-        exchange = self.env["logistics.edi.exchange"]._edi_receive_edifact(
-            self, file._file_data(), file_name=file.name, file_id=file.id
-        )
+        # processed again from Files: the exchange it made is reprocessed
+        exchange = self.env["logistics.edi.exchange"]._edi_reprocess_file(file)
+        if exchange is None:
+            exchange = self.env["logistics.edi.exchange"]._edi_receive_edifact(
+                self, file._file_data(), file_name=file.name, file_id=file.id
+            )
+        exchange = exchange.filtered(lambda e: e.state == "error")[:1] or exchange[:1]
         if exchange.state == "error":
             file._file_fail(f"{exchange.name}: {exchange.error_summary or ''}".strip())
         return exchange

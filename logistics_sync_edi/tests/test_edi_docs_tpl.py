@@ -79,7 +79,7 @@ class TestEdiDocsTpl(EdiDocsCommon, TransactionCase):
         self.assertIn(f"W01*5*EA**SK*WIDGET~\nG69*{self.product.display_name}", text)
         self.assertIn(f"N9*LI*{moves[0].id}~", text)
         self.assertIn("W76*7~", text)
-        self.assertEqual(order.state, "sent")
+        self.assertEqual(order.state, "processed", "sent once its file is uploaded")
         sent = self.env["logistics.file"].search(
             [("res_model", "=", order._name), ("res_id", "=", order.id)]
         )

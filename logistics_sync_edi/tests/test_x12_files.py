@@ -9,7 +9,7 @@ import time
 from datetime import timedelta
 
 from odoo.exceptions import UserError
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import TransactionCase, new_test_user, tagged
 
 from ..lib import x12, x12ack
 from .common import EdiCommon
@@ -148,3 +148,67 @@ class TestX12Files(EdiCommon, TransactionCase):
         self.assertEqual((kept.state, kept.file_id.state), ("sent", "sent"))
         with open(os.path.join(self.outbox, kept.file_name), "rb") as handle:
             self.assertEqual(handle.read(), kept.attachment_id.raw)
+
+    def test_a_failed_file_processed_again_reprocesses_its_exchange(self):
+        """Files > Process again on a failed X12 file: its exchange is reprocessed,
+        not made again as a duplicate of itself."""
+        self._drop("214_unknown_shipment.edi")
+        self._pickup_and_run()
+        (exchange,) = self.Exchange.search(
+            [("endpoint_id", "=", self.partner.id), ("direction", "=", "in")]
+        )
+        file = exchange.file_id
+        self.assertEqual((exchange.state, file.state), ("error", "failed"))
+        self._make_picking(name="NO-SUCH-BOL-77")
+        manager = new_test_user(
+            self.env,
+            login="edi_files_manager",
+            groups="logistics_sync_base.group_logistics_sync_manager",
+        )
+        with trap_jobs():
+            file.with_user(manager).action_process_again()
+        self.assertEqual(
+            self.Exchange.search([("endpoint_id", "=", self.partner.id), ("direction", "=", "in")]),
+            exchange,
+            "no second exchange",
+        )
+        self.assertFalse(exchange.duplicate_of_id)
+        self.assertEqual((exchange.state, file.state), ("processed", "processed"))
+        self.assertEqual(len(self._events(exchange)), 3)
+
+    def test_an_outbound_exchange_follows_the_upload_of_its_file(self):
+        """Sent once uploaded; a failed upload puts the exchange in error with the
+        file's message; Send again uploads it and clears the error."""
+        values = {
+            "B10": {"shipment_ref": "EDI/OUT/00001", "scac": "WIDG"},
+            "LX": [
+                {
+                    "LX": {"number": "1"},
+                    "AT7": [{"AT7": {"status": "AF", "date": "20261126", "time": "0930"}}],
+                }
+            ],
+        }
+        with trap_jobs() as trap:
+            exchange = self.Exchange._edi_send_x12(self.partner, "214", [values])
+            self.assertEqual((exchange.state, exchange.file_id.state), ("processed", "pending"))
+            self.assertFalse(exchange.sent_at)
+            shutil.rmtree(self.outbox)  # the partner's folder is gone: a permanent failure
+            trap.perform_enqueued_jobs()
+        self.assertEqual(exchange.file_id.state, "failed")
+        self.assertEqual(exchange.state, "error")
+        (line,) = exchange.error_ids
+        self.assertEqual(line.level, "file")
+        self.assertIn("no such folder", line.message)
+        self.assertIn(exchange.file_name, exchange.error_summary)
+        failed_file = exchange.file_id
+        os.mkdir(self.outbox)
+        with trap_jobs() as trap:
+            exchange.action_send_again()
+            self.assertEqual(exchange.state, "processed")
+            trap.perform_enqueued_jobs()
+        self.assertNotEqual(exchange.file_id, failed_file)
+        self.assertEqual((exchange.state, exchange.file_id.state), ("sent", "sent"))
+        self.assertFalse(exchange.error_ids)
+        self.assertTrue(exchange.sent_at)
+        self.assertEqual(exchange.ack_status, "pending")
+        self.assertEqual(self._outbox(), [exchange.file_name])

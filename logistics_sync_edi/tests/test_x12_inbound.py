@@ -1,10 +1,17 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Received X12 files: 214s into the event pipeline, 997/TA1 answers, bad input."""
 
+from pathlib import Path
+
+import polib
+
+from odoo import sql_db
 from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tools import mute_logger
 
 from .common import EdiCommon
+from odoo.addons.logistics_sync_base.lib.locks import SnapshotConflict
 from odoo.addons.queue_job.tests.common import trap_jobs
 
 
@@ -209,6 +216,14 @@ class TestX12Inbound(EdiCommon, TransactionCase):
         self.assertEqual(exchange.state, "error")
         self.assertEqual(self._errors(exchange), [("application", 9, "B10", 2, False)])
         self.assertIn("Unknown shipment 'NO-SUCH-BOL-77'", exchange.error_ids.message)
+        # a message users read is translatable: in the addon's template, not an f-string
+        pot = Path(__file__).resolve().parent.parent / "i18n" / "logistics_sync_edi.pot"
+        self.assertTrue(
+            any(
+                entry.msgid.startswith("Unknown shipment %(shipment)r (carrier reference")
+                for entry in polib.pofile(str(pot))
+            )
+        )
         self.assertEqual(exchange.error_ids.set_control, "0002")
         events = self._events(exchange)
         self.assertEqual(events.mapped("external_id"), ["x12/000000107/107/1/1.1"])
@@ -272,3 +287,41 @@ class TestX12Inbound(EdiCommon, TransactionCase):
         )
         with self.assertRaises(AccessError):
             exchange.with_user(self.responsible).action_reprocess()
+
+    def test_the_same_isa13_recorded_meanwhile_by_another_job_is_a_conflict_not_a_crash(self):
+        """Two jobs receive the same interchange at once: the other one commits
+        first (here: a second connection records it after this transaction's
+        snapshot). This one's insert meets the unique index: a SnapshotConflict
+        (run_job retries the job in a new transaction, which sees the other exchange
+        and records this one as its duplicate with a TA1), never a
+        UniqueViolation failing the file; nothing of this attempt is kept."""
+        endpoint = self.env.ref("logistics_sync_base.demo_endpoint_carrier")
+        self.env["logistics.event"].search_count([])  # this transaction's snapshot
+        other = sql_db.db_connect(self.env.cr.dbname).cursor()
+        self.addCleanup(other.close)
+        other.execute(
+            "INSERT INTO logistics_edi_exchange (endpoint_id, direction, standard, doc_type,"
+            " state, interchange_control) VALUES (%s, 'in', 'x12', '214', 'processed',"
+            " '000000101') RETURNING id",
+            [endpoint.id],
+        )
+        other_id = other.fetchone()[0]
+        other.commit()
+
+        def forget():
+            other.execute("DELETE FROM logistics_edi_exchange WHERE id = %s", [other_id])
+            other.commit()
+
+        self.addCleanup(forget)
+        endpoint.write(
+            {
+                "edi_isa_qualifier_partner": "02",
+                "edi_isa_id_partner": "RDWY",
+                "edi_isa_qualifier_own": "01",
+                "edi_isa_id_own": "123456789",
+            }
+        )
+        before = self.Exchange.search_count([])
+        with mute_logger("odoo.sql_db"), self.assertRaises(SnapshotConflict):
+            self._receive("214_two_sets.edi", endpoint=endpoint)
+        self.assertEqual(self.Exchange.search_count([]), before, "nothing kept")
