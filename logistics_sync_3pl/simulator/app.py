@@ -123,14 +123,15 @@ class TplSimulator(SimulatorApp):
             }
 
     def start(self):
-        super().start()
+        res = super().start()
         if self.mailbox:
             self.mailbox.start()
+        return res
 
     def stop(self):
         if self.mailbox:
             self.mailbox.stop()
-        super().stop()
+        return super().stop()
 
     # ------------------------------------------------------------- routes
     def api_routes(self):
