@@ -3,7 +3,7 @@
     "name": "Logistics Sync - EDI X12",
     "summary": "Partners who exchange X12 files: every interchange an exchange record, "
     "envelopes checked, 214 shipment status into the event pipeline, 997 both ways",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Inventory/Delivery",
     "website": "https://github.com/logistics-sync/logistics-sync",
     "author": "Logistics Sync",

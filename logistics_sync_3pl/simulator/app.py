@@ -1,16 +1,19 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-"""The 3PL simulator: documents, picking with faults, stock, signed confirmations."""
+"""The 3PL simulator: documents, picking with faults, stock, signed confirmations;
+with ``--x12-sftp-port``, also a 3PL exchanging X12 files over SFTP (``x12_mailbox``)."""
 
 import argparse
 import hmac
 import itertools
 import json
+import logging
 import os
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from ..lib import sscc
+from .x12_mailbox import X12Mailbox
 from odoo.addons.logistics_sync_base.simulator import cli
 from odoo.addons.logistics_sync_base.simulator.app import SimulatorApp
 from odoo.addons.logistics_sync_base.simulator.knobs import KNOB_PARSERS, Knobs, as_bool, as_rate
@@ -19,9 +22,12 @@ from odoo.addons.logistics_sync_base.simulator.server import (
     SimError,
     bad_field,
     compact_json,
+    is_loopback_host,
     json_body,
 )
 from odoo.addons.logistics_sync_base.simulator.webhooks import WebhookSender, standard_webhooks_key
+
+_logger = logging.getLogger("simulator")
 
 NAME = "3PL simulator"
 USER_AGENT = "logistics-sync-3pl-simulator/1"
@@ -69,9 +75,11 @@ class TplSimulator(SimulatorApp):
     )
     unauthorized_headers = {"WWW-Authenticate": 'Bearer realm="sim-3pl"'}
 
-    def __init__(self, *, token, webhook_secret, knobs, seed):
+    def __init__(self, *, token, webhook_secret, knobs, seed, lot_skus=()):
         standard_webhooks_key(webhook_secret)
         self.token = token
+        self.lot_skus = frozenset(lot_skus)
+        self.mailbox = None  # the X12 over SFTP side (x12_mailbox.X12Mailbox), if any
         super().__init__(knobs=knobs, seed=seed)
         self.webhooks = WebhookSender(
             self.scheduler, webhook_secret, None, USER_AGENT, self._lock, seed
@@ -111,7 +119,19 @@ class TplSimulator(SimulatorApp):
                 **{k: self.counters[k] for k in ("confirmations", "short_picks", "snapshots")},
                 "replays": self.counters["replays"],
                 **self.webhooks.counters,
+                **({"x12": self.mailbox.stats()} if self.mailbox else {}),
             }
+
+    def start(self):
+        res = super().start()
+        if self.mailbox:
+            self.mailbox.start()
+        return res
+
+    def stop(self):
+        if self.mailbox:
+            self.mailbox.stop()
+        return super().stop()
 
     # ------------------------------------------------------------- routes
     def api_routes(self):
@@ -124,6 +144,7 @@ class TplSimulator(SimulatorApp):
             ("POST", r"/_sim/stock", self.post_stock, "control"),
             ("POST", r"/_sim/snapshot", self.post_snapshot, "control"),
             ("POST", r"/_sim/inbound_asn", self.post_inbound_asn, "control"),
+            ("POST", r"/_sim/x12/poll", self.post_x12_poll, "control"),
         ]
 
     def respond(self, request):
@@ -186,9 +207,45 @@ class TplSimulator(SimulatorApp):
         self.documents[doc_id] = dict(body, status="open")
         write = f"{doc_id}:v{version}"
         self.writes[write] = self.writes.get(write, 0) + 1
-        if self.knobs.auto_confirm and self.knobs.webhook_url:
+        if self.knobs.auto_confirm and (self.knobs.webhook_url or body.get("channel") == "x12"):
             self.scheduler.call_later(self.knobs.webhook_interval, self._auto_pick, doc_id, version)
         return 201, {"document_id": doc_id, "version": version, "status": "accepted"}
+
+    # ------------------------------------------------------------- X12 over SFTP
+    def store_x12(self, body):
+        """A shipping order read from a 940 (``x12_mailbox``); False when refused
+        (an older version, cancelled or confirmed already)."""
+        with self._lock:
+            try:
+                self._store(body)
+            except SimError as exc:
+                _logger.info("940 %s refused: %s", body["document_id"], exc.message)
+                return False
+        return True
+
+    def cancel_x12(self, doc_id, version):
+        """A 940 W05 F; False when there is nothing to cancel."""
+        with self._lock:
+            known = self.documents.get(doc_id)
+            if not known or known["status"] != "open" or version <= known["version"]:
+                return False
+            known.update(status="cancelled", version=version)
+            write = f"{doc_id}:v{version}:cancel"
+            self.writes[write] = self.writes.get(write, 0) + 1
+        return True
+
+    def tracking_of(self, sku):
+        """How the warehouse tracks ``sku`` (a 940 does not say): by lot when it was
+        told so (``--lot-sku``) or holds lots of it."""
+        with self._lock:
+            held = any(s == sku and lot for s, lot in self.stock)
+        return "lot" if sku in self.lot_skus or held else "none"
+
+    def post_x12_poll(self, request):
+        """Poll the X12 mailbox now (send what waits, read the inbox, answer)."""
+        if not self.mailbox:
+            raise SimError(404, "not_found", "no X12 mailbox (start with --x12-sftp-port)")
+        return Reply.json(200, self.mailbox.poll())
 
     def post_asn(self, request):
         """A customer's side: advance ship notices, stored once per key."""
@@ -277,8 +334,13 @@ class TplSimulator(SimulatorApp):
                 event["packages"] = self._packages(rows)
             else:
                 event["received_at"] = event["occurred_at"]
-            self._send([event])
-            return event
+            if doc.get("channel") != "x12":
+                self._send([event])
+                return event
+        # a 945, uploaded by the mailbox (its lock taken outside ours: a poll holds
+        # it while it stores the 940s it reads)
+        self.mailbox.shipped(doc, event)
+        return event
 
     def _rows(self, line, quantity, damaged, shipping):
         """Rows of one line: one per lot (serials: one per unit); updates the stock."""
@@ -437,6 +499,31 @@ def parse_args(argv=None):
     parser.add_argument("--snapshot-drift", type=cli.rate_arg, default=0.0)
     parser.add_argument("--auto-confirm", action="store_true")
     parser.add_argument("--gs1-prefix", default="0614141")
+    parser.add_argument(
+        "--lot-sku",
+        action="append",
+        default=[],
+        metavar="SKU",
+        help="a SKU the warehouse tracks by lot (a 940 does not say); repeat for more",
+    )
+    x12 = parser.add_argument_group("X12 over SFTP (the simulator logs in as the 3PL)")
+    x12.add_argument("--x12-sftp-port", type=int, help="the SFTP server's port: turns it on")
+    x12.add_argument("--x12-sftp-host", default="127.0.0.1", help="a loopback address")
+    x12.add_argument("--x12-sftp-user", default="3pl")
+    x12.add_argument("--x12-sftp-key-file", help="the 3PL's private key (else a password)")
+    x12.add_argument("--x12-sftp-password-env", metavar="NAME", help="the password's variable")
+    x12.add_argument(
+        "--x12-sftp-host-key",
+        help="the server's pinned host key: SHA256:... fingerprint or an OpenSSH key line",
+    )
+    x12.add_argument("--x12-inbox", default="to-3pl", help="where the 940s arrive")
+    x12.add_argument("--x12-outbox", default="from-3pl", help="where the 997s and 945s go")
+    x12.add_argument(
+        "--x12-poll-interval",
+        type=cli.non_negative_arg,
+        default=5.0,
+        help="seconds between two polls; 0: only on POST /_sim/x12/poll (and after a pick)",
+    )
     cli.add_common_arguments(parser)
     args = parser.parse_args(argv)
     cli.check_common_arguments(parser, args, NAME)
@@ -449,7 +536,29 @@ def parse_args(argv=None):
         as_prefix(args.gs1_prefix)
     except ValueError as exc:
         parser.error(str(exc))
+    if args.x12_sftp_port:
+        _check_x12_arguments(parser, args)
     return args
+
+
+def _check_x12_arguments(parser, args):
+    if not is_loopback_host(args.x12_sftp_host):
+        parser.exit(2, f"{NAME}: refusing to connect to {args.x12_sftp_host}: loopback only\n")
+    if not args.x12_sftp_host_key:
+        parser.error("--x12-sftp-host-key: the server's host key must be pinned")
+    args.x12_private_key = args.x12_password = None
+    if args.x12_sftp_key_file:
+        try:
+            with open(args.x12_sftp_key_file, encoding="ascii") as handle:
+                args.x12_private_key = handle.read()
+        except OSError as exc:
+            parser.error(f"--x12-sftp-key-file: {exc}")
+    elif args.x12_sftp_password_env:
+        args.x12_password = os.environ.get(args.x12_sftp_password_env, "")
+        if not args.x12_password:
+            parser.error(f"--x12-sftp-password-env: {args.x12_sftp_password_env} is not set")
+    else:
+        parser.error("--x12-sftp-port needs --x12-sftp-key-file or --x12-sftp-password-env")
 
 
 def main(argv=None):
@@ -472,6 +581,23 @@ def main(argv=None):
         gs1_prefix=args.gs1_prefix,
     )
     simulator = TplSimulator(
-        token=args.token, webhook_secret=args.webhook_secret, knobs=knobs, seed=args.seed
+        token=args.token,
+        webhook_secret=args.webhook_secret,
+        knobs=knobs,
+        seed=args.seed,
+        lot_skus=args.lot_sku,
     )
+    if args.x12_sftp_port:
+        simulator.mailbox = X12Mailbox(
+            simulator,
+            host="127.0.0.1" if args.x12_sftp_host == "localhost" else args.x12_sftp_host,
+            port=args.x12_sftp_port,
+            username=args.x12_sftp_user,
+            host_key=args.x12_sftp_host_key,
+            private_key=args.x12_private_key,
+            password=args.x12_password,
+            inbox=args.x12_inbox,
+            outbox=args.x12_outbox,
+            poll_interval=args.x12_poll_interval,
+        )
     return cli.serve(simulator, args, NAME, server_version="Sim3PL/1")

@@ -2,8 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """A fake 3PL warehouse on 127.0.0.1, for tests, benchmarks, demos.
 
-Standard library only, no Odoo import: run it as a script (the Odoo addon never
-imports it)::
+Standard library only (paramiko, imported when used, for X12 over SFTP), no Odoo
+import: run it as a script (the Odoo addon never imports it)::
 
     python tpl_simulator.py --port 8076 --token TOKEN --webhook-secret whsec_... \\
         --webhook-url http://127.0.0.1:8069/logistics_sync/v1/events/demo-3pl
@@ -34,6 +34,10 @@ What it offers (the interface is logistics_sync_3pl/readme/USAGE.md)
   sends) a supplier's ``tpl_inbound_asn`` with lots, expiry dates and an SSCC.
 - The shared faults (latency, 5xx, 429, timeouts, resets, outage) and the
   control API ``/_sim/config``, ``/_sim/stats``, ``/_sim/reset``.
+- X12 over SFTP (``--x12-sftp-port`` and the other ``--x12-*`` options,
+  ``x12_mailbox.py``): it logs in to an SFTP server on 127.0.0.1 as the 3PL (the host
+  key pinned), answers each 940 with a 997 and, once picked, a 945;
+  ``POST /_sim/x12/poll`` polls now.  This mode needs paramiko (the venv's).
 """
 
 import importlib

@@ -118,7 +118,12 @@ class LogisticsEndpoint(models.Model):
 
     # ------------------------------------------------------------------ helpers
     def _edi_next_control(self):
-        """The next control number of ours to this partner (ISA13 and GS06)."""
+        """The next control number of ours to this partner (ISA13 and GS06).
+
+        A PostgreSQL sequence (``standard``), not ``no_gap``: a no-gap sequence locks
+        its row until the sending transaction ends, so two jobs of one partner sending
+        at once collided on that lock (an ERROR line, then a retry). Control numbers
+        must be unique and increasing, not gapless: a send rolled back leaves a gap."""
         self.ensure_one()
         # sudo: the sequence is technical; a stock user's action may send a document
         endpoint = self.sudo()
@@ -129,7 +134,7 @@ class LogisticsEndpoint(models.Model):
                 .create(
                     {
                         "name": f"EDI control numbers: {endpoint.name}",
-                        "implementation": "no_gap",
+                        "implementation": "standard",
                         "padding": 9,
                         "number_next": 1,
                         "company_id": False,

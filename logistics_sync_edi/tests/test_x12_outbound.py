@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Sent X12: envelopes and control numbers, the partner's 997, the overdue 997."""
 
+import importlib.util
+import os
 from datetime import timedelta
 
 import psycopg2
@@ -55,6 +57,32 @@ class TestX12Outbound(EdiCommon, TransactionCase):
         with mute_logger("odoo.sql_db"), self.assertRaises(psycopg2.errors.UniqueViolation):
             with self.env.cr.savepoint():
                 first.copy({"interchange_control": "000000002"}).flush_recordset()
+
+    def test_control_numbers_come_from_a_postgresql_sequence_not_a_locked_row(self):
+        """Two jobs sending to one partner at once must not wait on each other: a
+        ``no_gap`` sequence locks its row until the sending transaction ends (the
+        second job collided: an ERROR line, then a retry); a ``standard`` one takes
+        its number with nextval, which never waits. Sequences made before 18.0.1.1.0
+        are switched by the migration, keeping the next number."""
+        first = self._send()
+        sequence = self.partner.sudo().edi_sequence_id
+        self.assertEqual(sequence.implementation, "standard")
+        self.assertEqual(int(self._send().interchange_control), int(first.interchange_control) + 1)
+        # a partner whose sequence is still no-gap, at number 41
+        sequence.write({"implementation": "no_gap", "number_next": 41})
+        path = os.path.join(
+            os.path.dirname(os.path.dirname(__file__)),
+            "migrations",
+            "18.0.1.1.0",
+            "post-migration.py",
+        )
+        spec = importlib.util.spec_from_file_location("edi_migration_18_0_1_1_0", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        migration.migrate(self.env.cr, "18.0.1.0.0")
+        sequence.invalidate_recordset()
+        self.assertEqual(sequence.implementation, "standard")
+        self.assertEqual(self._send().interchange_control, "000000041")
 
     def test_the_partners_997_marks_the_exchange_acknowledged(self):
         sent = self._send()
