@@ -17,6 +17,9 @@ over OUR transport, never karrio's:
   carrier's rate limit is not multiplied).
 - karrio's own log (loguru, payloads and headers included) goes to the
   ``karrio`` stdlib logger at DEBUG only, with the endpoint's secrets masked.
+- A shipment karrio books parcel by parcel (USPS: one label each) keeps its
+  price: karrio's merge of the parcels (``lib.to_multi_piece_shipment``) drops
+  the selected rate, read as 0.00; ``_multi_piece_priced`` sums the parcels'.
 - A label image karrio turns into a PDF (UPS's GIF/PNG) is put on the page with
   its own pixels (``image_to_pdf``) instead of resampled twice with LANCZOS to
   1200x1800: the same label, without 70 % of karrio's time per UPS booking.
@@ -25,7 +28,9 @@ over OUR transport, never karrio's:
   an attribute error deep in a parser.  A booking (a POST that creates
   something) whose answer is lost after the request left (read timeout, reset,
   500/502/504, a 2xx that cannot be read) is ``UncertainCarrierError``: the
-  carrier may hold it, so it is never sent again blindly.
+  carrier may hold it, so it is never sent again blindly: UPS and FedEx find it
+  by our reference (``lookup``, our own calls where karrio has none, on this
+  same transport: see "reference lookups" at the end of this module).
 - A request goes only to the carrier's own fixed hosts (karrio's server URL of
   the mode); a custom server URL (tests, a sandbox) replaces that origin and is
   checked like any outbound URL.
@@ -142,9 +147,14 @@ def install():
     with _install_lock:
         if _installed:
             return
+        # karrio's log first: its modules log as they are imported (karrio.api.gateway:
+        # "Karrio SDK gateway initialized"), to stderr, until its sink is ours
+        from karrio.core.utils.logger import logger as loguru_logger
+
+        loguru_logger.remove()
+        loguru_logger.add(_forward_log, level="DEBUG", format="{message}")
         import karrio.core.utils.helpers as helpers
         import karrio.lib as klib
-        from karrio.core.utils.logger import logger as loguru_logger
 
         helpers._urlopen_with_span = _send  # the one network call of karrio's core
         helpers.urlopen = _refuse
@@ -153,8 +163,7 @@ def install():
         helpers.exec_parrallel = _sequential
         helpers.exec_async = _sequential
         klib.image_to_pdf = image_to_pdf
-        loguru_logger.remove()
-        loguru_logger.add(_forward_log, level="DEBUG", format="{message}")
+        klib.to_multi_piece_shipment = _multi_piece_priced(klib.to_multi_piece_shipment)
         # jstruct (karrio's schemas) warns of every field a carrier sends that the
         # schema does not declare (UPS's gmtDate...), with its value: payload data,
         # for DEBUG only (our rule), and not a warning of ours
@@ -168,11 +177,51 @@ def preload():
     instead of each paying for the import on its first karrio job.  (Imported in
     a thread instead, the fork deadlocked on a lock that thread held.)"""
     try:
+        install()  # before karrio.sdk: its import logs, through our sink only
         import karrio.sdk  # noqa: F401 - the import is the point
 
         available_carriers()
     except ImportError:
         _logger.debug("karrio is not installed: nothing to preload")
+
+
+# Carriers whose parcels are paid one by one (a label each, its own postage): the
+# price of a multi-parcel booking is the sum of its parcels'.
+PRICED_PER_PARCEL = ("usps", "usps_international")
+
+
+def _multi_piece_priced(merge):
+    """karrio's ``lib.to_multi_piece_shipment``, keeping the price: karrio 2026.1.32
+    builds the merged shipment without ``selected_rate`` (a 2-parcel USPS booking
+    read as 0.00); it becomes the sum of the parcels' rates (one currency)."""
+
+    def merged(package_shipments):
+        result = merge(package_shipments)
+        shipments = [shipment for _key, shipment in package_shipments or ()]
+        if result is None or len(shipments) < 2 or result.selected_rate is not None:
+            return result
+        if result.carrier_name not in PRICED_PER_PARCEL:
+            return result
+        rates = [shipment.selected_rate for shipment in shipments]
+        if any(rate is None or rate.total_charge is None for rate in rates):
+            return result  # a parcel without a price: no total rather than a wrong one
+        if len({rate.currency for rate in rates}) != 1:
+            return result
+        import karrio.core.models as models
+
+        first = rates[0]
+        result.selected_rate = models.RateDetails(
+            carrier_id=first.carrier_id,
+            carrier_name=first.carrier_name,
+            service=first.service,
+            total_charge=round(sum(float(rate.total_charge) for rate in rates), 2),
+            currency=first.currency,
+            extra_charges=[charge for rate in rates for charge in rate.extra_charges or []],
+            meta=first.meta,
+        )
+        return result
+
+    return merged
 
 
 def _demote_jstruct(record):
@@ -201,10 +250,10 @@ def _forward_log(message):
 def available_carriers():
     """``[(name, label)]`` of the installed karrio extensions (karrio's registry)."""
     try:
+        install()
         import karrio.references as references
     except ImportError:
         return []
-    install()
     try:
         carriers = references.collect_references()["carriers"]
     except (KeyError, ImportError, AttributeError):
@@ -220,9 +269,9 @@ def available_carriers():
 
 def connection_fields(carrier):
     """karrio's connection settings of ``carrier``: ``{name: required}``."""
+    install()
     import karrio.references as references
 
-    install()
     fields = references.collect_references()["connection_fields"].get(carrier) or {}
     return {
         name: bool(spec.get("required"))
@@ -1178,7 +1227,68 @@ def ups_lookup(client, call, reference, since, postal_code):
             ]
             if all(_same_zip(z, postal_code) for z in zips):
                 numbers.append(package.get("trackingNumber"))
-    return _found(client, numbers)
+    found = _found(client, numbers)
+    if found:
+        found["labels"] = ups_recover_labels(client, call, found["parcels"])
+    return found
+
+
+def ups_recover_labels(client, call, numbers):
+    """The labels of a shipment UPS holds, asked again: Shipping API "Label
+    Recovery", ``POST /api/labels/v1/recovery`` (``LabelRecoveryRequest``:
+    ``TrackingNumber``, ``LabelSpecification.LabelImageFormat`` PDF or ZPL), its
+    ``LabelRecoveryResponse.LabelResults`` (one object, or a list: one per
+    package).  One label per parcel, in the parcels' order; ``[]`` when UPS refuses
+    (the label is then printed from UPS's site); a failure (timeout, 5xx) is
+    raised: the lookup is tried again, nothing is booked meanwhile."""
+    import uuid
+
+    fmt = "ZPL" if client.label_type == "ZPL" else "PDF"
+    token = _lookup_get_token(client, call, lambda: client.gateway.proxy.get_token())
+    images = {}
+    for number in numbers:
+        if number in images:
+            continue
+        status, doc = _lookup_request(
+            client,
+            call,
+            "POST",
+            "/api/labels/v1/recovery",
+            body={
+                "LabelRecoveryRequest": {
+                    "LabelSpecification": {
+                        "LabelImageFormat": {"Code": fmt},
+                        "HTTPUserAgent": "Mozilla/4.5",
+                    },
+                    "TrackingNumber": number,
+                }
+            },
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Content-Type": "application/json",
+                "transId": uuid.uuid4().hex,
+                "transactionSrc": "LogisticsSync",
+            },
+        )
+        if status >= 400:
+            _logger.debug("UPS label recovery of %s refused (HTTP %s)", number, status)
+            return []
+        results = (doc.get("LabelRecoveryResponse") or {}).get("LabelResults") or []
+        for result in results if isinstance(results, list) else [results]:
+            image = (result.get("LabelImage") or {}).get("GraphicImage")
+            if result.get("TrackingNumber") and image:
+                images[result["TrackingNumber"]] = base64.b64decode(image)
+    if any(number not in images for number in numbers):
+        return []  # a parcel without its label: none rather than some
+    return [
+        {
+            "parcel": index,
+            "format": fmt,
+            "mimetype": LABEL_MIMETYPES[fmt],
+            "data": images[number],
+        }
+        for index, number in enumerate(numbers, 1)
+    ]
 
 
 def fedex_lookup(client, call, reference, since, postal_code):

@@ -60,6 +60,15 @@ class LookupPending(Exception):
         self.message = message
 
 
+class LookupRefused(Exception):
+    """The carrier refused the lookup of a lost booking (a setting, an account
+    without tracking rights): it may hold the booking, a person decides."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
 class StockPicking(models.Model):
     _inherit = "stock.picking"
 
@@ -264,10 +273,8 @@ class StockPicking(models.Model):
             # counted on the circuit; the carrier's Retry-After or backoff with jitter
             delay = endpoint._outbound_retry_seconds(exc, self.logistics_booking_attempts + 1)
             return self._logistics_booking_later(delay, exc.message)
-        if isinstance(exc, PermanentCarrierError) and self.logistics_booking_lookup_since:
-            # the lookup of a lost booking refused (a setting, an account without
-            # tracking rights): the carrier may hold it, a person decides
-            endpoint._circuit_record(True)
+        if isinstance(exc, LookupRefused):
+            endpoint._circuit_record(True)  # the carrier answered
             return (
                 lambda env: env[self._name]
                 .browse(self.id)
@@ -671,7 +678,10 @@ class StockPicking(models.Model):
         lookup failing: the carrier's error (retried, never booked meanwhile)."""
         since = self.logistics_booking_lookup_since
         recipient = self.carrier_id._logistics_recipient(self.partner_id)
-        found = client.lookup(self.name, since=since.date(), postal_code=recipient.get("zip"))
+        try:
+            found = client.lookup(self.name, since=since.date(), postal_code=recipient.get("zip"))
+        except PermanentCarrierError as exc:
+            raise LookupRefused(exc.message) from exc
         if found is NotImplemented:
             return None
         if found:
@@ -699,8 +709,19 @@ class StockPicking(models.Model):
         return None
 
     def _logistics_booking_found(self, booking):
-        """A booking found at the carrier by our reference: no second booking; the
-        carrier gives its label with the booking only, so it is printed at the carrier."""
+        """A booking found at the carrier by our reference: no second booking; its
+        labels asked again where the carrier can (UPS), else printed at the carrier."""
+        if self._logistics_booking_record().label_ids:
+            self.message_post(
+                body=_(
+                    "The carrier had this booking although its answer was lost: found by "
+                    "the reference %(ref)s (tracking number %(number)s) and kept, not booked "
+                    "twice; its labels were asked again from the carrier.",
+                    ref=self.name,
+                    number=booking["tracking_number"],
+                )
+            )
+            return
         message = _(
             "The carrier had this booking although its answer was lost: found by the "
             "reference %(ref)s (tracking number %(number)s) and kept, not booked twice. "

@@ -199,6 +199,7 @@ class KarrioCarrierFake(SimulatorApp):
             self.last_booking_headers = {}
             self.lookup_faults = []  # the next reference lookups' faults
             self.lookups = 0
+            self.recovered_labels = 0  # UPS label recovery: labels issued again
         return res
 
     def stats(self):
@@ -216,6 +217,7 @@ class KarrioCarrierFake(SimulatorApp):
                 returns_by_reference=dict(self.returns_by_reference),
                 return_labels=self.return_labels,
                 lookups=self.lookups,
+                recovered_labels=self.recovered_labels,
             )
         return doc
 
@@ -1109,6 +1111,7 @@ class KarrioCarrierFake(SimulatorApp):
                     self.ups_track_by_reference,
                     "api",
                 ),
+                ("POST", r"/api/labels/v1/recovery", self.ups_label_recovery, "api"),
                 *control,
             ]
         if self.carrier == "fedex":
@@ -1183,7 +1186,7 @@ class KarrioCarrierFake(SimulatorApp):
                 (number, dict(booking))
                 for number, booking in self.bookings.items()
                 if reference in booking.get("searchable", ())
-                and not booking["return"]
+                and not booking.get("return")
                 and start <= time.strftime("%Y%m%d", time.gmtime(booking["at"])) <= end
             ]
 
@@ -1296,4 +1299,56 @@ class KarrioCarrierFake(SimulatorApp):
             ]
         return Reply.json(
             200, {"transactionId": "fake", "output": {"completeTrackResults": results}}
+        )
+
+    def ups_label_recovery(self, request):
+        """UPS Shipping API "Label Recovery": the labels of the shipment a package
+        tracking number belongs to (one per package, a list), in the format asked."""
+        body = json.loads(request.body or b"{}")
+        asked = body.get("LabelRecoveryRequest") or {}
+        number = str(asked.get("TrackingNumber") or "")
+        fmt = ((asked.get("LabelSpecification") or {}).get("LabelImageFormat") or {}).get(
+            "Code"
+        ) or "GIF"
+        with self._lock:
+            found = None
+            for shipment, booking in self.bookings.items():
+                pieces = (
+                    [f"{shipment}{i}" for i in range(booking["parcels"])]
+                    if booking["parcels"] > 1
+                    else [shipment]
+                )
+                if number == shipment or number in pieces:
+                    found = (shipment, pieces)
+                    break
+            if found:
+                self.recovered_labels += len(found[1])
+        if not found:
+            return self._ups_error("151018", "Invalid tracking number")
+        shipment, pieces = found
+        results = [
+            {
+                "TrackingNumber": piece,
+                "LabelImage": {
+                    "LabelImageFormat": {"Code": fmt},
+                    "GraphicImage": base64.b64encode(
+                        zpl(piece).encode()
+                        if fmt == "ZPL"
+                        else build_pdf([f"UPS {piece}"])
+                        if fmt == "PDF"
+                        else tiny_png()
+                    ).decode(),
+                },
+            }
+            for piece in pieces
+        ]
+        return Reply.json(
+            200,
+            {
+                "LabelRecoveryResponse": {
+                    "Response": {"ResponseStatus": {"Code": "1", "Description": "Success"}},
+                    "ShipmentIdentificationNumber": shipment,
+                    "LabelResults": results,
+                }
+            },
         )

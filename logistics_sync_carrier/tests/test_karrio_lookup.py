@@ -4,10 +4,12 @@
 sent again, against the fakes on 127.0.0.1, validated by an Inventory / User in
 no Logistics Sync group."""
 
+import json
+
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
-from .common_karrio import KarrioCommon
+from .common_karrio import KarrioCommon, karrio_settings
 from .test_karrio import QUIET, TestKarrioCarriers
 from odoo.addons.queue_job.tests.common import trap_jobs
 
@@ -34,21 +36,24 @@ class TestKarrioLookup(KarrioCommon, TransactionCase):
     def test_lost_ups_booking_is_found_by_reference_not_booked_twice(self):
         fake = self.fakes["ups"]
         fake.script_faults({"kind": "reset", "after": True})  # stored, then the answer lost
-        picking = self._ship("ups")
+        picking = self._ship("ups", packages=2, quantity=2)
         stats = fake.stats()
         self.assertEqual(stats["bookings_by_reference"], {picking.name: 1}, "booked once")
         self.assertEqual(stats["lookups"], 1)
         [number] = stats["numbers_by_reference"][picking.name]
         self.assertEqual(picking.logistics_booking_state, "booked")
-        self.assertEqual(picking.carrier_tracking_ref, number)
-        self.assertEqual(picking.logistics_carrier_shipment_id, number)
+        # the lead package's tracking number of the shipment UPS holds
+        self.assertTrue(picking.carrier_tracking_ref.startswith(number))
+        self.assertEqual(picking.logistics_carrier_shipment_id, picking.carrier_tracking_ref)
         self.assertFalse(picking.logistics_booking_lookup_since)
-        # UPS gives the label with the booking only: none made here, never two; a
-        # person prints it at UPS (activity)
-        self.assertFalse(self._labels(picking))
-        [activity] = self._activities(picking)
-        self.assertIn(number, activity.note)
-        self.assertIn("print it from the carrier's site", activity.note)
+        # its labels asked again from UPS (label recovery): one per parcel, never two
+        labels = self._labels(picking)
+        self.assertEqual(len(labels), 2)
+        self.assertEqual(set(labels.mapped("mimetype")), {"application/pdf"})
+        self.assertIn(picking.logistics_label_id, labels)
+        self.assertEqual(stats["recovered_labels"], 2)
+        self.assertFalse(self._activities(picking))
+        self.assertIn("asked again from the carrier", " ".join(picking.message_ids.mapped("body")))
         # karrio sent our reference where UPS searches it (the shipment's ReferenceNumber
         # abroad; a package's within the US)
         sent = fake.last_booking()["ShipmentRequest"]["Shipment"]
@@ -57,8 +62,11 @@ class TestKarrioLookup(KarrioCommon, TransactionCase):
         with trap_jobs() as trap:
             picking._logistics_book_job()
             trap.assert_jobs_count(0)
-        self.assertEqual(fake.stats()["bookings"], 1)
-        self.assertEqual(fake.stats()["lookups"], 1)
+        stats = fake.stats()
+        self.assertEqual(
+            (stats["bookings"], stats["lookups"], stats["recovered_labels"]), (1, 1, 2)
+        )
+        self.assertEqual(len(self._labels(picking)), 2)
 
     @mute_logger(*QUIET)
     def test_lost_fedex_booking_not_stored_is_booked_once_after_the_delay(self):
@@ -112,5 +120,23 @@ class TestKarrioLookup(KarrioCommon, TransactionCase):
         [number] = stats["numbers_by_reference"][picking.name]
         self.assertEqual(picking.carrier_tracking_ref, number)
         self.assertEqual(picking.logistics_booking_attempts, 4)
+        # FedEx gives no label again: printed at FedEx (activity), none made here
         self.assertFalse(self._labels(picking))
-        self.assertEqual(len(self._activities(picking)), 1, "print the label at FedEx")
+        [activity] = self._activities(picking)
+        self.assertIn("print it from the carrier's site", activity.note)
+        self.assertIn(number, activity.note)
+
+    @mute_logger(*QUIET)
+    def test_a_refused_lookup_leaves_it_to_a_person(self):
+        fake = self.fakes["fedex"]
+        settings = karrio_settings("fedex")
+        del settings["track_api_key"], settings["track_secret_key"]  # no tracking rights
+        self.endpoints["fedex"].karrio_settings = json.dumps(settings)
+        fake.script_faults({"kind": "reset", "after": True})
+        picking = self._ship("fedex")
+        self.assertEqual(picking.logistics_booking_state, "uncertain")
+        self.assertIn("track_api_key", picking.logistics_booking_error)
+        self.assertFalse(picking.logistics_booking_lookup_since)
+        self.assertEqual(fake.stats()["bookings"], 1, "never sent again")
+        self.assertEqual(fake.stats()["lookups"], 0)
+        self.assertEqual(len(self._activities(picking)), 1)
