@@ -2,14 +2,20 @@
 """Real carriers through karrio, booked by the real job runner: 20 transfers over
 two fake carriers (UPS and FedEx, HTTP fakes on 127.0.0.1) failing about 30 % of
 their calls (5xx, 429, timeouts, resets, half of them after the booking was
-stored).  An Inventory / User validates them and settles the uncertain ones with
-the wizard (the tracking number the carrier holds, or "void and book again").
+stored).  An Inventory / User validates them.  A booking whose answer was lost is
+looked up at the carrier by the transfer's reference (UPS track by reference,
+FedEx track by references: faulted too) after the endpoint's lookup delay, and
+kept when found; booked again with the same key only when not found.  Should a
+lookup keep failing until the attempts are spent, the clerk settles it with the
+wizard (the tracking number the carrier holds, or "void and book again").
 At the end every transfer is booked, and each is booked exactly once at its
-carrier (a second booking only after the lost one was voided).
+carrier.
 """
 
 import importlib.util
 import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -22,6 +28,7 @@ from live_jobs import (
     outgoing_transfer,
     prepare_server,
     settle,
+    sim_post,
     sim_stats,
     unique_code,
     watching,
@@ -32,6 +39,9 @@ FAKE = ROOT / "logistics_sync_carrier" / "simulator" / "karrio_fake.py"
 CLIENT_ID = "live-client"
 CLIENT_SECRET = "live-client-secret-1"
 TRANSFERS = 20
+# longer than the fakes' --timeout-sleep: a request answered late (stored after the
+# client gave up) is stored before it is looked up (a carrier's indexing delay)
+LOOKUP_DELAY = 3
 SERVICES = {"ups": "ups_standard", "fedex": "fedex_international_priority"}
 
 
@@ -156,6 +166,7 @@ def test_twenty_transfers_over_two_flaky_carriers_each_booked_once(server, fakes
                 http_timeout=1,
                 retry_base_seconds=1,
                 max_attempts=10,
+                karrio_lookup_delay=LOOKUP_DELAY,
                 circuit_threshold=50,
                 circuit_cooldown=1,
                 tracking_mode="poll",
@@ -172,6 +183,10 @@ def test_twenty_transfers_over_two_flaky_carriers_each_booked_once(server, fakes
                     "logistics_endpoint_id": endpoint_id,
                 },
             )
+        # each carrier stores its first booking, then its answer is lost: at least one
+        # booking per carrier is looked up by its reference (besides the drawn faults)
+        for url in fakes.values():
+            sim_post(url, "/_sim/faults", {"next": [{"kind": "timeout", "after": True}]})
         pickings = {}
         for index in range(TRANSFERS):
             carrier = ("ups", "fedex")[index % 2]
@@ -219,11 +234,19 @@ def test_twenty_transfers_over_two_flaky_carriers_each_booked_once(server, fakes
 
         states = settle(watch, all_booked, "every transfer to be booked", timeout=120)
         assert_no_idle_in_transaction(watch)
+        # the bookings found at the carrier by reference (kept, not booked twice)
+        [[found]] = watch.rows(
+            "SELECT count(*) FROM logistics_carrier_booking"
+            " WHERE picking_id = ANY(%s) AND replayed",
+            list(pickings),
+        )
 
-    faults = 0
+    faults = lookups = 0
     for carrier, url in fakes.items():
         stats = sim_stats(url)
         faults += sum(stats["faults"].values())
+        lookups += stats["lookups"]
+        assert stats["lookups"] >= 1, (carrier, "its lost booking was looked up")
         names = [states[p]["name"] for p, c in pickings.items() if c == carrier]
         for name in names:
             numbers = stats["numbers_by_reference"].get(name) or []
@@ -233,7 +256,30 @@ def test_twenty_transfers_over_two_flaky_carriers_each_booked_once(server, fakes
             assert len(numbers) == 1, (name, numbers)
             assert len(live) == 1, (name, numbers, live)
     assert faults > 0, "the carriers did fail along the way"
+    assert found >= 2, "each carrier's lost first booking was found by its reference"
     print(
         f"\n{TRANSFERS} transfers booked once each in {time.monotonic() - started:.1f} s; "
-        f"{faults} faults; uncertain settled by the clerk: {settled}"
+        f"{faults} faults; {lookups} lookups by reference, {found} bookings found by them; "
+        f"uncertain settled by the clerk: {settled}"
     )
+
+
+def test_karrio_logs_only_through_our_logging():
+    """karrio logs as it is imported ("Karrio SDK gateway initialized", to stderr
+    through its own loguru sink): from the first import on, every line of it goes to
+    the ``karrio`` stdlib logger at DEBUG, nothing to stderr (no server needed)."""
+    code = (
+        "import logging, sys\n"
+        "sys.path.insert(0, 'tests')\n"
+        "from standalone import addon_module\n"
+        "logging.basicConfig(stream=sys.stdout, level=logging.DEBUG, format='%(name)s %(levelname)s %(message)s')\n"
+        "karrio_adapter = addon_module('logistics_sync_carrier.adapters.karrio_adapter')\n"
+        "karrio_adapter.preload()\n"
+        "import karrio.sdk\n"
+    )
+    done = subprocess.run(  # noqa: S603 (our own code, fixed arguments)
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Karrio SDK gateway initialized" not in done.stderr, done.stderr
+    assert "karrio DEBUG Karrio SDK gateway initialized" in done.stdout, done.stdout[-2000:]

@@ -17,6 +17,9 @@ over OUR transport, never karrio's:
   carrier's rate limit is not multiplied).
 - karrio's own log (loguru, payloads and headers included) goes to the
   ``karrio`` stdlib logger at DEBUG only, with the endpoint's secrets masked.
+- A shipment karrio books parcel by parcel (USPS: one label each) keeps its
+  price: karrio's merge of the parcels (``lib.to_multi_piece_shipment``) drops
+  the selected rate, read as 0.00; ``_multi_piece_priced`` sums the parcels'.
 - A label image karrio turns into a PDF (UPS's GIF/PNG) is put on the page with
   its own pixels (``image_to_pdf``) instead of resampled twice with LANCZOS to
   1200x1800: the same label, without 70 % of karrio's time per UPS booking.
@@ -25,7 +28,9 @@ over OUR transport, never karrio's:
   an attribute error deep in a parser.  A booking (a POST that creates
   something) whose answer is lost after the request left (read timeout, reset,
   500/502/504, a 2xx that cannot be read) is ``UncertainCarrierError``: the
-  carrier may hold it, so it is never sent again blindly.
+  carrier may hold it, so it is never sent again blindly: UPS and FedEx find it
+  by our reference (``lookup``, our own calls where karrio has none, on this
+  same transport: see "reference lookups" at the end of this module).
 - A request goes only to the carrier's own fixed hosts (karrio's server URL of
   the mode); a custom server URL (tests, a sandbox) replaces that origin and is
   checked like any outbound URL.
@@ -90,9 +95,13 @@ CORRELATION_HEADERS = {
     "ups": lambda key: {"transId": key.replace("-", "")[:32], "transactionSrc": "LogisticsSync"},
     "fedex": lambda key: {"x-customer-transaction-id": key[:100]},
 }
-# Carriers where a booking can be found again by our reference (a function of
-# (client, reference) returning the booking or None).  None of the three: their
-# reference lookups are not in karrio; such a booking becomes "uncertain".
+# Carriers where a booking can be found again by our reference: a function of
+# (client, call, reference, since, postal_code) returning the booking or None.
+# karrio has no reference lookups: these are our own calls, over the same
+# transport (see "reference lookups" at the end of this module): UPS's Tracking
+# API "track by reference number", FedEx's Track API "track by references".
+# USPS documents no lookup by the sender's reference: its lost bookings become
+# "uncertain" (a person decides).
 LOOKUP_BY_REFERENCE = {}
 
 # The extensions verified against a fake of the carrier's API (simulator/karrio_fakes.py);
@@ -138,9 +147,14 @@ def install():
     with _install_lock:
         if _installed:
             return
+        # karrio's log first: its modules log as they are imported (karrio.api.gateway:
+        # "Karrio SDK gateway initialized"), to stderr, until its sink is ours
+        from karrio.core.utils.logger import logger as loguru_logger
+
+        loguru_logger.remove()
+        loguru_logger.add(_forward_log, level="DEBUG", format="{message}")
         import karrio.core.utils.helpers as helpers
         import karrio.lib as klib
-        from karrio.core.utils.logger import logger as loguru_logger
 
         helpers._urlopen_with_span = _send  # the one network call of karrio's core
         helpers.urlopen = _refuse
@@ -149,8 +163,7 @@ def install():
         helpers.exec_parrallel = _sequential
         helpers.exec_async = _sequential
         klib.image_to_pdf = image_to_pdf
-        loguru_logger.remove()
-        loguru_logger.add(_forward_log, level="DEBUG", format="{message}")
+        klib.to_multi_piece_shipment = _multi_piece_priced(klib.to_multi_piece_shipment)
         # jstruct (karrio's schemas) warns of every field a carrier sends that the
         # schema does not declare (UPS's gmtDate...), with its value: payload data,
         # for DEBUG only (our rule), and not a warning of ours
@@ -164,11 +177,51 @@ def preload():
     instead of each paying for the import on its first karrio job.  (Imported in
     a thread instead, the fork deadlocked on a lock that thread held.)"""
     try:
+        install()  # before karrio.sdk: its import logs, through our sink only
         import karrio.sdk  # noqa: F401 - the import is the point
 
         available_carriers()
     except ImportError:
         _logger.debug("karrio is not installed: nothing to preload")
+
+
+# Carriers whose parcels are paid one by one (a label each, its own postage): the
+# price of a multi-parcel booking is the sum of its parcels'.
+PRICED_PER_PARCEL = ("usps", "usps_international")
+
+
+def _multi_piece_priced(merge):
+    """karrio's ``lib.to_multi_piece_shipment``, keeping the price: karrio 2026.1.32
+    builds the merged shipment without ``selected_rate`` (a 2-parcel USPS booking
+    read as 0.00); it becomes the sum of the parcels' rates (one currency)."""
+
+    def merged(package_shipments):
+        result = merge(package_shipments)
+        shipments = [shipment for _key, shipment in package_shipments or ()]
+        if result is None or len(shipments) < 2 or result.selected_rate is not None:
+            return result
+        if result.carrier_name not in PRICED_PER_PARCEL:
+            return result
+        rates = [shipment.selected_rate for shipment in shipments]
+        if any(rate is None or rate.total_charge is None for rate in rates):
+            return result  # a parcel without a price: no total rather than a wrong one
+        if len({rate.currency for rate in rates}) != 1:
+            return result
+        import karrio.core.models as models
+
+        first = rates[0]
+        result.selected_rate = models.RateDetails(
+            carrier_id=first.carrier_id,
+            carrier_name=first.carrier_name,
+            service=first.service,
+            total_charge=round(sum(float(rate.total_charge) for rate in rates), 2),
+            currency=first.currency,
+            extra_charges=[charge for rate in rates for charge in rate.extra_charges or []],
+            meta=first.meta,
+        )
+        return result
+
+    return merged
 
 
 def _demote_jstruct(record):
@@ -197,10 +250,10 @@ def _forward_log(message):
 def available_carriers():
     """``[(name, label)]`` of the installed karrio extensions (karrio's registry)."""
     try:
+        install()
         import karrio.references as references
     except ImportError:
         return []
-    install()
     try:
         carriers = references.collect_references()["carriers"]
     except (KeyError, ImportError, AttributeError):
@@ -216,9 +269,9 @@ def available_carriers():
 
 def connection_fields(carrier):
     """karrio's connection settings of ``carrier``: ``{name: required}``."""
+    install()
     import karrio.references as references
 
-    install()
     fields = references.collect_references()["connection_fields"].get(carrier) or {}
     return {
         name: bool(spec.get("required"))
@@ -639,12 +692,30 @@ class KarrioCarrierClient(CarrierClientBase):
         ``ups_standard`` asked from Europe): the same name, or the variant of it."""
         return offered == wanted or offered.startswith(f"{wanted}_")
 
-    def lookup(self, reference):
-        """The booking the carrier holds for ``reference``, None, or NotImplemented."""
+    @property
+    def finds_by_reference(self):
+        """The carrier can find a booking again by our reference (``lookup``)."""
+        return self.carrier in LOOKUP_BY_REFERENCE
+
+    def lookup(self, reference, since=None, postal_code=None):
+        """The booking the carrier holds for our ``reference`` (shipped from ``since``,
+        a date, to ``postal_code`` when given), None, or NotImplemented.
+
+        The booking is ``book``'s answer without labels (``found``: True; the
+        carriers give a label with the booking only) and without a price.  A
+        lookup that fails (timeout, 5xx, 429) is ``TransientCarrierError``: the
+        caller tries again later, never books meanwhile."""
         finder = LOOKUP_BY_REFERENCE.get(self.carrier)
         if finder is None:
             return NotImplemented
-        return finder(self, reference)
+        if not reference:
+            return None
+        found, _messages = self._run(
+            "Reference lookup",
+            False,
+            lambda: (finder(self, _current.get(), str(reference), since, postal_code), []),
+        )
+        return found
 
     def correlation_headers(self, key):
         make = CORRELATION_HEADERS.get(self.carrier)
@@ -1017,3 +1088,258 @@ def to_karrio_shipment(client, shipment, for_rate=False):
             request["is_return"] = True  # karrio swaps the addresses itself
             request["options"].update(RETURN_OPTIONS.get(client.carrier, {}))
     return request
+
+
+# --------------------------------------------------------------------------- reference lookups
+# Our own calls (karrio has none), made like karrio's: through ``_transport`` (the
+# carrier's fixed host or the checked custom URL, the pinned session, the
+# endpoint's timeout, no redirects, no second send), with karrio's own access
+# token (its token request goes through ``_send`` like every karrio call), and
+# logged without secrets.  What they answer is read here, by the carriers' docs.
+
+LOOKUP_WINDOW_DAYS = 1  # the ship date searched: the booking's day, one day either side
+
+
+def _lookup_get_token(client, call, fetch):
+    """karrio's access token (cached per endpoint), its errors as ours."""
+    try:
+        return fetch()
+    except (PermanentCarrierError, TransientCarrierError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - karrio's ParsedMessagesError and friends
+        if call.error is not None:
+            raise call.error from None
+        raise client._permanent(f"{call.what}: no access token from the carrier: {exc}") from None
+
+
+def _lookup_request(client, call, method, path, params=None, body=None, headers=None):
+    """``(status, document)`` of one lookup request; a 4xx answer is returned (the
+    caller reads the carrier's "not found"), everything else as ``_sort`` does."""
+    import urllib.parse
+    import urllib.request
+
+    url = client._carrier_origin() + path
+    if params:
+        url += "?" + urllib.parse.urlencode(params)
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})  # noqa: S310 - sent by _transport, never by urllib
+    try:
+        answer = client._transport(call, request)
+    except urllib.error.HTTPError as exc:
+        raw = exc.read() or b""
+        try:
+            return exc.code, json.loads(raw)
+        except ValueError:
+            return exc.code, {}
+    try:
+        return answer.status, json.loads(answer.read())
+    except ValueError:
+        raise client._permanent(
+            f"{call.what}: the carrier answered a document it cannot read"
+        ) from None
+
+
+def _lookup_not_found(client, call, status, doc):
+    """A 404 is the carrier's "not found"; another 4xx is its refusal (ours to fix)."""
+    if status == 404:
+        return True
+    if status >= 400:
+        raise client._permanent(
+            f"{call.what}: the carrier refused it: "
+            + ("; ".join(refusal_messages(json.dumps(doc))) or f"HTTP {status}"),
+            status,
+        )
+    return False
+
+
+def _lookup_window(since):
+    import datetime
+
+    today = datetime.datetime.now(datetime.UTC).date()
+    start = (since or today) - datetime.timedelta(days=LOOKUP_WINDOW_DAYS)
+    return start, today + datetime.timedelta(days=LOOKUP_WINDOW_DAYS)
+
+
+def _found(client, numbers):
+    numbers = list(dict.fromkeys(n for n in numbers if n))
+    if not numbers:
+        return None
+    return {
+        "shipment_id": numbers[0],
+        "tracking_number": numbers[0],
+        "tracking_url": None,
+        "price": 0.0,
+        "currency": None,
+        "labels": [],
+        "replayed": True,
+        "found": True,
+        "parcels": numbers,
+    }
+
+
+def _same_zip(given, wanted):
+    """A destination postal code the carrier gives matches ours (or is not given)."""
+    if not given or not wanted:
+        return True
+    clean = lambda value: re.sub(r"[\s-]", "", str(value)).upper()  # noqa: E731
+    return clean(given) == clean(wanted) or clean(given).startswith(clean(wanted)[:5])
+
+
+def ups_lookup(client, call, reference, since, postal_code):
+    """UPS Tracking API, "Track by Reference Number": ``GET
+    /api/track/v1/reference/details/{referenceNumber}`` with ``locale``,
+    ``fromPickUpDate``/``toPickUpDate`` (YYYYMMDD) and ``refNumType=SmallPackage``,
+    headers ``transId``/``transactionSrc``.  Found: ``trackResponse.shipment[].
+    package[].trackingNumber``; not found: HTTP 404 with ``response.errors`` (or a
+    ``warnings`` entry and no package)."""
+    import urllib.parse
+    import uuid
+
+    token = _lookup_get_token(client, call, lambda: client.gateway.proxy.get_token())
+    start, end = _lookup_window(since)
+    status, doc = _lookup_request(
+        client,
+        call,
+        "GET",
+        "/api/track/v1/reference/details/" + urllib.parse.quote(reference, safe=""),
+        params={
+            "locale": "en_US",
+            "fromPickUpDate": start.strftime("%Y%m%d"),
+            "toPickUpDate": end.strftime("%Y%m%d"),
+            "refNumType": "SmallPackage",
+        },
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Accept": "application/json",
+            "transId": uuid.uuid4().hex,
+            "transactionSrc": "LogisticsSync",
+        },
+    )
+    if _lookup_not_found(client, call, status, doc):
+        return None
+    numbers = []
+    for shipment in (doc.get("trackResponse") or {}).get("shipment") or []:
+        for package in shipment.get("package") or []:
+            zips = [
+                (a.get("address") or {}).get("postalCode")
+                for a in package.get("packageAddress") or []
+                if (a.get("type") or "").upper() == "DESTINATION"
+            ]
+            if all(_same_zip(z, postal_code) for z in zips):
+                numbers.append(package.get("trackingNumber"))
+    found = _found(client, numbers)
+    if found:
+        found["labels"] = ups_recover_labels(client, call, found["parcels"])
+    return found
+
+
+def ups_recover_labels(client, call, numbers):
+    """The labels of a shipment UPS holds, asked again: Shipping API "Label
+    Recovery", ``POST /api/labels/v1/recovery`` (``LabelRecoveryRequest``:
+    ``TrackingNumber``, ``LabelSpecification.LabelImageFormat`` PDF or ZPL), its
+    ``LabelRecoveryResponse.LabelResults`` (one object, or a list: one per
+    package).  One label per parcel, in the parcels' order; ``[]`` when UPS refuses
+    (the label is then printed from UPS's site); a failure (timeout, 5xx) is
+    raised: the lookup is tried again, nothing is booked meanwhile."""
+    import uuid
+
+    fmt = "ZPL" if client.label_type == "ZPL" else "PDF"
+    token = _lookup_get_token(client, call, lambda: client.gateway.proxy.get_token())
+    images = {}
+    for number in numbers:
+        if number in images:
+            continue
+        status, doc = _lookup_request(
+            client,
+            call,
+            "POST",
+            "/api/labels/v1/recovery",
+            body={
+                "LabelRecoveryRequest": {
+                    "LabelSpecification": {
+                        "LabelImageFormat": {"Code": fmt},
+                        "HTTPUserAgent": "Mozilla/4.5",
+                    },
+                    "TrackingNumber": number,
+                }
+            },
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Content-Type": "application/json",
+                "transId": uuid.uuid4().hex,
+                "transactionSrc": "LogisticsSync",
+            },
+        )
+        if status >= 400:
+            _logger.debug("UPS label recovery of %s refused (HTTP %s)", number, status)
+            return []
+        results = (doc.get("LabelRecoveryResponse") or {}).get("LabelResults") or []
+        for result in results if isinstance(results, list) else [results]:
+            image = (result.get("LabelImage") or {}).get("GraphicImage")
+            if result.get("TrackingNumber") and image:
+                images[result["TrackingNumber"]] = base64.b64decode(image)
+    if any(number not in images for number in numbers):
+        return []  # a parcel without its label: none rather than some
+    return [
+        {
+            "parcel": index,
+            "format": fmt,
+            "mimetype": LABEL_MIMETYPES[fmt],
+            "data": images[number],
+        }
+        for index, number in enumerate(numbers, 1)
+    ]
+
+
+def fedex_lookup(client, call, reference, since, postal_code):
+    """FedEx Track API, "Track by References": ``POST /track/v1/referencenumbers``
+    with ``referencesInformation`` (``type`` CUSTOMER_REFERENCE, ``value``,
+    ``accountNumber``, ``shipDateBegin``/``shipDateEnd`` YYYY-MM-DD).  Found:
+    ``output.completeTrackResults[].trackResults[].trackingNumberInfo``; not found:
+    a result with ``error.code`` TRACKING.REFERENCENUMBER.NOTFOUND (HTTP 200)."""
+    import karrio.lib as klib
+
+    token = _lookup_get_token(
+        client,
+        call,
+        lambda: client.gateway.proxy.authenticate(
+            klib.Serializable(None, ctx={"auth_type": "track_auth"})
+        ).deserialize(),
+    )
+    start, end = _lookup_window(since)
+    info = {
+        "type": "CUSTOMER_REFERENCE",
+        "value": reference[:30],  # what karrio sends (lib.text(reference, max=30))
+        "shipDateBegin": start.isoformat(),
+        "shipDateEnd": end.isoformat(),
+    }
+    if client.settings.get("account_number"):
+        info["accountNumber"] = str(client.settings["account_number"])
+    status, doc = _lookup_request(
+        client,
+        call,
+        "POST",
+        "/track/v1/referencenumbers",
+        body={"referencesInformation": info, "includeDetailedScans": False},
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+            "x-locale": "en_US",
+        },
+    )
+    if _lookup_not_found(client, call, status, doc):
+        return None
+    numbers = []
+    for complete in (doc.get("output") or {}).get("completeTrackResults") or []:
+        for result in complete.get("trackResults") or []:
+            if result.get("error"):
+                continue  # TRACKING.REFERENCENUMBER.NOTFOUND and the like
+            destination = ((result.get("recipientInformation") or {}).get("address") or {}).get(
+                "postalCode"
+            )
+            if _same_zip(destination, postal_code):
+                numbers.append((result.get("trackingNumberInfo") or {}).get("trackingNumber"))
+    return _found(client, numbers)
+
+
+LOOKUP_BY_REFERENCE.update(ups=ups_lookup, fedex=fedex_lookup)

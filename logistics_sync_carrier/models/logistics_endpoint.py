@@ -73,6 +73,15 @@ class LogisticsEndpoint(models.Model):
         default="PDF",
         help="Asked from the carrier; kept as the carrier gives it.",
     )
+    karrio_lookup_delay = fields.Integer(
+        string="Reference lookup delay (s)",
+        default=300,
+        help="When a booking's answer is lost (timeout, reset, 5xx after the carrier got "
+        "it), the booking is looked up at the carrier by the transfer's reference (UPS, "
+        "FedEx) instead of being sent again. Only when the carrier has not found it this "
+        "long after the lost answer (time for the carrier to index a new shipment) is it "
+        "booked again.",
+    )
     carrier_service = fields.Char(
         string="Carrier service", default="standard", help="Service level sent with bookings."
     )

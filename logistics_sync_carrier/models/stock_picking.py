@@ -50,6 +50,25 @@ class CarrierUnavailable(Exception):
         self.message = message
 
 
+class LookupPending(Exception):
+    """A lost booking not found at the carrier yet, before its indexing delay:
+    look again in ``seconds`` (not an attempt), never book meanwhile."""
+
+    def __init__(self, seconds, message):
+        super().__init__(message)
+        self.seconds = seconds
+        self.message = message
+
+
+class LookupRefused(Exception):
+    """The carrier refused the lookup of a lost booking (a setting, an account
+    without tracking rights): it may hold the booking, a person decides."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
 class StockPicking(models.Model):
     _inherit = "stock.picking"
 
@@ -84,6 +103,15 @@ class StockPicking(models.Model):
     logistics_tracking_url = fields.Char(string="Tracking link", copy=False, readonly=True)
     logistics_label_id = fields.Many2one("ir.attachment", string="Label", copy=False, readonly=True)
     logistics_polled_at = fields.Datetime(string="Last polled", copy=False, readonly=True)
+    logistics_booking_lookup_since = fields.Datetime(
+        string="Looking up since",
+        copy=False,
+        readonly=True,
+        help="A booking's answer was lost at this time: the carrier may hold it. Until it "
+        "is settled, every attempt first looks it up at the carrier by the transfer's "
+        "reference, and books again only if the carrier has not found it after the "
+        "endpoint's reference lookup delay.",
+    )
     logistics_return_state = fields.Selection(
         [("done", "Return label made"), ("uncertain", "Return label uncertain")],
         string="Return label",
@@ -214,7 +242,24 @@ class StockPicking(models.Model):
         """``run_job``'s ``on_error``: how a failed attempt is recorded."""
         if isinstance(exc, CarrierUnavailable):
             return self._logistics_booking_later(exc.seconds, exc.message, count=False)
-        if isinstance(exc, UncertainCarrierError) and not endpoint._carrier_client().idempotent:
+        if isinstance(exc, LookupPending):
+            return self._logistics_booking_later(exc.seconds, exc.message, count=False)
+        client = endpoint._carrier_client() if isinstance(exc, UncertainCarrierError) else None
+        if client is not None and not client.idempotent and client.finds_by_reference:
+            # the carrier can find it by our reference: look it up after its indexing
+            # delay (attempts counted: the last one leaves it to a person)
+            endpoint._circuit_record(False, exc.message)
+            return self._logistics_booking_later(
+                max(1, endpoint.karrio_lookup_delay or 0),
+                _(
+                    "%(error)s; it is looked up at the carrier by %(ref)s before "
+                    "anything is sent again.",
+                    error=exc.message,
+                    ref=self.name,
+                ),
+                lookup_since=fields.Datetime.now(),
+            )
+        if client is not None and not client.idempotent:
             # the carrier may hold the booking and takes no idempotency key: asking
             # again could book twice, so a person decides (void and book again, or
             # enter the tracking number found at the carrier)
@@ -228,6 +273,13 @@ class StockPicking(models.Model):
             # counted on the circuit; the carrier's Retry-After or backoff with jitter
             delay = endpoint._outbound_retry_seconds(exc, self.logistics_booking_attempts + 1)
             return self._logistics_booking_later(delay, exc.message)
+        if isinstance(exc, LookupRefused):
+            endpoint._circuit_record(True)  # the carrier answered
+            return (
+                lambda env: env[self._name]
+                .browse(self.id)
+                ._logistics_booking_uncertain(exc.message)
+            )
         if isinstance(exc, PermanentCarrierError):
             endpoint._circuit_record(True)  # the carrier answered: it is up
             return (
@@ -266,6 +318,8 @@ class StockPicking(models.Model):
             )
         client = endpoint._carrier_client()
         label = None
+        if not booking and self.logistics_booking_lookup_since:
+            booking = self._logistics_booking_look_up(endpoint, client)
         if not booking:
             result = client.book(
                 self._logistics_shipment_payload(endpoint), self.logistics_booking_key
@@ -297,6 +351,10 @@ class StockPicking(models.Model):
     def _logistics_booking_finish(self, booking, label):
         """The carrier's booking and label onto the transfer, after the last call."""
         self._logistics_apply_booking(booking)
+        if self.logistics_booking_lookup_since:
+            self.logistics_booking_lookup_since = False
+        if booking.get("found"):
+            self._logistics_booking_found(booking)
         try:
             with self.env.cr.savepoint():
                 return self._logistics_booking_done(label)
@@ -438,19 +496,20 @@ class StockPicking(models.Model):
         return booking.read(["shipment_id", "tracking_number", "tracking_url", "price"])[0]
 
     def _logistics_apply_booking(self, values):
-        """Write a booking's values on the transfer (``price`` None: applied already)."""
+        """Write a booking's values on the transfer (``price`` None: applied already;
+        a booking found by reference has no price: the transfer's is kept)."""
         if values["price"] is None:
             return
         url = values["tracking_url"] or ""
-        self.write(
-            {
-                "logistics_carrier_shipment_id": values["shipment_id"],
-                "carrier_tracking_ref": values["tracking_number"] or False,
-                # a link users click: web addresses only (no javascript: and the like)
-                "logistics_tracking_url": url if url.startswith(("https://", "http://")) else False,
-                "carrier_price": self._logistics_customer_price(values["price"] or 0.0),
-            }
-        )
+        write = {
+            "logistics_carrier_shipment_id": values["shipment_id"],
+            "carrier_tracking_ref": values["tracking_number"] or False,
+            # a link users click: web addresses only (no javascript: and the like)
+            "logistics_tracking_url": url if url.startswith(("https://", "http://")) else False,
+        }
+        if not values.get("found"):
+            write["carrier_price"] = self._logistics_customer_price(values["price"] or 0.0)
+        self.write(write)
 
     def _logistics_customer_price(self, cost):
         """What stock_delivery's send_to_shipper does with a carrier's price: free
@@ -493,12 +552,14 @@ class StockPicking(models.Model):
             self._add_delivery_cost_to_so()
         return f"booked {self.logistics_carrier_shipment_id}"
 
-    def _logistics_booking_later(self, seconds, reason, count=True):
+    def _logistics_booking_later(self, seconds, reason, count=True, lookup_since=None):
         """Carrier trouble: ``run_job``'s record of why and when the next attempt is
         (written outside the job's transaction, once its savepoint is rolled back).
 
         ``count``: an attempt was made (an open circuit is only waited for).  The
-        last attempt marks the transfer failed with an activity and fails the job.
+        last attempt marks the transfer failed with an activity and fails the job;
+        uncertain instead while a lost booking is looked up (``lookup_since``: its
+        answer was lost then): the carrier may hold it, a person decides.
         """
         seconds = max(1, math.ceil(seconds))
         endpoint = self.carrier_id._logistics_endpoint()
@@ -507,16 +568,20 @@ class StockPicking(models.Model):
             picking = env[self._name].browse(self.id)
             attempts = picking.logistics_booking_attempts + (1 if count else 0)
             if count and attempts >= endpoint.max_attempts:
+                if lookup_since or picking.logistics_booking_lookup_since:
+                    picking.logistics_booking_attempts = attempts - 1
+                    return picking._logistics_booking_uncertain(reason)
                 picking._logistics_booking_failed(reason, attempts=attempts)
                 return Fail(f"booking of {self.name} failed after {attempts} attempts: {reason}")
-            picking.write(
-                {
-                    "logistics_booking_state": "waiting_carrier",
-                    "logistics_booking_attempts": attempts,
-                    "logistics_booking_error": reason,
-                    "logistics_booking_next_at": fields.Datetime.now() + timedelta(seconds=seconds),
-                }
-            )
+            values = {
+                "logistics_booking_state": "waiting_carrier",
+                "logistics_booking_attempts": attempts,
+                "logistics_booking_error": reason,
+                "logistics_booking_next_at": fields.Datetime.now() + timedelta(seconds=seconds),
+            }
+            if lookup_since:
+                values["logistics_booking_lookup_since"] = lookup_since
+            picking.write(values)
             return Retry(reason, seconds, ignore_retry=not count)
 
         return record
@@ -561,6 +626,7 @@ class StockPicking(models.Model):
                 "logistics_booking_error": reason,
                 "logistics_booking_next_at": False,
                 "logistics_booking_attempts": self.logistics_booking_attempts + 1,
+                "logistics_booking_lookup_since": False,  # a person decides now
             }
         )
         message = _(
@@ -602,3 +668,68 @@ class StockPicking(models.Model):
             summary=_("Carrier booking"),
             user_id=endpoint._responsible_users()[:1].id,
         )
+
+    # ------------------------------------------------------- lookup by reference
+    def _logistics_booking_look_up(self, endpoint, client):
+        """The booking whose answer was lost, found at the carrier by our reference
+        (persisted at once, like a booking made: values to apply), or None when the
+        carrier has not found it after the endpoint's delay (then it is booked again
+        with the same key).  Not found before the delay: ``LookupPending``; the
+        lookup failing: the carrier's error (retried, never booked meanwhile)."""
+        since = self.logistics_booking_lookup_since
+        recipient = self.carrier_id._logistics_recipient(self.partner_id)
+        try:
+            found = client.lookup(self.name, since=since.date(), postal_code=recipient.get("zip"))
+        except PermanentCarrierError as exc:
+            raise LookupRefused(exc.message) from exc
+        if found is NotImplemented:
+            return None
+        if found:
+            values = self._logistics_persist_booking(found)
+            return {**values, "found": True, "parcels": found.get("parcels")}
+        waited = (fields.Datetime.now() - since).total_seconds()
+        delay = endpoint.karrio_lookup_delay or 0
+        if waited < delay:
+            raise LookupPending(
+                delay - waited,
+                _(
+                    "The booking whose answer was lost is not found at the carrier by "
+                    "%(ref)s yet; looked up again before anything is sent again.",
+                    ref=self.name,
+                ),
+            )
+        self.message_post(
+            body=_(
+                "The booking whose answer was lost is not at the carrier (looked up by "
+                "%(ref)s %(s)s s after): booked again.",
+                ref=self.name,
+                s=int(waited),
+            )
+        )
+        return None
+
+    def _logistics_booking_found(self, booking):
+        """A booking found at the carrier by our reference: no second booking; its
+        labels asked again where the carrier can (UPS), else printed at the carrier."""
+        if self._logistics_booking_record().label_ids:
+            self.message_post(
+                body=_(
+                    "The carrier had this booking although its answer was lost: found by "
+                    "the reference %(ref)s (tracking number %(number)s) and kept, not booked "
+                    "twice; its labels were asked again from the carrier.",
+                    ref=self.name,
+                    number=booking["tracking_number"],
+                )
+            )
+            return
+        message = _(
+            "The carrier had this booking although its answer was lost: found by the "
+            "reference %(ref)s (tracking number %(number)s) and kept, not booked twice. "
+            "Its label cannot be fetched again through the carrier's API: print it from "
+            "the carrier's site (shipping history) for each parcel: %(parcels)s.",
+            ref=self.name,
+            number=booking["tracking_number"],
+            parcels=", ".join(booking.get("parcels") or [booking["tracking_number"]]),
+        )
+        self.message_post(body=message)
+        self._logistics_booking_activity(message)

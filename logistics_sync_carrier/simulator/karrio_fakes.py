@@ -135,6 +135,9 @@ class KarrioCarrierFake(SimulatorApp):
     )
 
     def api_routes(self):
+        return [*self.carrier_routes(), *self.lookup_routes()]
+
+    def carrier_routes(self):
         if self.carrier == "ups":
             return [
                 ("POST", r"/security/v1/oauth/token", self.ups_token, "token"),
@@ -194,6 +197,9 @@ class KarrioCarrierFake(SimulatorApp):
             self.return_labels = 0
             self.last_booking = {}
             self.last_booking_headers = {}
+            self.lookup_faults = []  # the next reference lookups' faults
+            self.lookups = 0
+            self.recovered_labels = 0  # UPS label recovery: labels issued again
         return res
 
     def stats(self):
@@ -210,6 +216,8 @@ class KarrioCarrierFake(SimulatorApp):
                 cancelled=sum(1 for b in self.bookings.values() if b["cancelled"]),
                 returns_by_reference=dict(self.returns_by_reference),
                 return_labels=self.return_labels,
+                lookups=self.lookups,
+                recovered_labels=self.recovered_labels,
             )
         return doc
 
@@ -442,6 +450,7 @@ class KarrioCarrierFake(SimulatorApp):
         number = self._store(
             reference, len(packages), is_return=bool(shipment.get("ReturnService"))
         )
+        self._index_ups(number, shipment)
         results = [
             {
                 "TrackingNumber": f"{number}{index}" if len(packages) > 1 else number,
@@ -635,6 +644,7 @@ class KarrioCarrierFake(SimulatorApp):
             special.get("specialServiceTypes") or []
         )
         number = self._store(references[0] if references else "", len(items), is_return)
+        self._index_fedex(number, shipment)
         pieces = []
         for index, _item in enumerate(items):
             piece = f"{number}{index}" if len(items) > 1 else number
@@ -1081,5 +1091,264 @@ class KarrioCarrierFake(SimulatorApp):
                 "originZIP": "10001",
                 "destinationZIP": "10001",
                 "trackingEvents": events,
+            },
+        )
+
+    # reference lookups (UPS "Track by Reference Number", FedEx "Track by References")
+    # -----------------------------------------------------------------------------
+    # A booking is found by the references the carrier indexes: UPS's
+    # ReferenceNumber of the shipment or of a package (not CustomerContext), FedEx's
+    # CUSTOMER_REFERENCE of a package; shipped within the asked dates.
+    # ``POST /_fake/lookup-faults {"next": ["500", "503", "429", "timeout"]}``: the
+    # next lookups fail so (the lookup itself, not the booking).
+    def lookup_routes(self):
+        control = [("POST", r"/_fake/lookup-faults", self.post_lookup_faults, "control")]
+        if self.carrier == "ups":
+            return [
+                (
+                    "GET",
+                    r"/api/track/v1/reference/details/(?P<reference>[^/]+)",
+                    self.ups_track_by_reference,
+                    "api",
+                ),
+                ("POST", r"/api/labels/v1/recovery", self.ups_label_recovery, "api"),
+                *control,
+            ]
+        if self.carrier == "fedex":
+            return [
+                ("POST", r"/track/v1/referencenumbers", self.fedex_track_by_reference, "api"),
+                *control,
+            ]
+        return []  # USPS documents no lookup by the sender's reference
+
+    def post_lookup_faults(self, request):
+        body = json.loads(request.body or b"{}")
+        kinds = body.get("next") or []
+        if not all(k in ("500", "503", "429", "timeout") for k in kinds):
+            return Reply.json(400, {"error": "bad_request", "message": "500, 503, 429 or timeout"})
+        with self._lock:
+            self.lookup_faults.extend(kinds)
+        return Reply.json(200, {"status": "scripted"})
+
+    def _lookup_fault(self):
+        """The scripted fault of this lookup (a reply), or None; counts the lookup."""
+        with self._lock:
+            self.lookups += 1
+            kind = self.lookup_faults.pop(0) if self.lookup_faults else None
+        if kind == "timeout":
+            time.sleep(self.knobs.timeout_sleep)  # then answers, too late
+            return None
+        if kind:
+            status = int(kind)
+            return Reply.json(
+                status,
+                {"response": {"errors": [{"code": "9999", "message": f"injected {kind}"}]}}
+                if self.carrier == "ups"
+                else {
+                    "transactionId": "fake",
+                    "errors": [{"code": "SYSTEM.UNAVAILABLE.EXCEPTION", "message": "injected"}],
+                },
+            )
+        return None
+
+    def _index(self, number, references, postal_code, country):
+        with self._lock:
+            self.bookings[number].update(
+                searchable=[r for r in references if r],
+                postal_code=postal_code,
+                country=country,
+            )
+
+    def _index_ups(self, number, shipment):
+        references = [(shipment.get("ReferenceNumber") or {}).get("Value")]
+        for package in shipment.get("Package") or []:
+            found = package.get("ReferenceNumber") or []
+            for ref in found if isinstance(found, list) else [found]:
+                references.append(ref.get("Value"))
+        address = (shipment.get("ShipTo") or {}).get("Address") or {}
+        self._index(number, references, address.get("PostalCode"), address.get("CountryCode"))
+
+    def _index_fedex(self, number, shipment):
+        references = [
+            ref.get("value")
+            for item in shipment.get("requestedPackageLineItems") or []
+            for ref in item.get("customerReferences") or []
+            if ref.get("customerReferenceType") == "CUSTOMER_REFERENCE"
+        ]
+        recipients = shipment.get("recipients") or [shipment.get("recipient") or {}]
+        address = (recipients[0] or {}).get("address") or {}
+        self._index(number, references, address.get("postalCode"), address.get("countryCode"))
+
+    def _by_reference(self, reference, start, end):
+        """``[(number, booking)]`` shipped under ``reference`` between the dates."""
+        with self._lock:
+            return [
+                (number, dict(booking))
+                for number, booking in self.bookings.items()
+                if reference in booking.get("searchable", ())
+                and not booking.get("return")
+                and start <= time.strftime("%Y%m%d", time.gmtime(booking["at"])) <= end
+            ]
+
+    def ups_track_by_reference(self, request, reference):
+        fault = self._lookup_fault()
+        if fault:
+            return fault
+        query = {k: v[0] for k, v in request.query.items()}
+        today = time.strftime("%Y%m%d", time.gmtime())
+        start = query.get("fromPickUpDate") or time.strftime(
+            "%Y%m%d", time.gmtime(time.time() - 14 * 86400)
+        )
+        end = query.get("toPickUpDate") or today
+        if not (start.isdigit() and len(start) == 8 and end.isdigit() and len(end) == 8):
+            return self._ups_error("TV1003", "Invalid pickup date range")
+        if query.get("refNumType", "SmallPackage") not in ("SmallPackage", "fgv"):
+            return self._ups_error("TV1004", "Invalid reference number type")
+        if not request.headers.get("transId") or not request.headers.get("transactionSrc"):
+            return self._ups_error("TV1001", "Missing transId or transactionSrc")
+        found = self._by_reference(reference, start, end)
+        if not found:
+            return self._ups_error("TW0001", "Tracking Information Not Found", status=404)
+        packages = [
+            {
+                "trackingNumber": f"{number}{index}" if booking["parcels"] > 1 else number,
+                "packageCount": booking["parcels"],
+                "referenceNumber": [{"number": reference, "type": "SHIPMENT"}],
+                "packageAddress": [
+                    {
+                        "type": "DESTINATION",
+                        "address": {
+                            "postalCode": booking.get("postal_code"),
+                            "countryCode": booking.get("country"),
+                        },
+                    }
+                ],
+                "currentStatus": {"code": "MP", "description": "Shipment Ready for UPS"},
+            }
+            for number, booking in found
+            for index in range(booking["parcels"])
+        ]
+        return Reply.json(
+            200,
+            {"trackResponse": {"shipment": [{"inquiryNumber": reference, "package": packages}]}},
+        )
+
+    def fedex_track_by_reference(self, request):
+        fault = self._lookup_fault()
+        if fault:
+            return fault
+        body = json.loads(request.body or b"{}")
+        info = body.get("referencesInformation") or {}
+        reference = info.get("value")
+        has_account = bool(info.get("accountNumber"))
+        has_destination = bool(info.get("destinationCountryCode")) and bool(
+            info.get("destinationPostalCode")
+        )
+        if not reference or not (has_account or has_destination):
+            return self._fedex_error(
+                "TRACKING.REFERENCEINFORMATION.INVALID",
+                "Either an account number or a destination postal and country code is required.",
+            )
+        try:
+            start = time.strftime("%Y%m%d", time.strptime(info["shipDateBegin"], "%Y-%m-%d"))
+            end = time.strftime("%Y%m%d", time.strptime(info["shipDateEnd"], "%Y-%m-%d"))
+        except (KeyError, ValueError):
+            # FedEx's own default: the last 30 days to tomorrow
+            start = time.strftime("%Y%m%d", time.gmtime(time.time() - 30 * 86400))
+            end = time.strftime("%Y%m%d", time.gmtime(time.time() + 86400))
+        found = self._by_reference(reference, start, end)
+        if not found:
+            results = [
+                {
+                    "trackingNumber": reference,
+                    "trackResults": [
+                        {
+                            "error": {
+                                "code": "TRACKING.REFERENCENUMBER.NOTFOUND",
+                                "message": "Reference number cannot be found. Please correct "
+                                "the reference number and try again.",
+                            }
+                        }
+                    ],
+                }
+            ]
+        else:
+            results = [
+                {
+                    "trackingNumber": number,
+                    "trackResults": [
+                        {
+                            "trackingNumberInfo": {
+                                "trackingNumber": number,
+                                "carrierCode": "FDXE",
+                            },
+                            "recipientInformation": {
+                                "address": {
+                                    "postalCode": booking.get("postal_code"),
+                                    "countryCode": booking.get("country"),
+                                }
+                            },
+                            "latestStatusDetail": {
+                                "code": "OC",
+                                "description": "Shipment information sent to FedEx",
+                            },
+                        }
+                    ],
+                }
+                for number, booking in found
+            ]
+        return Reply.json(
+            200, {"transactionId": "fake", "output": {"completeTrackResults": results}}
+        )
+
+    def ups_label_recovery(self, request):
+        """UPS Shipping API "Label Recovery": the labels of the shipment a package
+        tracking number belongs to (one per package, a list), in the format asked."""
+        body = json.loads(request.body or b"{}")
+        asked = body.get("LabelRecoveryRequest") or {}
+        number = str(asked.get("TrackingNumber") or "")
+        fmt = ((asked.get("LabelSpecification") or {}).get("LabelImageFormat") or {}).get(
+            "Code"
+        ) or "GIF"
+        with self._lock:
+            found = None
+            for shipment, booking in self.bookings.items():
+                pieces = (
+                    [f"{shipment}{i}" for i in range(booking["parcels"])]
+                    if booking["parcels"] > 1
+                    else [shipment]
+                )
+                if number == shipment or number in pieces:
+                    found = (shipment, pieces)
+                    break
+            if found:
+                self.recovered_labels += len(found[1])
+        if not found:
+            return self._ups_error("151018", "Invalid tracking number")
+        shipment, pieces = found
+        results = [
+            {
+                "TrackingNumber": piece,
+                "LabelImage": {
+                    "LabelImageFormat": {"Code": fmt},
+                    "GraphicImage": base64.b64encode(
+                        zpl(piece).encode()
+                        if fmt == "ZPL"
+                        else build_pdf([f"UPS {piece}"])
+                        if fmt == "PDF"
+                        else tiny_png()
+                    ).decode(),
+                },
+            }
+            for piece in pieces
+        ]
+        return Reply.json(
+            200,
+            {
+                "LabelRecoveryResponse": {
+                    "Response": {"ResponseStatus": {"Code": "1", "Description": "Success"}},
+                    "ShipmentIdentificationNumber": shipment,
+                    "LabelResults": results,
+                }
             },
         )

@@ -89,6 +89,10 @@ class KarrioFake:
     def malformed(self, *kinds):
         self._post("/_fake/malformed", {"next": list(kinds)})
 
+    def lookup_faults(self, *kinds):
+        """The next reference lookups fail so ("500", "503", "429", "timeout")."""
+        self._post("/_fake/lookup-faults", {"next": list(kinds)})
+
     def stats(self):
         return requests.get(f"{self.url}/_sim/stats", timeout=5).json()
 

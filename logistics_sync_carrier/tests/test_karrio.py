@@ -203,9 +203,15 @@ class TestKarrioCarriers(KarrioCommon, TransactionCase):
         # Odoo's test framework raises every requests timeout to 10 s
         fake.config(timeout_sleep=10.5)
         fake.script_faults({"kind": "timeout", "after": True})
+        # the lookup by our reference (UPS finds bookings by it) fails until the
+        # attempts are spent: a person decides
+        self.endpoints["ups"].max_attempts = 2
+        fake.lookup_faults("503")
         picking = self._ship("ups")
         self.assertEqual(picking.logistics_booking_state, "uncertain")
-        self.assertIn("answer was lost", picking.logistics_booking_error)
+        self.assertIn("HTTP 503", picking.logistics_booking_error)
+        self.assertEqual(fake.stats()["lookups"], 1)
+        self.assertFalse(picking.logistics_booking_lookup_since)
         self.assertEqual(len(self._activities(picking)), 1)
         self.assertEqual(fake.stats()["bookings"], 1, "the carrier stored it")
         # never sent again by itself: not by the job, not by "Send to shipper"
@@ -232,6 +238,8 @@ class TestKarrioCarriers(KarrioCommon, TransactionCase):
     def test_uncertain_booking_void_and_book_again(self):
         fake = self.fakes["fedex"]
         fake.script_faults({"kind": "502", "after": True})
+        self.endpoints["fedex"].max_attempts = 2
+        fake.lookup_faults("500")
         picking = self._ship("fedex")
         self.assertEqual(picking.logistics_booking_state, "uncertain")
         self.assertFalse(self._labels(picking), "no label from a lost answer")
@@ -259,8 +267,11 @@ class TestKarrioCarriers(KarrioCommon, TransactionCase):
         fake = self.fakes["fedex"]
         fake.malformed("garbage")
         picking = self._ship("fedex")
-        self.assertEqual(picking.logistics_booking_state, "uncertain", "a 200 we cannot read")
-        self.assertIn("cannot read", picking.logistics_booking_error)
+        # a 200 we cannot read: the booking is uncertain, found by our reference
+        self.assertEqual(picking.logistics_booking_state, "booked")
+        self.assertEqual(fake.stats()["bookings_by_reference"], {picking.name: 1})
+        self.assertIn("found by the reference", " ".join(picking.message_ids.mapped("body")))
+        self.assertFalse(self._labels(picking), "no label from an answer we cannot read")
         fake.malformed("html")
         order_result = self.carriers["ups"].rate_shipment(self._order())
         self.assertEqual(order_result["success"], True, order_result)

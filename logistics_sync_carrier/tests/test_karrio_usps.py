@@ -115,6 +115,9 @@ class TestKarrioUsps(KarrioCommon, TransactionCase):
         self.assertEqual(stats["labels"], 2)
         # USPS has no multi-piece shipment: one label request per parcel, with our reference
         self.assertEqual(stats["bookings_by_reference"], {picking.name: 2})
+        # priced as the sum of its labels' postage (karrio's merge of the parcels read 0.00)
+        booking = picking._logistics_booking_record()
+        self.assertEqual((booking.price, booking.currency), (20.8, "USD"))
         sent = self.fake.last_booking()
         self.assertEqual(sent["packageDescription"]["mailClass"], "PRIORITY_MAIL")
         self.assertEqual(sent["toAddress"]["ZIPCode"], "10118")
