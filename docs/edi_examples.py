@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Writes the outbound example files of logistics_sync_edi/readme/examples/ (940, 856,
-204, DESADV, and the 997 answering the 214 example) with the addon's own writer (``lib/maps_tpl.py``, ``lib/maps_tms.py``,
+204, DESADV, the 997 answering the 214 example, and the 824 Odoo would send if that
+214's shipment were unknown) with the addon's own writer (``lib/maps_tpl.py``, ``lib/maps_tms.py``,
 ``lib/x12map.py``, ``lib/x12.py``, ``lib/edifact.py``: the functions the exchange
 records call) from demo-like documents: one story, which the inbound examples (945,
 990, 214, 210, IFTSTA, written by hand as a partner would) answer.
@@ -145,7 +146,7 @@ def _modules():
 
     return {
         name: addon_module(f"logistics_sync_edi.lib.{name}")
-        for name in ("x12", "x12map", "x12ack", "maps_tpl", "maps_tms", "edifact")
+        for name in ("x12", "x12map", "x12ack", "maps_tpl", "maps_tms", "edifact", "advice824")
     }
 
 
@@ -176,30 +177,60 @@ def _x12(m, set_id, values, when):
     )
 
 
-def _answer_997(m, name, when):
-    """The 997 Odoo writes for the inbound example ``name`` (every set accepted)."""
-    (interchange,) = m["x12"].parse((INBOUND / name).read_bytes())
-    (group,) = interchange.groups
-    body = m["x12ack"].build_997(group, [(ts, []) for ts in group.sets])
+def _answer(m, interchange, set_id, functional_id, body, control, when):
+    """The interchange answering the inbound ``interchange`` (to its sender) with one
+    set ``set_id`` of ``body``, as ``_edi_send_x12`` writes it."""
     out = m["x12"].OutGroup(
-        "FA",
+        functional_id,
         US[1],
         interchange.sender_id,
-        CONTROL + 1,
+        control,
         "004010",
-        [m["x12"].OutSet("997", "0001", body)],
+        [m["x12"].OutSet(set_id, "0001", body)],
     )
     return m["x12"].build_interchange(
         sender_qualifier=US[0],
         sender_id=US[1],
         receiver_qualifier=interchange.sender_qualifier,
         receiver_id=interchange.sender_id,
-        control=CONTROL + 1,
+        control=control,
         groups=[out],
         version="00401",
         usage=USAGE,
         when=when,
     )
+
+
+def _answer_997(m, name, when):
+    """The 997 Odoo writes for the inbound example ``name`` (every set accepted)."""
+    (interchange,) = m["x12"].parse((INBOUND / name).read_bytes())
+    (group,) = interchange.groups
+    body = m["x12ack"].build_997(group, [(ts, []) for ts in group.sets])
+    return _answer(m, interchange, "997", "FA", body, CONTROL + 1, when)
+
+
+def _advice_824(m, name, when):
+    """The 824 Odoo writes (when the endpoint's *Send 824 application advice* is on) for
+    the inbound example ``name`` if its set named an unknown shipment: the exchange's
+    error line (the 214 handler's message at B10-02) in a TED of a rejecting OTI."""
+    (interchange,) = m["x12"].parse((INBOUND / name).read_bytes())
+    (group,) = interchange.groups
+    (transaction_set,) = group.sets
+    b10 = next(s for s in transaction_set.body if s.tag == "B10")
+    error = {
+        "message": f"Unknown shipment {b10.get(2)!r} (carrier reference {b10.get(1)}): no "
+        "transfer of Acme Manufacturing has this name, external reference or tracking "
+        "number. Nothing of this set was applied; reprocess once the transfer exists.",
+        "position": b10.position,
+        "segment_id": "B10",
+        "element": 2,
+    }
+    values = m["advice824"].advice_values(
+        interchange.control, when, [m["advice824"].rejected_set(group, transaction_set, [error])]
+    )
+    mapping = m["x12map"].load_map(EDI / "maps" / "824_004010.json")
+    body = m["x12map"].render_set(mapping, values)
+    return _answer(m, interchange, "824", mapping["functional_id"], body, CONTROL + 2, when)
 
 
 def render():
@@ -218,6 +249,9 @@ def render():
         ),
         "desadv_d96a.edi": desadv.decode("iso8859-1"),
         "997_004010_answer_to_214.x12": _answer_997(
+            m, "214_004010_shipment_status.x12", datetime(2026, 12, 8, 11, 1)
+        ),
+        "824_004010_application_advice.x12": _advice_824(
             m, "214_004010_shipment_status.x12", datetime(2026, 12, 8, 11, 1)
         ),
     }

@@ -37,7 +37,8 @@ carrier or TMS, a customer receiving ship notices).
   folder of the Odoo server, with the endpoint's transport set to *Local folder*.)
 - **Folders** (named from Odoo's side): the *inbound path* is where you put your files
   (945, 990, 214, 210, your 997s and TA1s); the *outbound path* is where Odoo writes its
-  files (940, 856, 204, its 997s and TA1s). One pair of folders carries every document:
+  files (940, 856, 204, its 997s and TA1s, its 824s when agreed). One pair of folders
+  carries every document:
   tell them apart by content (GS01, ST01), not by name. Odoo moves each file it read into
   `processed/` or `failed/` under the inbound path (it creates them when missing: the
   account needs the right to), renamed `<file id>-<your name>`. Odoo never deletes a
@@ -144,11 +145,26 @@ shipment or document, a status code missing from your code list on Odoo's side, 
 that over-picks or names an unknown lot, an answer to an older version) is **accepted in
 the 997** (`AK5 A`: a 997 reports syntax), recorded *in error* on Odoo's side with a
 message saying what is wrong, and the file goes to `failed/` (a file goes there when any
-of its interchanges is in error). So: a file of yours in `failed/` although its 997 says
-`A` is a file Odoo could not apply. Odoo sends no message for it: the manufacturer's user
-who watches *EDI exchanges* (filter *In error*) fixes what is on its side (a missing code,
-a missing transfer) and presses *Reprocess*, or contacts you when the file itself must
-change; then you send a corrected file with a new ISA13.
+of its interchanges is in error). The other sets of the interchange are applied.
+
+When the endpoint's *Send 824 application advice* is on (agree it with the
+manufacturer; off by default), Odoo tells you in an **824 Application Advice** (group
+`AG`): one 824 per interchange of yours that had such sets, BGN-02 your ISA13, and one
+OTI loop per set that could not be applied: `OTI*TR*TN*<the set's reference>*` with
+OTI-06/07 your GS04/GS05, OTI-08 your GS06, OTI-09 your ST02, OTI-10 the set (214, 945,
+990, 210); then a TED per error: TED-01 `024` (other unlisted reason: the message says
+which), TED-02 Odoo's message cut at 60 characters, TED-03 the segment at fault, TED-04
+its position in your set (ST is 1), TED-06 the element. The set's reference (OTI-03) is
+your 214's B10-01, 945's W06-02, 990's B1-02 or 210's B3-02 (else its ST02). An 824 is
+sent once: a later *Reprocess* on Odoo's side (once what was missing exists) sends none.
+Answer an 824 with a 997 like any group; correct the set and send it again in a new
+interchange, unless the manufacturer tells you it was reprocessed on its side.
+
+Without the 824, Odoo sends no message for it: a file of yours in `failed/` although its
+997 says `A` is a file Odoo could not apply. The manufacturer's user who watches *EDI
+exchanges* (filter *In error*) fixes what is on its side (a missing code, a missing
+transfer) and presses *Reprocess*, or contacts you when the file itself must change;
+then you send a corrected file with a new ISA13.
 
 ## What needs an answer, and by when
 
@@ -161,6 +177,7 @@ change; then you send a corrected file with a new ISA13.
 | 940 W05 `F` cancellation | nothing but the 997 | |
 | 856 | nothing but the 997 | |
 | your interchange refused | a TA1 from Odoo: correct and send again with a new ISA13 | |
+| 824 (a set of yours could not be applied) | the 997; then the corrected set in a new interchange | no deadline |
 
 The manufacturer tells you the values set for you (997 delay, answer deadline,
 *Untouched for*, *Largest file*).
@@ -257,6 +274,12 @@ NOTES = {
         "A 214 is matched to its transfer by B10-02 (the reference Odoo sent, e.g. the 204's "
         "B2-04, or the transfer's external reference), then by the tracking number B10-01. "
         "Each AT7 with a status code is one event; an AT7 with only an appointment is skipped."
+    ),
+    "824": (
+        "Written by Odoo only (when the endpoint's *Send 824 application advice* is on): "
+        "one OTI loop per set of your interchange that was valid X12 but could not be "
+        "applied, OTI-01 always TR (rejected), a TED per error (TED-01 024). The N1 loop "
+        "is not written. Example: `readme/examples/824_004010_application_advice.x12`."
     ),
     "210": "B3-03 names the shipment (the 204's B2-04); L3-05 and B3-07 must equal the sum of the L1-04 charges (cents).",
 }

@@ -65,10 +65,11 @@ def test_every_example_uses_one_isa_pair_per_partner_and_production_usage():
         "990_004010_response.x12": ("ZZ", "ODFL"),
         "214_004010_shipment_status.x12": ("ZZ", "ODFL"),
         "210_004010_freight_invoice.x12": ("ZZ", "ODFL"),
+        "824_004010_application_advice.x12": ("ZZ", "ODFL"),
     }
     for name, partner in pairs.items():
         sender, receiver, usage = _parties(name)
-        outbound = name.startswith(("940", "856", "204"))
+        outbound = name.startswith(("940", "856", "204", "824"))
         assert (sender, receiver) == ((us, partner) if outbound else (partner, us)), name
         assert usage == "P", name
 
@@ -155,6 +156,31 @@ def test_990_214_210_and_iftsta_examples_answer_the_204_example():
     desadv = edifact.read_interchange((EXAMPLES / "desadv_d96a.edi").read_bytes())
     # the European carrier and customer address us by our GLN, as the DESADV sends it
     assert interchange.recipient == desadv.sender
+
+
+def test_824_example_rejects_the_214_example_set_by_its_references():
+    """The 824 reads back through our engine and its map, and names the 214's
+    interchange (BGN-02), group, set and B10-01 and the B10's position in the set."""
+    advice_interchange, advice = _read("824_004010_application_advice.x12")
+    assert advice_interchange.groups[0].functional_id == "AG"
+    interchange, status = _read("214_004010_shipment_status.x12")
+    (group,) = interchange.groups
+    assert advice["BGN"]["reference"] == interchange.control
+    (oti,) = advice["OTI"]
+    assert (
+        oti["OTI"]["status"],
+        oti["OTI"]["reference"],
+        oti["OTI"]["group_control"],
+        oti["OTI"]["set_control"],
+        oti["OTI"]["set_id"],
+    ) == ("TR", status["B10"]["tracking_ref"], group.control, "0001", "214")
+    (ted,) = oti["TED"]
+    assert (ted["TED"]["segment_id"], ted["TED"]["position"], ted["TED"]["element"]) == (
+        "B10",
+        "2",
+        "2",
+    )
+    assert len(ted["TED"]["message"]) <= 60
 
 
 def test_the_readme_shows_the_example_files_as_they_are():

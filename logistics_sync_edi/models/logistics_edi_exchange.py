@@ -19,6 +19,7 @@ DOC_TYPES = [
     ("940", "940 Warehouse shipping order"),
     ("945", "945 Warehouse shipping advice"),
     ("856", "856 Ship notice (ASN)"),
+    ("824", "824 Application advice"),
     ("997", "997 Functional acknowledgement"),
     ("TA1", "TA1 Interchange acknowledgement"),
     ("IFTSTA", "IFTSTA Status (EDIFACT)"),
