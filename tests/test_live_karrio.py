@@ -330,7 +330,7 @@ def test_ups_pushes_tracking_to_the_real_server(server):
                 [row] = watch.rows(
                     "SELECT logistics_milestone, logistics_push_state, carrier_tracking_ref,"
                     " logistics_polled_at FROM stock_picking WHERE id = %s",
-                    [picking_id],
+                    picking_id,
                 )
                 return row if row[0] == "delivered" else None
 

@@ -234,7 +234,8 @@ class KarrioPushFake(KarrioCarrierFake):
             pushes = self._usps_push_events(number, booking)
         now = time.time()
         for at, doc in pushes:
-            self.scheduler.call_later(max(0.0, at - now + 0.2), self._push, number, doc, 1)
+            # not before the subscription's answer is read (UPS confirms, then pushes)
+            self.scheduler.call_later(max(0.5, at - now + 0.2), self._push, number, doc, 1)
         return subscription
 
     def _push(self, number, doc, attempt):
