@@ -20,6 +20,7 @@
         "data/queue_job_data.xml",
         "views/delivery_carrier_views.xml",
         "views/stock_picking_views.xml",
+        "views/stock_picking_push_views.xml",
         "views/logistics_endpoint_views.xml",
         "views/logistics_rate_rule_views.xml",
         "wizards/logistics_booking_uncertain_views.xml",

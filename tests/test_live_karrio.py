@@ -283,3 +283,121 @@ def test_karrio_logs_only_through_our_logging():
     assert done.returncode == 0, done.stderr
     assert "Karrio SDK gateway initialized" not in done.stderr, done.stderr
     assert "karrio DEBUG Karrio SDK gateway initialized" in done.stdout, done.stdout[-2000:]
+
+
+def test_ups_pushes_tracking_to_the_real_server(server):
+    """Tracking by carrier push: the booking job's tracking number is subscribed by a
+    job on the endpoint's channel (UPS Track Alert, its fake), the fake POSTs each event
+    to the real server's webhook with its credential header, and the runner applies
+    them: the transfer shows delivered without any poll."""
+    started = time.monotonic()
+    server.call("ir.config_parameter", "set_param", "web.base.url", server.url)
+    process, url = _fake_module().spawn(
+        [
+            "--carrier",
+            "ups",
+            "--client-id",
+            CLIENT_ID,
+            "--client-secret",
+            CLIENT_SECRET,
+            "--webhook-secret",
+            "unused",
+            "--max-lifetime",
+            "120",
+        ]
+    )
+    try:
+        company = server.call("res.company", "search_read", [], ["partner_id"], limit=1)[0]
+        [germany] = server.call("res.country", "search", [("code", "=", "DE")])
+        server.call(
+            "res.partner",
+            "write",
+            [company["partner_id"][0]],
+            {"street": "Friedrichstr. 1", "city": "Berlin", "zip": "10117", "country_id": germany},
+        )
+        customer = server.call(
+            "res.partner",
+            "create",
+            {
+                "name": "Push live recipient",
+                "street": "Hohe Str. 1",
+                "city": "Koeln",
+                "zip": "50667",
+                "country_id": germany,
+                "phone": "+49 221 123456",
+            },
+        )
+        product = server.call(
+            "product.product",
+            "create",
+            {"name": "Push live parcel", "is_storable": False, "weight": 1},
+        )
+        service = server.call("product.product", "create", {"name": "Push ship", "type": "service"})
+        login = unique_code("ls_push_stock")
+        make_user(server, login, "base.group_user", "stock.group_stock_user")
+        clerk = UserRpc(server, login)
+        with watching(server) as watch:
+            code = unique_code("karrio-push")
+            endpoint_id, _channel = create_endpoint(
+                server,
+                watch,
+                code,
+                kind="carrier",
+                carrier_protocol="karrio",
+                karrio_carrier="ups",
+                karrio_settings=json.dumps(_settings("ups")),
+                carrier_service="ups_standard",
+                base_url=url,
+                http_timeout=2,
+                retry_base_seconds=1,
+                tracking_mode="poll",
+                karrio_push=True,
+            )
+            carrier = server.call(
+                "delivery.carrier",
+                "create",
+                {
+                    "name": "Karrio live UPS push",
+                    "product_id": service,
+                    "delivery_type": "logistics_sync",
+                    "integration_level": "rate_and_ship",
+                    "logistics_endpoint_id": endpoint_id,
+                },
+            )
+            picking_id = outgoing_transfer(server, customer, product, carrier)
+            moves = clerk.call("stock.move", "search", [("picking_id", "=", picking_id)])
+            clerk.call("stock.move", "write", moves, {"quantity": 1, "picked": True})
+            validated = clerk.call(
+                "stock.picking", "button_validate", [picking_id], context={"skip_sms": True}
+            )
+            assert validated is True, validated
+
+            def delivered():
+                [row] = watch.rows(
+                    "SELECT logistics_milestone, logistics_push_state, carrier_tracking_ref,"
+                    " logistics_polled_at FROM stock_picking WHERE id = %s",
+                    picking_id,
+                )
+                return row if row[0] == "delivered" else None
+
+            _milestone, push_state, tracking, _polled_at = settle(
+                watch, delivered, "the carrier's pushes to deliver the transfer", timeout=40
+            )
+            assert_no_idle_in_transaction(watch)
+        assert push_state == "subscribed"
+        stats = sim_stats(url)
+        assert stats["subscriptions"] == [tracking], stats
+        assert stats["pushes_sent"] == 3 and stats["pushes_failed"] == 0, stats
+        events = server.call(
+            "logistics.event",
+            "search_read",
+            [("endpoint_id", "=", endpoint_id)],
+            ["milestone", "state"],
+        )
+        # (a poll the 15-minute cron might start meanwhile adds the same milestones)
+        assert {e["milestone"] for e in events} == {"delivered", "in_transit", "picked_up"}
+        assert {e["state"] for e in events} <= {"applied", "superseded"}, events
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    print(f"\nUPS push: subscribed and delivered in {time.monotonic() - started:.1f} s")

@@ -5,7 +5,9 @@ sender's payload and a table from the sender's status codes to canonical
 milestones.  Paths are JSONPath, through the kept ``jsonpath-ng`` library:
 dotted paths (``status.code``, ``events.0.id``, ``checkpoints.-1.time``: dots
 separate keys, integers index lists) are built straight into its expression
-tree, anything else (``$.data[0].number``) goes through its parser.  Paths are
+tree, anything else (``$.data[0].number``) goes through its extended parser, which
+also joins values (``$.date + "T" + $.time``: a carrier's date and time sent apart).
+Paths are
 compiled once per endpoint (``build``; the result lives in the cached webhook
 snapshot), never per request.
 
@@ -21,8 +23,8 @@ import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from jsonpath_ng import parse as jsonpath_parse
 from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
+from jsonpath_ng.ext import parse as jsonpath_parse
 from jsonpath_ng.jsonpath import Child, Fields, Index
 
 from . import countries, timeparse
@@ -203,7 +205,8 @@ def map_item(mapping, item):
         if name == "status":
             code = str(value)
             event["source_status"] = code
-            milestone = mapping.status_map.get(code)
+            # "*" in the table: the milestone of every code it does not list
+            milestone = mapping.status_map.get(code) or mapping.status_map.get("*")
             if milestone:
                 event["milestone"] = milestone
             else:

@@ -220,5 +220,13 @@ def endpoint_values(key):
 
 
 def statuses(key):
-    """``[(sender's status code, milestone)]`` of preset ``key``."""
-    return list(PRESETS[key]["statuses"])
+    """``[(sender's status code, milestone)]`` of preset ``key`` (a preset may give a
+    function building them from another addon's table)."""
+    rows = PRESETS[key]["statuses"]
+    return list(rows() if callable(rows) else rows)
+
+
+def register(key, preset):
+    """Add a preset from another addon (which adds ``key`` to the endpoint's
+    ``inbound_preset`` selection with ``selection_add``); ``preset["addon"]`` names it."""
+    PRESETS[key] = preset

@@ -13,7 +13,11 @@ class LogisticsStatusMap(models.Model):
         "logistics.endpoint", required=True, ondelete="cascade", index=True
     )
     sequence = fields.Integer(default=10)
-    source_code = fields.Char(string="Sender's status", required=True)
+    source_code = fields.Char(
+        string="Sender's status",
+        required=True,
+        help="The code as the sender writes it; * stands for every code the table does not list.",
+    )
     milestone = fields.Selection(milestones.SELECTION, required=True)
     description = fields.Char()
 

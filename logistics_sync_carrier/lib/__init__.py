@@ -1,1 +1,1 @@
-from . import rate_shopping
+from . import push_presets, rate_shopping

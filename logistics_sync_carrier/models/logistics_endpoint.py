@@ -330,21 +330,26 @@ class LogisticsEndpoint(models.Model):
         accepted = self.with_company(self.company_id)._poll_tracking()
         return f"{accepted} events accepted"
 
+    def _poll_domain(self):
+        """The open shipments of this endpoint a poll asks the carrier about."""
+        self.ensure_one()
+        return [
+            ("carrier_id.logistics_endpoint_id", "=", self.id),
+            ("logistics_booking_state", "=", "booked"),
+            ("carrier_tracking_ref", "!=", False),
+            (
+                "logistics_milestone",
+                "not in",
+                ("delivered", "pod_received", "returned", "cancelled"),
+            ),
+        ]
+
     def _poll_tracking(self):
         """Ask the carrier for the events of open shipments; returns events accepted."""
         self.ensure_one()
         Picking = self.env["stock.picking"].sudo()
         pickings = Picking.search(
-            [
-                ("carrier_id.logistics_endpoint_id", "=", self.id),
-                ("logistics_booking_state", "=", "booked"),
-                ("carrier_tracking_ref", "!=", False),
-                (
-                    "logistics_milestone",
-                    "not in",
-                    ("delivered", "pod_received", "returned", "cancelled"),
-                ),
-            ],
+            self._poll_domain(),
             order="logistics_polled_at asc nulls first, id",
             limit=max(1, self.poll_batch_size) * max(1, self.poll_max_requests),
         )

@@ -7,7 +7,8 @@ Standard library only, no Odoo import::
     python karrio_fake.py --carrier ups --port 0 --port-file /tmp/ups.port \\
         --client-id ID --client-secret SECRET --webhook-secret unused
 
-The fake itself (paths, shapes, refusals, faults) is ``karrio_fakes.py``;
+The fake itself (paths, shapes, refusals, faults) is ``karrio_fakes.py``, with the
+carriers' push subscriptions and pushes of ``karrio_push_fakes.py``;
 the server, faults, control API (``/_sim``) and command line are the shared
 ones of ``logistics_sync_base/simulator``.  ``spawn`` starts it as a child
 process for tests and benchmarks; it stops by itself like every simulator.
@@ -45,7 +46,7 @@ def spawn(args, log_path=None, timeout=20.0, port_file=None):
 def main(argv=None):
     cli = _load("logistics_sync_base.simulator.cli")
     knobs_module = _load("logistics_sync_base.simulator.knobs")
-    fakes = _load("logistics_sync_carrier.simulator.karrio_fakes")
+    fakes = _load("logistics_sync_carrier.simulator.karrio_push_fakes")
     parser = argparse.ArgumentParser(description="Fake of a real carrier's API (UPS, FedEx, USPS).")
     parser.add_argument("--carrier", choices=("ups", "fedex", "usps"), required=True)
     parser.add_argument("--client-id", required=True)
@@ -57,7 +58,7 @@ def main(argv=None):
     knobs = knobs_module.Knobs(
         latency_ms=args.latency_ms, error_rate=args.error_rate, timeout_sleep=args.timeout_sleep
     )
-    app = fakes.KarrioCarrierFake(
+    app = fakes.KarrioPushFake(
         carrier=args.carrier,
         client_id=args.client_id,
         client_secret=args.client_secret,

@@ -5,6 +5,7 @@ from . import (
     test_delivery_carrier,
     test_karrio,
     test_karrio_lookup,
+    test_karrio_push,
     test_karrio_usps,
     test_responsible,
     test_tracking,
