@@ -223,6 +223,34 @@ def odoo_server(tmp_path_factory):
         yield server
 
 
+# ------------------------------------------------------------ offline / live parts
+def is_live(item):
+    """A live test: in a ``test_live_*.py`` module, or using the ``odoo_server``
+    fixture.  Every other test runs without Odoo and without the test database."""
+    return item.path.name.startswith("test_live_") or "odoo_server" in getattr(
+        item, "fixturenames", ()
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """``LS_PYTEST_PART=offline`` keeps only the tests that need no Odoo,
+    ``LS_PYTEST_PART=live`` only the live ones (the others are deselected, and
+    counted as such).  setup/test runs the offline part while Odoo installs the
+    addons and runs its tests, then the live part on the installed database: the two
+    parts are every collected test.  Unset: every test."""
+    part = os.environ.get("LS_PYTEST_PART")
+    if not part:
+        return
+    if part not in ("offline", "live"):
+        raise pytest.UsageError(f"LS_PYTEST_PART={part!r}: 'offline' or 'live'")
+    keep, drop = [], []
+    for item in items:
+        (keep if is_live(item) == (part == "live") else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 # --------------------------------------------------------------- server log check
 def pytest_configure(config):
     config.addinivalue_line(
