@@ -120,6 +120,10 @@ def routes_from(table, storing=()):
 
 class SimulatorHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # TCP_NODELAY: the headers and the body are two writes; on a kept-alive
+    # connection Nagle held the body until the client's delayed ACK, ~40 ms an
+    # answer that no carrier has (injected latency is the --latency-ms option's)
+    disable_nagle_algorithm = True
     server_version = "Simulator/1"
     sys_version = ""
 
