@@ -15,6 +15,17 @@ from ..lib import x12, x12ack
 from .common import EdiCommon
 from odoo.addons.queue_job.tests.common import trap_jobs
 
+# a 214 we send (one status), for the outbound tests
+OUTBOUND_214 = {
+    "B10": {"shipment_ref": "EDI/OUT/00001", "scac": "WIDG"},
+    "LX": [
+        {
+            "LX": {"number": "1"},
+            "AT7": [{"AT7": {"status": "AF", "date": "20261126", "time": "0930"}}],
+        }
+    ],
+}
+
 
 @tagged("post_install", "-at_install")
 class TestX12Files(EdiCommon, TransactionCase):
@@ -115,17 +126,8 @@ class TestX12Files(EdiCommon, TransactionCase):
         self.assertEqual(second.ack_exchange_id.doc_type, "TA1")
 
     def test_an_outbound_document_is_uploaded_and_its_997_clock_starts(self):
-        values = {
-            "B10": {"shipment_ref": "EDI/OUT/00001", "scac": "WIDG"},
-            "LX": [
-                {
-                    "LX": {"number": "1"},
-                    "AT7": [{"AT7": {"status": "AF", "date": "20261126", "time": "0930"}}],
-                }
-            ],
-        }
         with trap_jobs() as trap:
-            exchange = self.Exchange._edi_send_x12(self.partner, "214", [values])
+            exchange = self.Exchange._edi_send_x12(self.partner, "214", [OUTBOUND_214])
             trap.assert_jobs_count(1)
             self.assertEqual(trap.enqueued_jobs[0].channel, self.partner.channel_name)
             trap.perform_enqueued_jobs()
@@ -136,7 +138,7 @@ class TestX12Files(EdiCommon, TransactionCase):
             self.assertEqual(handle.read(), exchange.attachment_id.raw)
         # without an outbound path nothing is uploaded: the file waits for download
         self.partner.file_outbound_path = False
-        kept = self.Exchange._edi_send_x12(self.partner, "214", [values])
+        kept = self.Exchange._edi_send_x12(self.partner, "214", [OUTBOUND_214])
         self.assertEqual((kept.state, kept.file_id), ("processed", self.env["logistics.file"]))
         with self.assertRaisesRegex(UserError, "no file channel"):
             kept.action_send_again()
@@ -179,17 +181,8 @@ class TestX12Files(EdiCommon, TransactionCase):
     def test_an_outbound_exchange_follows_the_upload_of_its_file(self):
         """Sent once uploaded; a failed upload puts the exchange in error with the
         file's message; Send again uploads it and clears the error."""
-        values = {
-            "B10": {"shipment_ref": "EDI/OUT/00001", "scac": "WIDG"},
-            "LX": [
-                {
-                    "LX": {"number": "1"},
-                    "AT7": [{"AT7": {"status": "AF", "date": "20261126", "time": "0930"}}],
-                }
-            ],
-        }
         with trap_jobs() as trap:
-            exchange = self.Exchange._edi_send_x12(self.partner, "214", [values])
+            exchange = self.Exchange._edi_send_x12(self.partner, "214", [OUTBOUND_214])
             self.assertEqual((exchange.state, exchange.file_id.state), ("processed", "pending"))
             self.assertFalse(exchange.sent_at)
             shutil.rmtree(self.outbox)  # the partner's folder is gone: a permanent failure
