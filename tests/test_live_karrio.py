@@ -401,3 +401,165 @@ def test_ups_pushes_tracking_to_the_real_server(server):
         process.terminate()
         process.wait(timeout=10)
     print(f"\nUPS push: subscribed and delivered in {time.monotonic() - started:.1f} s")
+
+
+# the lock timeout of a job's transaction of its own (logistics_sync_base/jobs.py)
+# and Odoo's log of the UPDATE it stopped
+LOCK_TIMEOUT_SECONDS = 10
+FINISH_LOCKED_OUT = (
+    r"odoo\.sql_db: bad query: b' UPDATE \"stock_picking\"[\s\S]*"
+    r"\nERROR: canceling statement due to lock timeout(\nCONTEXT: [^\n]*)?\n*\Z"
+)
+
+
+@pytest.mark.server_log_allows(FINISH_LOCKED_OUT)
+def test_a_booking_the_transfer_is_locked_against_is_kept_and_applied_later(server):
+    """A karrio booking is stored and applied to the transfer in one transaction of
+    its own (its labels come with it).  Here a user's transaction holds the transfer
+    while the carrier answers, past the job's lock timeout: the booking and its
+    label are committed all the same, the transfer is not (the job is retried by
+    queue_job); once the user's transaction ends the next run applies the stored
+    booking without a second request to the carrier."""
+    started = time.monotonic()
+    process, url = _fake_module().spawn(
+        [
+            "--carrier",
+            "ups",
+            "--client-id",
+            CLIENT_ID,
+            "--client-secret",
+            CLIENT_SECRET,
+            "--webhook-secret",
+            "unused",
+            # time for the test to take the transfer's row while the booking is out
+            "--latency-ms",
+            "1500",
+            "--max-lifetime",
+            "120",
+        ]
+    )
+    try:
+        company = server.call("res.company", "search_read", [], ["partner_id"], limit=1)[0]
+        [germany] = server.call("res.country", "search", [("code", "=", "DE")])
+        server.call(
+            "res.partner",
+            "write",
+            [company["partner_id"][0]],
+            {"street": "Friedrichstr. 1", "city": "Berlin", "zip": "10117", "country_id": germany},
+        )
+        customer = server.call(
+            "res.partner",
+            "create",
+            {
+                "name": "Locked recipient",
+                "street": "Hohe Str. 1",
+                "city": "Koeln",
+                "zip": "50667",
+                "country_id": germany,
+                "phone": "+49 221 123456",
+            },
+        )
+        product = server.call(
+            "product.product",
+            "create",
+            {"name": "Locked parcel", "is_storable": False, "weight": 1},
+        )
+        service = server.call(
+            "product.product", "create", {"name": "Locked ship", "type": "service"}
+        )
+        login = unique_code("ls_locked_stock")
+        make_user(server, login, "base.group_user", "stock.group_stock_user")
+        clerk = UserRpc(server, login)
+        with watching(server) as watch:
+            endpoint_id, channel = create_endpoint(
+                server,
+                watch,
+                unique_code("karrio-locked"),
+                kind="carrier",
+                carrier_protocol="karrio",
+                karrio_carrier="ups",
+                karrio_settings=json.dumps(_settings("ups")),
+                carrier_service="ups_standard",
+                base_url=url,
+                http_timeout=10,
+                tracking_mode="poll",
+            )
+            carrier = server.call(
+                "delivery.carrier",
+                "create",
+                {
+                    "name": "Karrio live UPS locked",
+                    "product_id": service,
+                    "delivery_type": "logistics_sync",
+                    "integration_level": "rate_and_ship",
+                    "logistics_endpoint_id": endpoint_id,
+                },
+            )
+            picking_id = outgoing_transfer(server, customer, product, carrier)
+            moves = clerk.call("stock.move", "search", [("picking_id", "=", picking_id)])
+            clerk.call("stock.move", "write", moves, {"quantity": 1, "picked": True})
+            validated = clerk.call(
+                "stock.picking", "button_validate", [picking_id], context={"skip_sms": True}
+            )
+            assert validated is True, validated
+            # a user's transaction saves the transfer and stays open: the booking job
+            # (advisory lock and key share only) calls the carrier meanwhile
+            user = server.pg_connect()
+            try:
+                with user.cursor() as cr:
+                    cr.execute("UPDATE stock_picking SET note = note WHERE id = %s", (picking_id,))
+                deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS + 60
+                while time.monotonic() < deadline:
+                    [job] = watch.jobs(channel, "_logistics_book_job")
+                    if job["retry"] >= 1 and job["state"] in ("pending", "enqueued"):
+                        break
+                    time.sleep(0.5)
+                else:
+                    raise AssertionError(f"the booking job did not give up on the lock: {job}")
+                # PostgreSQL's lock_not_available, retried by the job's retry pattern
+                assert "55P03" in (job["result"] or ""), job
+                # the booking and its label are committed; the transfer is not booked
+                stored = watch.rows(
+                    "SELECT b.shipment_id, count(r.ir_attachment_id)"
+                    " FROM logistics_carrier_booking b LEFT JOIN"
+                    " ir_attachment_logistics_carrier_booking_rel r"
+                    " ON r.logistics_carrier_booking_id = b.id"
+                    " WHERE b.picking_id = %s GROUP BY b.shipment_id",
+                    picking_id,
+                )
+                assert len(stored) == 1, f"the booking is not committed: {stored}"
+                [[shipment, labels]] = stored
+                assert labels == 1, labels
+                [[state, tracking]] = watch.rows(
+                    "SELECT logistics_booking_state, carrier_tracking_ref FROM stock_picking"
+                    " WHERE id = %s",
+                    picking_id,
+                )
+                assert (state, tracking) == ("queued", None), (state, tracking)
+            finally:
+                user.rollback()
+                user.close()
+            # the wait the retry pattern asks (about 30 s) is not the subject here
+            watch.rows("UPDATE queue_job SET eta = NULL WHERE uuid = %s RETURNING 1", job["uuid"])
+
+            def booked():
+                [row] = watch.rows(
+                    "SELECT logistics_booking_state, logistics_carrier_shipment_id,"
+                    " logistics_label_id FROM stock_picking WHERE id = %s",
+                    picking_id,
+                )
+                return row if row[0] == "booked" else None
+
+            _state, applied, label_id = settle(watch, booked, "the stored booking applied")
+            assert_no_idle_in_transaction(watch)
+            [job] = watch.jobs(channel, "_logistics_book_job")
+            assert job["state"] == "done", job
+        assert applied == shipment and label_id, (applied, shipment, label_id)
+        stats = sim_stats(url)
+        [name] = stats["bookings_by_reference"]
+        assert stats["bookings_by_reference"] == {name: 1}, stats
+        assert stats["bookings"] == 1, stats
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    print(f"\nbooking kept through a locked transfer in {time.monotonic() - started:.1f} s")

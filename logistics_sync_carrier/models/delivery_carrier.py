@@ -7,6 +7,21 @@ from odoo.exceptions import UserError
 from ..adapters import CarrierError, karrio_adapter
 from odoo.addons.logistics_sync_base.jobs import record_outside
 
+# what a carrier is sent of an address (read alone: a booking job reads each address
+# once, not res.partner's other columns)
+ADDRESS_FIELDS = [
+    "name",
+    "street",
+    "street2",
+    "city",
+    "zip",
+    "country_id",
+    "state_id",
+    "phone",
+    "mobile",
+    "email",
+]
+
 
 class DeliveryCarrier(models.Model):
     _inherit = "delivery.carrier"
@@ -111,6 +126,7 @@ class DeliveryCarrier(models.Model):
 
     @api.model
     def _logistics_recipient(self, partner):
+        partner.fetch(ADDRESS_FIELDS)
         return {
             "name": partner.name or "",
             "street": partner.street or "",
@@ -235,7 +251,7 @@ class DeliveryCarrier(models.Model):
                     ref=delivery.name,
                 )
             )
-        payload = delivery._logistics_shipment_payload(endpoint)
+        payload = delivery._logistics_shipment_payload(endpoint, client)
         key = f"{delivery.logistics_booking_key or delivery.name}-return"
         try:
             result = client.book_return(payload, key)

@@ -7,6 +7,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import file_path
 
 from ..adapters import CarrierAuth, CarrierError, client_for, karrio_adapter
+from .delivery_carrier import ADDRESS_FIELDS
 from odoo.addons.logistics_sync_base.jobs import record_outside
 
 _logger = logging.getLogger(__name__)
@@ -226,7 +227,11 @@ class LogisticsEndpoint(models.Model):
 
     def _karrio_shipper(self):
         """The sender's address: the company's."""
+        # only what is sent (a job reads them once per booking: not the company's
+        # and its partner's hundred other columns)
+        self.company_id.fetch(["name", "partner_id"])
         partner = self.company_id.partner_id
+        partner.fetch(ADDRESS_FIELDS)
         return {
             "name": partner.name or "",
             "company": self.company_id.name or "",

@@ -5,7 +5,9 @@ Validating a transfer never waits on a carrier: ``send_to_shipper`` (called by
 Odoo when a transfer with a "rate and ship" carrier is validated, or by the
 "Send to shipper" button) only stores an idempotency key and queues a job on
 the endpoint's channel.  The job books, persists the carrier's reference in a
-transaction of its own right away, then fetches the label.
+transaction of its own right away, then fetches the label (a karrio carrier's
+labels come with the booking: it is stored and applied in one transaction, the
+application in a savepoint of it).
 
 Every retry (the job's own, the "Retry booking" button, "Send to shipper"
 again) reuses the transfer's key until the carrier confirms a cancellation: a
@@ -27,6 +29,7 @@ import logging
 import math
 import uuid
 from datetime import timedelta
+from typing import NamedTuple
 
 import psycopg2
 from markupsafe import Markup
@@ -39,6 +42,12 @@ from odoo.addons.logistics_sync_base.lib.locks import SnapshotConflict, claim
 from odoo.addons.logistics_sync_base.lib.retry import retry_delay
 
 _logger = logging.getLogger(__name__)
+
+
+class _Unapplied(NamedTuple):
+    """A booking stored whose application to the transfer failed: ``error``."""
+
+    error: Exception
 
 
 class CarrierUnavailable(Exception):
@@ -322,8 +331,13 @@ class StockPicking(models.Model):
             booking = self._logistics_booking_look_up(endpoint, client)
         if not booking:
             result = client.book(
-                self._logistics_shipment_payload(endpoint), self.logistics_booking_key
+                self._logistics_shipment_payload(endpoint, client), self.logistics_booking_key
             )
+            if endpoint.carrier_protocol == "karrio":
+                # the labels came with the booking: nothing is asked after it, so it
+                # is stored and applied to the transfer in one transaction
+                endpoint._circuit_record(True)
+                return self._logistics_persist_and_finish(result)
             booking = self._logistics_persist_booking(result)
             label = result.get("label_pdf")
         if endpoint.carrier_protocol == "karrio":
@@ -348,8 +362,9 @@ class StockPicking(models.Model):
             lambda env: env[self._name].browse(self.id)._logistics_booking_finish(booking, label),
         )
 
-    def _logistics_booking_finish(self, booking, label):
-        """The carrier's booking and label onto the transfer, after the last call."""
+    def _logistics_booking_finish(self, booking, label, labels=None):
+        """The carrier's booking and label onto the transfer, after the last call
+        (``labels``: the attachments stored with the booking, when known)."""
         self._logistics_apply_booking(booking)
         if self.logistics_booking_lookup_since:
             self.logistics_booking_lookup_since = False
@@ -357,7 +372,7 @@ class StockPicking(models.Model):
             self._logistics_booking_found(booking)
         try:
             with self.env.cr.savepoint():
-                return self._logistics_booking_done(label)
+                return self._logistics_booking_done(label, labels=labels)
         except psycopg2.OperationalError:
             raise
         except Exception as exc:  # noqa: BLE001 - booked at the carrier whatever fails here
@@ -368,7 +383,7 @@ class StockPicking(models.Model):
             )
             return f"booked, with an error after: {exc}"
 
-    def _logistics_shipment_payload(self, endpoint):
+    def _logistics_shipment_payload(self, endpoint, client=None):
         weight = self.shipping_weight or self.weight or 1.0
         payload = {
             "reference": self.name,
@@ -379,20 +394,19 @@ class StockPicking(models.Model):
         if endpoint.tracking_mode == "webhook" and endpoint.webhook_url:
             payload["webhook_url"] = endpoint.webhook_url
         if endpoint.carrier_protocol == "karrio":
-            payload.update(self._logistics_karrio_payload(endpoint))
+            payload.update(self._logistics_karrio_payload(endpoint, payload["recipient"], client))
         return payload
 
-    def _logistics_karrio_payload(self, endpoint):
+    def _logistics_karrio_payload(self, endpoint, recipient, client=None):
         """What a real carrier needs beyond the in-house API: parcels (one per
-        package, else one for the transfer), the sender, customs data when the
-        shipment leaves the sender's country."""
+        package, else one for the transfer), the sender (``client``'s when given),
+        customs data when the shipment leaves the sender's country."""
         packages = self.move_line_ids.result_package_id
         parcels = [
             {"weight_kg": round(package.shipping_weight or package.weight or 0.1, 3)}
             for package in packages
         ] or [{"weight_kg": round(self.shipping_weight or self.weight or 1.0, 3)}]
-        shipper = endpoint._karrio_shipper()
-        recipient = self.carrier_id._logistics_recipient(self.partner_id)
+        shipper = getattr(client, "shipper", None) or endpoint._karrio_shipper()
         values = {"parcels": parcels, "shipper": shipper}
         if (
             recipient["country"]
@@ -406,9 +420,21 @@ class StockPicking(models.Model):
         """HS code, origin country, value and incoterm of what leaves the country."""
         sale = self.sale_id if "sale_id" in self._fields else False
         incoterm = sale.incoterm.code if sale and "incoterm" in sale._fields else False
+        # only what is declared is read (not the moves', products' and company's
+        # other columns: a booking job reads them once)
+        self.company_id.fetch(["currency_id", "incoterm_id"])
         currency = (sale.currency_id if sale else self.company_id.currency_id).name
+        moves = self.move_ids
+        moves.fetch(
+            ["state", "product_id", "quantity", "product_uom_qty"]
+            + (["sale_line_id"] if "sale_line_id" in moves._fields else [])
+        )
+        moves.product_id.fetch(["product_tmpl_id", "weight"])
+        moves.product_id.product_tmpl_id.fetch(
+            ["name", "list_price", "hs_code", "country_of_origin"]
+        )
         items = []
-        for move in self.move_ids.filtered(lambda m: m.state != "cancel"):
+        for move in moves.filtered(lambda m: m.state != "cancel"):
             product = move.product_id
             quantity = move.quantity or move.product_uom_qty
             price = move.sale_line_id.price_unit if "sale_line_id" in move._fields else 0.0
@@ -428,11 +454,8 @@ class StockPicking(models.Model):
             "items": items,
         }
 
-    def _logistics_persist_booking(self, result):
-        """Store the carrier's reference at once, in a transaction of its own, so that
-        nothing failing later (label download, a crash) can lose a booking made.
-        Returns the booking's values, applied to the transfer after the last call."""
-        values = {
+    def _logistics_booking_values(self, result):
+        return {
             "picking_id": self.id,
             "idempotency_key": self.logistics_booking_key,
             "shipment_id": result["shipment_id"],
@@ -442,30 +465,67 @@ class StockPicking(models.Model):
             "currency": result.get("currency") or False,
             "replayed": bool(result.get("replayed")),
         }
+
+    def _logistics_store_booking(self, values, labels):
+        """The booking record and its labels (one attachment per parcel, stored with
+        the booking itself: a re-run of the job finds them and never asks the
+        carrier again)."""
+        booking = self.env["logistics.carrier.booking"].create(values)
+        if labels:
+            prefix = self.carrier_id._get_delivery_label_prefix()
+            booking.label_ids = self.env["ir.attachment"].create(
+                [
+                    {
+                        "name": f"{prefix}-{self.name}-{label['parcel']}.{label['format'].lower()}",
+                        "raw": label["data"],
+                        "mimetype": label["mimetype"],
+                        "res_model": "stock.picking",
+                        "res_id": self.id,
+                    }
+                    for label in labels
+                ]
+            )
+        return booking
+
+    def _logistics_persist_booking(self, result):
+        """Store the carrier's reference at once, in a transaction of its own, so that
+        nothing failing later (label download, a crash) can lose a booking made.
+        Returns the booking's values, applied to the transfer after the last call."""
+        values = self._logistics_booking_values(result)
         labels = result.get("labels") or []
-        name = self.name
-        prefix = self.carrier_id._get_delivery_label_prefix()
-
-        def store(env):
-            booking = env["logistics.carrier.booking"].create(values)
-            if labels:
-                # one attachment per parcel, stored with the booking itself: a
-                # re-run of the job finds them and never asks the carrier again
-                booking.label_ids = env["ir.attachment"].create(
-                    [
-                        {
-                            "name": f"{prefix}-{name}-{label['parcel']}.{label['format'].lower()}",
-                            "raw": label["data"],
-                            "mimetype": label["mimetype"],
-                            "res_model": "stock.picking",
-                            "res_id": self.id,
-                        }
-                        for label in labels
-                    ]
-                )
-
-        record_outside(self.env, store)
+        record_outside(
+            self.env,
+            lambda env: env[self._name].browse(self.id)._logistics_store_booking(values, labels),
+        )
         return values
+
+    def _logistics_persist_and_finish(self, result):
+        """A booking after which nothing is asked of the carrier (its labels came
+        with it): stored and applied to the transfer in one transaction of its own
+        (one transaction less than ``_logistics_persist_booking`` then
+        ``_logistics_booking_finish``).  Applying it runs in a savepoint: when it
+        fails (a user's save of the transfer meanwhile, a lock held past the
+        timeout, our own code) the booking is committed all the same and the error
+        raised after it, so the job's next run applies the stored booking
+        (``_logistics_recovered_booking``) without asking the carrier again."""
+        values = self._logistics_booking_values(result)
+        labels = result.get("labels") or []
+
+        def store_and_finish(env):
+            picking = env[self._name].browse(self.id)
+            booking = picking._logistics_store_booking(values, labels)
+            try:
+                with env.cr.savepoint():
+                    return picking._logistics_booking_finish(
+                        values, False, labels=booking.label_ids
+                    )
+            except Exception as exc:  # noqa: BLE001 - raised once the booking is committed
+                return _Unapplied(exc)
+
+        outcome = record_outside(self.env, store_and_finish)
+        if isinstance(outcome, _Unapplied):
+            raise outcome.error
+        return outcome
 
     def _logistics_recovered_booking(self):
         """The booking this transfer has (values to apply), or the one a previous run
@@ -524,7 +584,7 @@ class StockPicking(models.Model):
                 cost = 0.0
         return carrier.with_context(order=self.sale_id)._apply_margins(cost)
 
-    def _logistics_booking_done(self, label):
+    def _logistics_booking_done(self, label, labels=None):
         values = {
             "logistics_booking_state": "booked",
             "logistics_booking_error": False,
@@ -536,7 +596,7 @@ class StockPicking(models.Model):
             attachment = self.carrier_id._logistics_label_attachment(self, label)
             values["logistics_label_id"] = attachment.id
         elif label is False:
-            attachment = self._logistics_booking_record().label_ids
+            attachment = labels if labels is not None else self._logistics_booking_record().label_ids
             values["logistics_label_id"] = attachment[:1].id
         self.write(values)
         body = Markup("%s<br/>%s") % (
@@ -547,7 +607,9 @@ class StockPicking(models.Model):
             ),
             _("Cost: %(price).2f", price=self.carrier_price or 0.0),
         )
-        self.message_post(body=body, attachment_ids=attachment.ids)
+        # a note on the transfer (what message_post makes of a body without a
+        # subtype), without asking who to notify: nobody follows internal notes
+        self._message_log(body=body, attachment_ids=attachment.ids)
         if self.sale_id and hasattr(self, "_add_delivery_cost_to_so"):
             self._add_delivery_cost_to_so()
         return f"booked {self.logistics_carrier_shipment_id}"

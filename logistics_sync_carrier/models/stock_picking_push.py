@@ -39,15 +39,20 @@ class StockPicking(models.Model):
     )
     logistics_push_error = fields.Char(string="Carrier push error", copy=False, readonly=True)
 
-    def _logistics_booking_done(self, label):
-        # runs in the booking job's second transaction (record_outside): the
+    def _logistics_booking_done(self, label, labels=None):
+        # runs in the booking job's transaction of its own (record_outside): the
         # subscription job is stored and committed with the tracking number
-        result = super()._logistics_booking_done(label)
+        result = super()._logistics_booking_done(label, labels=labels)
         self._logistics_push_enqueue()
         return result
 
     def _logistics_push_enqueue(self):
         for picking in self.filtered("carrier_tracking_ref"):
+            # the three fields deciding it first (no other column of the endpoint
+            # read for a carrier that does not push)
+            picking.carrier_id.logistics_endpoint_id.sudo().fetch(
+                ["carrier_protocol", "karrio_push", "karrio_carrier", "company_id"]
+            )
             endpoint = picking.carrier_id._logistics_endpoint()
             if not (
                 endpoint.carrier_protocol == "karrio"

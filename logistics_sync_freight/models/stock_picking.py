@@ -71,8 +71,8 @@ class StockPicking(models.Model):
                 return Expected._freeze(self, values)
         return Expected
 
-    def _logistics_booking_done(self, label):
-        result = super()._logistics_booking_done(label)
+    def _logistics_booking_done(self, label, labels=None):
+        result = super()._logistics_booking_done(label, labels=labels)
         for picking in self:
             values = picking._freight_expected_from_booking()
             if values:
