@@ -3,74 +3,138 @@
 
 Run by bench/booking.  Starts the simulator and the UPS fake (127.0.0.1, their
 own ports, they stop by themselves), configures a bench carrier endpoint on each,
-then in one run, after N no-op jobs not counted (the workers warm up):
-1. N no-op jobs on the carrier endpoint's channel (capacity 2): jobs done per second;
-2. N transfers whose bookings are queued at once (what validating them does):
-   bookings done per second (book, store the answer, fetch the label, attach it);
-3. with ``--karrio``: N no-op jobs on the karrio endpoint's channel, then N
-   bookings through karrio's UPS extension against the UPS fake (one call, the
-   label in the answer, stored with the booking).
+then in one run, after N no-op jobs on each channel not counted (the workers warm
+up), ``--rounds`` rounds of, on each endpoint's channel (capacity 2):
+1. N / rounds no-op jobs: jobs done per second;
+2. N / rounds transfers whose bookings are queued at once (what validating them
+   does): bookings done per second (REST: book, store the answer, fetch the label,
+   attach it; with ``--karrio``, through karrio's UPS extension against the UPS fake:
+   one call, the labels in the answer, stored with the booking).
+Each kind's rate is its jobs over the time they took, from the first job started to
+the last one done (queue_job's own dates: no polling in the figure), summed over the
+rounds.  Alternating the kinds in rounds puts the same background load on the
+baseline and on the bookings: a single no-op arm before a single booking arm
+measured the two minutes apart (their ratio moved with whatever else the machine
+did meanwhile, 0.27-0.33 over three runs).
 """
 
 import argparse
 import importlib.util
+import statistics
 import time
 import xmlrpc.client
 from pathlib import Path
 
+import benchdb
+
 ROOT = Path(__file__).resolve().parents[1]
 SIMULATOR = ROOT / "logistics_sync_carrier" / "simulator" / "carrier_simulator.py"
 KARRIO_FAKE = ROOT / "logistics_sync_carrier" / "simulator" / "karrio_fake.py"
+Bench = "logistics.sync.bench.row"
 
 
-def _noop_rate(call, channel, count):
-    """No-op jobs done per second on ``channel``."""
-    uuids = call("logistics.sync.bench.row", "bench_enqueue_noop", count, channel)
-    started = time.perf_counter()
-    while (
-        call("queue.job", "search_count", [("uuid", "in", uuids), ("state", "=", "done")]) < count
-    ):
+def _span(call, pg, domain, count):
+    """Seconds from the first of ``count`` jobs started to the last done, once they
+    are all done (``domain``: those jobs; the dates read in SQL, to the microsecond
+    that Odoo's read drops)."""
+    while call("queue.job", "search_count", [*domain, ("state", "=", "done")]) < count:
         time.sleep(0.1)
-    return count / (time.perf_counter() - started)
-
-
-def _measure(call, setup, count):
-    """(no-op jobs per second, bookings per second, labels) on ``setup``'s channel."""
-    Bench = "logistics.sync.bench.row"
-    noop = _noop_rate(call, setup["channel"], count)
-    ids = call(Bench, "bench_make_pickings", setup["carrier_id"], count)
-    call(Bench, "bench_queue_bookings", ids)
-    started = time.perf_counter()
-    while (
-        call(
-            "stock.picking",
-            "search_count",
-            [("id", "in", ids), ("logistics_booking_state", "=", "booked")],
+    ids = call("queue.job", "search", domain)
+    with pg.cursor() as cr:
+        cr.execute(
+            "SELECT extract(epoch FROM max(date_done) - min(date_started))"
+            " FROM queue_job WHERE id = ANY(%s)",
+            (ids,),
         )
-        < count
-    ):
-        time.sleep(0.1)
-    booking = count / (time.perf_counter() - started)
+        return float(cr.fetchone()[0])
+
+
+def _noop(call, pg, channel, count):
+    uuids = call(Bench, "bench_enqueue_noop", count, channel)
+    return _span(call, pg, [("uuid", "in", uuids)], count)
+
+
+def _bookings(call, pg, setup, count):
+    """(seconds, transfers booked, labels attached) of ``count`` bookings."""
+    ids = call(Bench, "bench_make_pickings", setup["carrier_id"], count)
+    [last] = call("queue.job", "search_read", [], ["id"], order="id desc", limit=1) or [{"id": 0}]
+    call(Bench, "bench_queue_bookings", ids)
+    domain = [
+        ("id", ">", last["id"]),
+        ("channel", "=", setup["channel"]),
+        ("method_name", "=", "_logistics_book_job"),
+    ]
+    seconds = _span(call, pg, domain, count)
+    booked = call(
+        "stock.picking",
+        "search_count",
+        [("id", "in", ids), ("logistics_booking_state", "=", "booked")],
+    )
     labels = call(
         "stock.picking", "search_count", [("id", "in", ids), ("logistics_label_id", "!=", False)]
     )
-    return noop, booking, labels
+    return seconds, booked, labels
+
+
+class Arm:
+    """One endpoint's figures over the rounds."""
+
+    def __init__(self, name, setup):
+        self.name, self.setup = name, setup
+        self.noop_jobs = self.noop_seconds = self.jobs = self.seconds = 0
+        self.booked = self.labels = 0
+        self.round_ratios = []
+
+    def round(self, call, pg, count):
+        noop = _noop(call, pg, self.setup["channel"], count)
+        seconds, booked, labels = _bookings(call, pg, self.setup, count)
+        self.noop_jobs += count
+        self.noop_seconds += noop
+        self.jobs += count
+        self.seconds += seconds
+        self.booked += booked
+        self.labels += labels
+        self.round_ratios.append((count / seconds) / (count / noop))
+
+    @property
+    def noop_rate(self):
+        return self.noop_jobs / self.noop_seconds
+
+    @property
+    def rate(self):
+        return self.jobs / self.seconds
+
+    def report(self):
+        ratios = ", ".join(f"{ratio:.2f}" for ratio in self.round_ratios)
+        print(f"{self.name}, channel {self.setup['channel']} (capacity 2)")
+        print(f"  no-op queue_job      {self.noop_rate:7.1f} jobs/s ({self.noop_jobs} jobs)")
+        print(
+            f"  bookings             {self.rate:7.1f} bookings/s ({self.jobs} transfers,"
+            f" {self.booked} booked, {self.labels} with their label)"
+        )
+        print(
+            f"  ratio bookings/no-op jobs: {self.rate / self.noop_rate:.2f}"
+            f" (rounds: {ratios}; median {statistics.median(self.round_ratios):.2f})"
+        )
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=8079)
     parser.add_argument("--db", default="logistics_sync_bench")
+    parser.add_argument("--conf", required=True, help="the served Odoo's configuration file")
     parser.add_argument("--bookings", type=int, default=200)
     parser.add_argument("--latency-ms", type=int, default=0, help="the simulator's answer delay")
     parser.add_argument("--karrio", action="store_true", help="also through karrio (UPS fake)")
     parser.add_argument("--karrio-label", choices=("PDF", "ZPL"), default="PDF")
+    parser.add_argument("--rounds", type=int, default=4, help="no-op and booking rounds")
     args = parser.parse_args()
     url = f"http://127.0.0.1:{args.port}"
     uid = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common").authenticate(
         args.db, "admin", "admin", {}
     )
     models = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/object", allow_none=True)
+    pg = benchdb.connect(args.conf)
 
     def call(model, method, *a, **k):
         return models.execute_kw(args.db, uid, "admin", model, method, list(a), k)
@@ -96,17 +160,14 @@ def main():
             "900",
         ]
     )
+    fake = None
     try:
-        Bench = "logistics.sync.bench.row"
-        setup = call(Bench, "bench_carrier_setup", sim_url, "bench-key")
-        count = args.bookings
-        # warm-up, not counted: the workers' first jobs after the server started are
-        # slower (caches, the runner's connections); without it the first arm's
-        # no-op rate was measured cold and the two arms' baselines differed by 60 %
-        _noop_rate(call, setup["channel"], count)
-
-        noop, booking, labels = _measure(call, setup, count)
-        karrio = None
+        arms = [
+            Arm(
+                "REST carrier, carrier simulator",
+                call(Bench, "bench_carrier_setup", sim_url, "bench-key"),
+            )
+        ]
         if args.karrio:
             spec = importlib.util.spec_from_file_location("lsync_karrio_fake", KARRIO_FAKE)
             fake_module = importlib.util.module_from_spec(spec)
@@ -127,33 +188,37 @@ def main():
                     "900",
                 ]
             )
-            try:
-                karrio_setup = call(Bench, "bench_karrio_setup", fake_url, "bench", "bench-secret")
-                karrio = _measure(call, karrio_setup, count)
-            finally:
-                fake.terminate()
-                fake.wait(10)
+            setup = call(
+                Bench,
+                "bench_karrio_setup",
+                fake_url,
+                "bench",
+                "bench-secret",
+                label=args.karrio_label,
+            )
+            arms.append(Arm(f"karrio UPS (fake), {args.karrio_label} labels", setup))
+        # warm-up, not counted: the workers' first jobs after the server started are
+        # slower (caches, the runner's connections)
+        for arm in arms:
+            _noop(call, pg, arm.setup["channel"], args.bookings)
+        per_round = max(1, args.bookings // args.rounds)
+        for _round in range(args.rounds):
+            for arm in arms:
+                arm.round(call, pg, per_round)
     finally:
+        if fake is not None:
+            fake.terminate()
+            fake.wait(10)
         sim.terminate()
         sim.wait(10)
-    print(f"channel {setup['channel']} (capacity 2), simulator latency {args.latency_ms} ms")
-    print(f"  no-op queue_job      {noop:7.1f} jobs/s ({count} jobs)")
-    print(
-        f"  carrier bookings     {booking:7.1f} bookings/s ({count} transfers, {labels} labels attached)"
-    )
-    print(f"  ratio bookings/no-op jobs: {booking / noop:.2f}")
-    if karrio:
-        k_noop, k_booking, k_labels = karrio
-        print(f"karrio UPS (fake), {args.karrio_label} labels, its own channel (capacity 2)")
-        print(f"  no-op queue_job      {k_noop:7.1f} jobs/s ({count} jobs)")
+    print(f"simulator latency {args.latency_ms} ms, {args.rounds} rounds of {per_round}")
+    for arm in arms:
+        arm.report()
+    if len(arms) == 2:
+        rest, karrio = arms
+        cost = (1000 / karrio.rate) - (1000 / rest.rate)
         print(
-            f"  karrio bookings      {k_booking:7.1f} bookings/s ({count} transfers,"
-            f" {k_labels} labels attached)"
-        )
-        print(f"  ratio bookings/no-op jobs: {k_booking / k_noop:.2f}")
-        cost = (1000 / k_booking) - (1000 / booking)
-        print(
-            f"  karrio against our REST adapter: {k_booking / booking:.2f} x the rate,"
+            f"karrio against our REST adapter: {karrio.rate / rest.rate:.2f} x the rate,"
             f" {cost:+.1f} ms per booking"
         )
 

@@ -188,6 +188,8 @@ try:
         stats.sort_stats("tottime").print_stats(int(os.environ.get("BENCH_TOP", "70")) // 2)
         for name in filter(None, os.environ.get("BENCH_CALLERS", "").split(",")):
             stats.print_callers(name)
+        for name in filter(None, os.environ.get("BENCH_CALLEES", "").split(",")):
+            stats.print_callees(name)
         print(out.getvalue())
 finally:
     server.terminate()

@@ -596,9 +596,22 @@ class StockPicking(models.Model):
             attachment = self.carrier_id._logistics_label_attachment(self, label)
             values["logistics_label_id"] = attachment.id
         elif label is False:
-            attachment = labels if labels is not None else self._logistics_booking_record().label_ids
+            attachment = (
+                labels if labels is not None else self._logistics_booking_record().label_ids
+            )
             values["logistics_label_id"] = attachment[:1].id
-        self.write(values)
+        # One note on the transfer carries the booking, its labels and the tracked
+        # changes (Carrier booking: Booking queued -> Booked) instead of a note and
+        # a tracking message of its own; logged like Odoo's tracking (what
+        # message_post makes of a body without a subtype, without asking who to
+        # notify: nobody follows internal notes).
+        tracked = self._track_get_fields().intersection(values)
+        initial = {name: self[name] for name in tracked}
+        self.with_context(mail_notrack=True).write(values)
+        _changes, tracking_value_ids = self._mail_track(
+            self.fields_get(tracked, attributes=("string", "type", "selection", "currency_field")),
+            initial,
+        )
         body = Markup("%s<br/>%s") % (
             _(
                 "Booked with %(carrier)s: tracking number %(ref)s.",
@@ -607,9 +620,9 @@ class StockPicking(models.Model):
             ),
             _("Cost: %(price).2f", price=self.carrier_price or 0.0),
         )
-        # a note on the transfer (what message_post makes of a body without a
-        # subtype), without asking who to notify: nobody follows internal notes
-        self._message_log(body=body, attachment_ids=attachment.ids)
+        self._message_log(
+            body=body, attachment_ids=attachment.ids, tracking_value_ids=tracking_value_ids
+        )
         if self.sale_id and hasattr(self, "_add_delivery_cost_to_so"):
             self._add_delivery_cost_to_so()
         return f"booked {self.logistics_carrier_shipment_id}"

@@ -154,6 +154,22 @@ class TestKarrioCarriers(KarrioCommon, TransactionCase):
         self.assertEqual(set(labels.mapped("mimetype")), {"application/pdf"})
         self.assertTrue(all(base64.b64decode(a.datas).startswith(b"%PDF-") for a in labels))
         self.assertIn(picking.logistics_label_id, labels)
+        # one note in the chatter: the booking, its labels and the state change
+        [note] = picking.message_ids.filtered(lambda m: "Booked with" in (m.body or ""))
+        self.assertIn(picking.carrier_tracking_ref, note.body)
+        self.assertEqual(note.attachment_ids, labels)
+        self.assertEqual(note.subtype_id, self.env.ref("mail.mt_note"))
+        [change] = note.tracking_value_ids
+        self.assertEqual(change.field_id.name, "logistics_booking_state")
+        self.assertEqual(
+            (change.old_value_char, change.new_value_char), ("Booking queued", "Booked")
+        )
+        self.assertFalse(
+            picking.message_ids.tracking_value_ids.filtered(
+                lambda v: v.new_value_char == "Booked" and v.mail_message_id != note
+            ),
+            "no second message for the same change",
+        )
         stats = self.fakes["ups"].stats()
         self.assertEqual(stats["bookings_by_reference"], {picking.name: 1})
         sent = self.fakes["ups"].last_booking()
