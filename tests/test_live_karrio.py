@@ -111,6 +111,94 @@ def _states(watch, ids):
     return {row[0]: {"name": row[1], "state": row[2], "tracking": row[3]} for row in rows}
 
 
+def _spawn_ups(*options):
+    """A UPS fake of its own, without faults (``options``: more of its options)."""
+    return _fake_module().spawn(
+        [
+            "--carrier",
+            "ups",
+            "--client-id",
+            CLIENT_ID,
+            "--client-secret",
+            CLIENT_SECRET,
+            "--webhook-secret",
+            "unused",
+            "--max-lifetime",
+            "120",
+            *options,
+        ]
+    )
+
+
+def _one_ups_delivery(server, watch, url, name, **endpoint):
+    """A UPS endpoint on the fake at ``url`` (``endpoint``: more of its values), its
+    carrier, and a delivery from Germany that a new Inventory / User validates:
+    ``(endpoint id, channel, transfer id)``."""
+    company = server.call("res.company", "search_read", [], ["partner_id"], limit=1)[0]
+    [germany] = server.call("res.country", "search", [("code", "=", "DE")])
+    server.call(
+        "res.partner",
+        "write",
+        [company["partner_id"][0]],
+        {"street": "Friedrichstr. 1", "city": "Berlin", "zip": "10117", "country_id": germany},
+    )
+    customer = server.call(
+        "res.partner",
+        "create",
+        {
+            "name": f"Live {name} recipient",
+            "street": "Hohe Str. 1",
+            "city": "Koeln",
+            "zip": "50667",
+            "country_id": germany,
+            "phone": "+49 221 123456",
+        },
+    )
+    product = server.call(
+        "product.product",
+        "create",
+        {"name": f"Live {name} parcel", "is_storable": False, "weight": 1},
+    )
+    service = server.call(
+        "product.product", "create", {"name": f"Live {name} shipping", "type": "service"}
+    )
+    login = unique_code(f"ls_{name}_stock")
+    make_user(server, login, "base.group_user", "stock.group_stock_user")
+    clerk = UserRpc(server, login)
+    endpoint_id, channel = create_endpoint(
+        server,
+        watch,
+        unique_code(f"karrio-{name}"),
+        kind="carrier",
+        carrier_protocol="karrio",
+        karrio_carrier="ups",
+        karrio_settings=json.dumps(_settings("ups")),
+        carrier_service="ups_standard",
+        base_url=url,
+        tracking_mode="poll",
+        **endpoint,
+    )
+    carrier = server.call(
+        "delivery.carrier",
+        "create",
+        {
+            "name": f"Karrio live UPS {name}",
+            "product_id": service,
+            "delivery_type": "logistics_sync",
+            "integration_level": "rate_and_ship",
+            "logistics_endpoint_id": endpoint_id,
+        },
+    )
+    picking_id = outgoing_transfer(server, customer, product, carrier)
+    moves = clerk.call("stock.move", "search", [("picking_id", "=", picking_id)])
+    clerk.call("stock.move", "write", moves, {"quantity": 1, "picked": True})
+    validated = clerk.call(
+        "stock.picking", "button_validate", [picking_id], context={"skip_sms": True}
+    )
+    assert validated is True, validated
+    return endpoint_id, channel, picking_id
+
+
 def test_twenty_transfers_over_two_flaky_carriers_each_booked_once(server, fakes):
     started = time.monotonic()
     company = server.call("res.company", "search_read", [], ["partner_id"], limit=1)[0]
@@ -292,85 +380,18 @@ def test_ups_pushes_tracking_to_the_real_server(server):
     them: the transfer shows delivered without any poll."""
     started = time.monotonic()
     server.call("ir.config_parameter", "set_param", "web.base.url", server.url)
-    process, url = _fake_module().spawn(
-        [
-            "--carrier",
-            "ups",
-            "--client-id",
-            CLIENT_ID,
-            "--client-secret",
-            CLIENT_SECRET,
-            "--webhook-secret",
-            "unused",
-            "--max-lifetime",
-            "120",
-        ]
-    )
+    process, url = _spawn_ups()
     try:
-        company = server.call("res.company", "search_read", [], ["partner_id"], limit=1)[0]
-        [germany] = server.call("res.country", "search", [("code", "=", "DE")])
-        server.call(
-            "res.partner",
-            "write",
-            [company["partner_id"][0]],
-            {"street": "Friedrichstr. 1", "city": "Berlin", "zip": "10117", "country_id": germany},
-        )
-        customer = server.call(
-            "res.partner",
-            "create",
-            {
-                "name": "Push live recipient",
-                "street": "Hohe Str. 1",
-                "city": "Koeln",
-                "zip": "50667",
-                "country_id": germany,
-                "phone": "+49 221 123456",
-            },
-        )
-        product = server.call(
-            "product.product",
-            "create",
-            {"name": "Push live parcel", "is_storable": False, "weight": 1},
-        )
-        service = server.call("product.product", "create", {"name": "Push ship", "type": "service"})
-        login = unique_code("ls_push_stock")
-        make_user(server, login, "base.group_user", "stock.group_stock_user")
-        clerk = UserRpc(server, login)
         with watching(server) as watch:
-            code = unique_code("karrio-push")
-            endpoint_id, _channel = create_endpoint(
+            endpoint_id, _channel, picking_id = _one_ups_delivery(
                 server,
                 watch,
-                code,
-                kind="carrier",
-                carrier_protocol="karrio",
-                karrio_carrier="ups",
-                karrio_settings=json.dumps(_settings("ups")),
-                carrier_service="ups_standard",
-                base_url=url,
+                url,
+                "push",
                 http_timeout=2,
                 retry_base_seconds=1,
-                tracking_mode="poll",
                 karrio_push=True,
             )
-            carrier = server.call(
-                "delivery.carrier",
-                "create",
-                {
-                    "name": "Karrio live UPS push",
-                    "product_id": service,
-                    "delivery_type": "logistics_sync",
-                    "integration_level": "rate_and_ship",
-                    "logistics_endpoint_id": endpoint_id,
-                },
-            )
-            picking_id = outgoing_transfer(server, customer, product, carrier)
-            moves = clerk.call("stock.move", "search", [("picking_id", "=", picking_id)])
-            clerk.call("stock.move", "write", moves, {"quantity": 1, "picked": True})
-            validated = clerk.call(
-                "stock.picking", "button_validate", [picking_id], context={"skip_sms": True}
-            )
-            assert validated is True, validated
 
             def delivered():
                 [row] = watch.rows(
@@ -421,87 +442,13 @@ def test_a_booking_the_transfer_is_locked_against_is_kept_and_applied_later(serv
     queue_job); once the user's transaction ends the next run applies the stored
     booking without a second request to the carrier."""
     started = time.monotonic()
-    process, url = _fake_module().spawn(
-        [
-            "--carrier",
-            "ups",
-            "--client-id",
-            CLIENT_ID,
-            "--client-secret",
-            CLIENT_SECRET,
-            "--webhook-secret",
-            "unused",
-            # time for the test to take the transfer's row while the booking is out
-            "--latency-ms",
-            "1500",
-            "--max-lifetime",
-            "120",
-        ]
-    )
+    # time for the test to take the transfer's row while the booking is out
+    process, url = _spawn_ups("--latency-ms", "1500")
     try:
-        company = server.call("res.company", "search_read", [], ["partner_id"], limit=1)[0]
-        [germany] = server.call("res.country", "search", [("code", "=", "DE")])
-        server.call(
-            "res.partner",
-            "write",
-            [company["partner_id"][0]],
-            {"street": "Friedrichstr. 1", "city": "Berlin", "zip": "10117", "country_id": germany},
-        )
-        customer = server.call(
-            "res.partner",
-            "create",
-            {
-                "name": "Locked recipient",
-                "street": "Hohe Str. 1",
-                "city": "Koeln",
-                "zip": "50667",
-                "country_id": germany,
-                "phone": "+49 221 123456",
-            },
-        )
-        product = server.call(
-            "product.product",
-            "create",
-            {"name": "Locked parcel", "is_storable": False, "weight": 1},
-        )
-        service = server.call(
-            "product.product", "create", {"name": "Locked ship", "type": "service"}
-        )
-        login = unique_code("ls_locked_stock")
-        make_user(server, login, "base.group_user", "stock.group_stock_user")
-        clerk = UserRpc(server, login)
         with watching(server) as watch:
-            endpoint_id, channel = create_endpoint(
-                server,
-                watch,
-                unique_code("karrio-locked"),
-                kind="carrier",
-                carrier_protocol="karrio",
-                karrio_carrier="ups",
-                karrio_settings=json.dumps(_settings("ups")),
-                carrier_service="ups_standard",
-                base_url=url,
-                http_timeout=10,
-                tracking_mode="poll",
+            _endpoint_id, channel, picking_id = _one_ups_delivery(
+                server, watch, url, "locked", http_timeout=10
             )
-            carrier = server.call(
-                "delivery.carrier",
-                "create",
-                {
-                    "name": "Karrio live UPS locked",
-                    "product_id": service,
-                    "delivery_type": "logistics_sync",
-                    "integration_level": "rate_and_ship",
-                    "logistics_endpoint_id": endpoint_id,
-                },
-            )
-            picking_id = outgoing_transfer(server, customer, product, carrier)
-            moves = clerk.call("stock.move", "search", [("picking_id", "=", picking_id)])
-            clerk.call("stock.move", "write", moves, {"quantity": 1, "picked": True})
-            validated = clerk.call(
-                "stock.picking", "button_validate", [picking_id], context={"skip_sms": True}
-            )
-            assert validated is True, validated
             # a user's transaction saves the transfer and stays open: the booking job
             # (advisory lock and key share only) calls the carrier meanwhile
             user = server.pg_connect()
