@@ -50,16 +50,17 @@ def claim(cr, table, ids):
     ids = sorted(set(ids))
     if not ids:
         return
-    rows = locking(
-        cr,
+    # pg_try_advisory_xact_lock never waits nor fails on a conflict (it answers
+    # false): no savepoint needed, unlike the row lock below
+    cr.execute(
         SQL(
             "SELECT bool_and(pg_try_advisory_xact_lock(%s::regclass::oid::int, id))"
             " FROM unnest(%s::int[]) AS id",
             table,
             ids,
-        ),
+        )
     )
-    if not rows[0][0]:
+    if not cr.fetchone()[0]:
         raise SnapshotConflict("advisory")
     locking(
         cr,

@@ -34,7 +34,7 @@ from typing import NamedTuple
 import psycopg2
 from markupsafe import Markup
 
-from odoo import _, fields, models
+from odoo import Command, _, fields, models
 
 from ..adapters import PermanentCarrierError, TransientCarrierError, UncertainCarrierError
 from odoo.addons.logistics_sync_base.jobs import Fail, Retry, record_outside, run_job
@@ -470,10 +470,10 @@ class StockPicking(models.Model):
         """The booking record and its labels (one attachment per parcel, stored with
         the booking itself: a re-run of the job finds them and never asks the
         carrier again)."""
-        booking = self.env["logistics.carrier.booking"].create(values)
+        attachments = self.env["ir.attachment"]
         if labels:
             prefix = self.carrier_id._get_delivery_label_prefix()
-            booking.label_ids = self.env["ir.attachment"].create(
+            attachments = attachments.create(
                 [
                     {
                         "name": f"{prefix}-{self.name}-{label['parcel']}.{label['format'].lower()}",
@@ -485,7 +485,14 @@ class StockPicking(models.Model):
                     for label in labels
                 ]
             )
-        return booking
+        # created whole (labels and company given: no second write of the row)
+        return self.env["logistics.carrier.booking"].create(
+            {
+                **values,
+                "company_id": self.company_id.id,
+                "label_ids": [Command.set(attachments.ids)],
+            }
+        )
 
     def _logistics_persist_booking(self, result):
         """Store the carrier's reference at once, in a transaction of its own, so that
