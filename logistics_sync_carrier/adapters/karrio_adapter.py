@@ -56,6 +56,7 @@ from .auth import CarrierAuth
 from .base import CarrierClientBase
 from .errors import PermanentCarrierError, TransientCarrierError
 from odoo.addons.logistics_sync_base.adapters import http
+from odoo.addons.logistics_sync_base.lib import mapping, timeparse
 
 _logger = logging.getLogger(__name__)
 _karrio_logger = logging.getLogger("karrio")
@@ -917,9 +918,7 @@ def to_canonical(carrier, tracking_number, event, utc_times=None):
         occurred += ":00Z"
     if not re.search(r"(Z|[+-]\d\d:\d\d)$", occurred):
         occurred += "Z"
-    key = f"{carrier}:{tracking_number}:{occurred}:{event.code or event.status or ''}"
     result = {
-        "event_id": key[:255],
         "shipment_ref": tracking_number,
         "tracking_ref": tracking_number,
         "milestone": milestone,
@@ -931,7 +930,35 @@ def to_canonical(carrier, tracking_number, event, utc_times=None):
         result["description"] = str(event.description)[:4096]
     if event.location:
         result["location"] = {"city": str(event.location)[:128]}
+    result["event_id"] = scan_event_id(result)
     return result
+
+
+# The fields a scan's event id is derived from, polled (``to_canonical``) or pushed
+# (``lib/push_presets.py``: base's mapping derives it with ``map_event_id_fields``):
+# one scan, one id, so the endpoint stores it once whichever way it came.
+SCAN_ID_FIELDS = ("tracking_ref", "source_status", "occurred_at")
+
+
+def scan_event_id(event):
+    """The id base's mapping derives for a pushed scan (``mapping.derive_event_id``
+    over ``SCAN_ID_FIELDS``, the time in UTC as the mapping writes it), for a
+    canonical event of the polling."""
+    try:
+        occurred = timeparse.to_rfc3339(event["occurred_at"])
+    except ValueError:
+        occurred = event["occurred_at"]  # refused by the schema anyway
+    return mapping.derive_event_id({**event, "occurred_at": occurred}, SCAN_ID_FIELDS)
+
+
+def legacy_event_id(event):
+    """The id the polling gave an event before the polled and pushed ids were made
+    one (``carrier:tracking:time:code``): an event stored under it is not stored
+    again (readme/USAGE.md)."""
+    return (
+        f"{event.get('carrier', '')}:{event.get('tracking_ref', '')}:"
+        f"{event.get('occurred_at', '')}:{event.get('source_status', '')}"
+    )[:255]
 
 
 def refusal_messages(body):

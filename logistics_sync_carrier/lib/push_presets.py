@@ -11,10 +11,13 @@ What each carrier documents, and what is unclear, is in readme/CONFIGURE.md.
 
 from functools import partial
 
+from ..adapters.karrio_adapter import SCAN_ID_FIELDS
 from ..adapters.karrio_push import status_rows
 from odoo.addons.logistics_sync_base.lib import presets
 
-_IDS = "tracking_ref,source_status,occurred_at"  # the pushes carry no event id
+# the pushes carry no event id: the polling's (karrio_adapter.scan_event_id), so a
+# scan pushed and polled is stored once
+_IDS = ",".join(SCAN_ID_FIELDS)
 
 PUSH_PRESETS = {
     # UPS Track Alert (UPS-API/api-documentation, UPSTrackAlert.yaml, webhook

@@ -3,6 +3,7 @@ from . import (
     logistics_carrier_booking,
     logistics_endpoint,
     logistics_endpoint_push,
+    logistics_event,
     logistics_rate_rule,
     sale_order,
     stock_picking,

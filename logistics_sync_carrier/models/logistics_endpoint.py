@@ -335,6 +335,14 @@ class LogisticsEndpoint(models.Model):
         accepted = self.with_company(self.company_id)._poll_tracking()
         return f"{accepted} events accepted"
 
+    def _karrio_not_stored_before(self, events):
+        """``events`` without those stored under the id the polling gave them before
+        a scan had one id polled or pushed (``karrio_adapter.legacy_event_id``): the
+        history of a shipment polled before the upgrade is not stored twice."""
+        legacy = {karrio_adapter.legacy_event_id(event): event for event in events}
+        stored = self.env["logistics.event"].sudo()._stored_hashes(self, list(legacy))
+        return [event for key, event in legacy.items() if key not in stored] if stored else events
+
     def _poll_domain(self):
         """The open shipments of this endpoint a poll asks the carrier about."""
         self.ensure_one()
@@ -391,6 +399,10 @@ class LogisticsEndpoint(models.Model):
                     "Polling %s: %s payload(s) do not fit the mapping", self.code, len(errors)
                 )
                 continue
+            if self.carrier_protocol == "karrio":
+                events = natives = self._karrio_not_stored_before(events)
+                if not events:
+                    continue
             status, body = (
                 self.env["logistics.event"].sudo()._ingest(self, events, originals=natives)
             )

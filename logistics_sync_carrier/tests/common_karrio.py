@@ -181,6 +181,36 @@ class KarrioCommon(CarrierCommon):
         cls._karrio_endpoints(cls.fakes, second=("FedEx", "test-fedex"))
         cls.clerk = plain_user(cls, "ls_karrio_clerk", "stock.group_stock_user")
 
+    @classmethod
+    def _setup_usps(cls, carriers=("usps",), second=None):
+        """A New York shipper and recipient, the USPS fake (``cls.fake``) and an
+        endpoint per karrio carrier of ``carriers`` on it."""
+        cls._setup_logistics()
+        cls.env["ir.config_parameter"].sudo().set_param(
+            "logistics_sync.allow_http_loopback", "True"
+        )
+        us = cls.env.ref("base.us")
+        ny = cls.env.ref("base.state_us_27")
+        for partner, street, zip_code, phone in (
+            (cls.company.partner_id, "1 Main St", "10001", "+1 212 555 0100"),
+            (cls.customer, "350 5th Ave", "10118", "+1 212 555 0199"),
+        ):
+            partner.write(
+                {
+                    "street": street,
+                    "city": "New York",
+                    "zip": zip_code,
+                    "country_id": us.id,
+                    "state_id": ny.id,
+                    "phone": phone,
+                }
+            )
+        cls.product.write({"weight": 2.0, "hs_code": "8479.89", "country_of_origin": us.id})
+        cls.fake = KarrioFake("usps", "--seed", "5")
+        cls.addClassCleanup(cls.fake.stop)
+        cls.fakes = dict.fromkeys(carriers, cls.fake)
+        cls._karrio_endpoints(cls.fakes, second=second)
+
     def _perform_round(self, trap, jobs=()):
         """As CarrierCommon's, each job on its own endpoint's channel."""
         channels = {e.channel_name for e in self.endpoints.values()}

@@ -17,6 +17,7 @@ from odoo.tools import mute_logger
 
 from ..adapters import karrio_adapter, karrio_push
 from .common_karrio import KarrioCommon
+from odoo.addons.logistics_sync_base.tests.common_access import plain_user
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
 
@@ -131,6 +132,18 @@ class TestKarrioPush(KarrioCommon, HttpCase):
 
     def _events(self, endpoint):
         return self.env["logistics.event"].search([("endpoint_id", "=", endpoint.id)])
+
+    def _wait_pushes(self, fake, count):
+        deadline = time.monotonic() + 20
+        while fake.stats()["pushes_sent"] < count and time.monotonic() < deadline:
+            time.sleep(0.2)
+        self.assertEqual(fake.stats()["pushes_sent"], count, fake.stats())
+
+    def _fallback_poll(self, endpoint, picking):
+        """The daily poll of a pushed shipment (its last poll a day ago)."""
+        picking.logistics_polled_at = fields.Datetime.now() - timedelta(hours=25)
+        self.assertIn(picking, self.env["stock.picking"].search(endpoint._poll_domain()))
+        return endpoint._job_poll_tracking()
 
     def _refused(self, response, status, code):
         self.assertEqual(response.status_code, status, response.text)
@@ -320,35 +333,144 @@ class TestKarrioPush(KarrioCommon, HttpCase):
 
     @mute_logger(*QUIET)
     def test_subscription_refused_is_shown_on_the_transfer(self):
-        ups = self._push_on("ups")
-        picking, [job] = self._booked()
-        picking.carrier_tracking_ref = "1Z999AA19999999999"  # a number UPS does not know
+        self._push_on("ups")
+        # a number UPS does not know
+        self._subscription_refused("ups", "1Z999AA19999999999", "valid tracking number")
+
+    def _subscription_refused(self, carrier, number, words):
+        """The subscription job of a booking whose tracking number the carrier does not
+        know: refused, shown on the transfer, the secret never in the message."""
+        picking, [job] = self._booked(carrier)
+        picking.carrier_tracking_ref = number
         self.assertTrue(job.perform().startswith("refused"))
         self.assertEqual(picking.logistics_push_state, "refused")
-        self.assertIn("valid tracking number", picking.logistics_push_error)
-        self.assertNotIn("carrier-push-secret", picking.logistics_push_error)
+        self.assertIn(words, picking.logistics_push_error)
+        secret = self.endpoints[carrier].sudo().signing_secret
+        self.assertNotIn(secret, picking.logistics_push_error)
         self.assertIn("polled instead", picking.message_ids[0].body)
-        self.assertEqual(self.fakes["ups"].stats()["subscriptions"], [])
-        self.assertIn(picking, self.env["stock.picking"].search(ups._poll_domain()))
+        self.assertEqual(self.fakes[carrier].stats()["subscriptions"], [])
+        poll_domain = self.endpoints[carrier]._poll_domain()
+        self.assertIn(picking, self.env["stock.picking"].search(poll_domain))
 
     @mute_logger(*QUIET)
     def test_subscription_retried_while_the_carrier_fails(self):
         self._push_on("ups")
-        picking, [job] = self._booked()
-        self.fakes["ups"].script_faults({"kind": "503"})
+        self._subscription_retried("ups", "503")
+
+    def _subscription_retried(self, carrier, kind):
+        """The subscription job retried while the carrier answers ``kind``, then done."""
+        fake = self.fakes[carrier]
+        picking, [job] = self._booked(carrier)
+        fake.script_faults({"kind": kind})
         # (not assertRaises: Odoo's rolls its savepoint back, the error recorded with it)
         try:
             job.perform()
         except RetryableJobError as exc:
             self.assertGreaterEqual(exc.seconds, 1)
         else:
-            self.fail("a carrier answering 503 is retried")
+            self.fail(f"a carrier answering {kind} is retried")
         picking.invalidate_recordset()
-        self.assertIn("503", picking.logistics_push_error)
+        self.assertIn(kind, picking.logistics_push_error)
         self.assertFalse(picking.logistics_push_state)
+        self.assertEqual(fake.stats()["subscriptions"], [])
         self.assertTrue(job.perform().startswith("subscribed"))
         self.assertEqual(picking.logistics_push_state, "subscribed")
         self.assertFalse(picking.logistics_push_error)
+        self.assertEqual(fake.stats()["subscriptions"], [picking.carrier_tracking_ref])
+
+    # ------------------------------------------------------------- one scan, one event
+    @mute_logger(*QUIET)
+    def test_ups_scan_pushed_and_polled_is_one_event(self):
+        self.env["ir.config_parameter"].sudo().set_param("web.base.url", self.base_url())
+        ups = self._push_on("ups")
+        ups.invalidate_recordset(["webhook_url"])
+        picking, [job] = self._booked()
+        # polled first (the pickup scan, at once), then UPS pushes every scan
+        ups._job_poll_tracking()
+        polled = self._events(ups)
+        self.assertIn("PU", polled.mapped("source_status"))
+        self.assertTrue(job.perform().startswith("subscribed"))
+        self._wait_pushes(self.fakes["ups"], 3)
+        events = self._events(ups)
+        self.assertEqual(
+            sorted(events.mapped("source_status")),
+            ["DP", "KB", "PU"],
+            "the pickup pushed after it was polled is the same event; two other scans, two events",
+        )
+        self.assertIn(polled, events, "the scan stored first stands")
+        # the daily poll of a pushed shipment: every scan known already
+        self.assertEqual(self._fallback_poll(ups, picking), "0 events accepted")
+        self.assertEqual(self._events(ups), events)
+        self._process_pending(ups)
+        self.assertEqual(picking.logistics_milestone, "delivered")
+        self.assertEqual(len(picking.logistics_event_ids), 3)
+
+    @mute_logger(*QUIET)
+    def test_fedex_scan_pushed_and_polled_is_one_event(self):
+        fedex = self._push_on("fedex", secret="fedex-security-token-77")
+        picking, jobs = self._booked("fedex")
+        self.assertEqual(jobs, [], "FedEx pushes by account: no subscription")
+        number = picking.carrier_tracking_ref
+        fedex._job_poll_tracking()
+        polled = self._events(fedex)
+        self.assertNotIn("DL", polled.mapped("source_status"), "delivered 3 s after the booking")
+        pickup = polled.filtered(lambda event: event.source_status == "PU")
+        self.assertTrue(pickup)
+
+        def push(code, text, at):
+            # FedEx writes the scan's local time with its offset (Memphis, UTC-6)
+            local = (at - timedelta(hours=6)).strftime("%Y-%m-%dT%H:%M:%S-06:00")
+            body = fedex_event(number, code, text, local)
+            raw = json.dumps(body).encode()
+            signature = _b64_hmac("fedex-security-token-77", raw)
+            return self._post(fedex, body, {"fdx-signature": signature})
+
+        # the pickup pushed after it was polled (other details: postal code, words)
+        response = push("PU", "Picked up at FedEx location", pickup.occurred_at)
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(response.json()["events"][0]["status"], "duplicate")
+        # the delivery (3 s after the pickup at the fake) pushed before it is polled
+        delivered_at = pickup.occurred_at + timedelta(seconds=3)
+        response = push("DL", "Delivered", delivered_at)
+        self.assertEqual(response.status_code, 202, response.text)
+        self.assertEqual(len(self._events(fedex)), len(polled) + 1, "two scans, two events")
+        time.sleep(max(0, (delivered_at - fields.Datetime.now()).total_seconds()) + 1.2)
+        self._fallback_poll(fedex, picking)
+        events = self._events(fedex)
+        self.assertEqual(sorted(events.mapped("source_status")), ["DL", "IT", "PU"])
+        self.assertEqual(
+            events.filtered(lambda event: event.source_status == "DL").location_postal_code,
+            "38118",
+            "the pushed delivery stands",
+        )
+
+    def test_an_event_polled_before_the_upgrade_is_not_stored_again(self):
+        ups = self.endpoints["ups"]
+        picking, _jobs = self._booked()
+        number = picking.carrier_tracking_ref
+        [event, *_more] = ups._carrier_client().track([number])[number]
+        self.assertTrue(event["event_id"].startswith("h-"), "the push's id")
+        # stored by the polling of the previous version, under its id then
+        before = {
+            **event,
+            "event_id": f"ups:{number}:{event['occurred_at']}:{event['source_status']}",
+        }
+        status, _body = self.env["logistics.event"].sudo()._ingest(ups, [before])
+        self.assertEqual(status, 202)
+        ups._job_poll_tracking()
+        events = self._events(ups)
+        scans = [(e.source_status, e.occurred_at) for e in events]
+        self.assertEqual(len(scans), len(set(scans)), "no scan stored twice")
+        self.assertIn(before["event_id"], events.mapped("external_id"))
+        # elsewhere, an id stored with other content is still a conflict (base's 409)
+        rest = self.env["logistics.endpoint"].create(
+            {"name": "In-house", "code": "push-rest-409", "kind": "carrier"}
+        )
+        Event = self.env["logistics.event"].sudo()
+        self.assertEqual(Event._ingest(rest, [event])[0], 202)
+        status, body = Event._ingest(rest, [{**event, "description": "other words"}])
+        self.assertEqual((status, body["error"]["code"]), (409, "conflict"))
+        self.assertEqual(len(self._events(rest)), 1)
 
     def test_polling_stays_the_fallback(self):
         ups = self._push_on("ups")
@@ -375,3 +497,83 @@ class TestKarrioPush(KarrioCommon, HttpCase):
         ups.karrio_push = False
         picking.logistics_push_until = now + timedelta(days=1)
         self.assertIn(picking, search(ups._poll_domain()), "push switched off")
+
+
+@tagged("post_install", "-at_install")
+class TestKarrioPushUsps(KarrioCommon, HttpCase):
+    """USPS Subscriptions - Tracking against the USPS fake, booked by an Inventory / User."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_usps()
+        cls.usps = cls.endpoints["usps"]
+        cls.clerk = plain_user(cls, "ls_push_usps_clerk", "stock.group_stock_user")
+
+    def setUp(self):
+        super().setUp()
+        self.fake.reset()
+        karrio_adapter.forget_tokens(f"{self.env.cr.dbname}/{self.usps.id}/usps")
+        self.env["ir.config_parameter"].sudo().set_param("web.base.url", self.base_url())
+        self.usps.write({"karrio_push": True, "signing_secret": "usps-subscription-secret-0123456"})
+        self.usps.invalidate_recordset(["webhook_url"])
+
+    _booked = TestKarrioPush._booked
+    _events = TestKarrioPush._events
+    _wait_pushes = TestKarrioPush._wait_pushes
+    _fallback_poll = TestKarrioPush._fallback_poll
+    _subscription_retried = TestKarrioPush._subscription_retried
+    _subscription_refused = TestKarrioPush._subscription_refused
+
+    def test_usps_subscription_sends_the_listener_and_its_secret(self):
+        picking, jobs = self._booked("usps")
+        [job] = jobs  # queued once the tracking number is known, on the endpoint's channel
+        self.assertEqual(job.method_name, "_logistics_push_subscribe_job")
+        self.assertEqual(job.channel, self.usps.channel_name)
+        self.assertTrue(job.perform().startswith("subscribed "))
+        self.assertEqual(picking.logistics_push_state, "subscribed")
+        self.assertFalse(picking.logistics_push_error)
+        # USPS states no end: DEFAULT_DAYS
+        self.assertAlmostEqual(
+            picking.logistics_push_until,
+            fields.Datetime.now() + timedelta(days=30),
+            delta=timedelta(minutes=5),
+        )
+        self.assertIn("pushes the tracking events", picking.message_ids[0].body)
+        self.assertEqual(self.fake.stats()["subscriptions"], [picking.carrier_tracking_ref])
+        # USPS notifies the listener URL sent, signed with the secret sent: taken
+        self._wait_pushes(self.fake, 4)
+        events = self._events(self.usps).sorted("occurred_at")
+        self.assertEqual(events.mapped("source_status"), ["03", "NT", "02", "01"])
+        self.assertEqual(set(events.mapped("tracking_ref")), {picking.carrier_tracking_ref})
+        # the job again: nothing asked of the carrier
+        before = self.fake.stats()["requests"]
+        picking._logistics_push_subscribe_job()
+        self.assertEqual(self.fake.stats()["requests"], before)
+
+    @mute_logger(*QUIET)
+    def test_usps_subscription_refused_is_shown_on_the_transfer(self):
+        # a number USPS does not know
+        self._subscription_refused("usps", "9205500000000000000000", "cannot be found")
+
+    @mute_logger(*QUIET)
+    def test_usps_subscription_retried_while_the_carrier_fails(self):
+        self._subscription_retried("usps", "500")
+
+    @mute_logger(*QUIET)
+    def test_usps_scan_pushed_and_polled_is_one_event(self):
+        picking, [job] = self._booked("usps")
+        self.usps._job_poll_tracking()
+        polled = self._events(self.usps)
+        self.assertIn("03", polled.mapped("source_status"))
+        self.assertTrue(job.perform().startswith("subscribed"))
+        # a notification per scan: accepted (polled already), in transit, notice left,
+        # delivered
+        self._wait_pushes(self.fake, 4)
+        events = self._events(self.usps)
+        self.assertEqual(sorted(events.mapped("source_status")), ["01", "02", "03", "NT"])
+        self.assertIn(polled, events)
+        self.assertEqual(self._fallback_poll(self.usps, picking), "0 events accepted")
+        self.assertEqual(self._events(self.usps), events)
+        self._process_pending(self.usps)
+        self.assertEqual(picking.logistics_milestone, "delivered")

@@ -15,7 +15,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
 from ..adapters import karrio_adapter
-from .common_karrio import CLIENT_SECRET, KarrioCommon, KarrioFake, karrio_settings
+from .common_karrio import CLIENT_SECRET, KarrioCommon, karrio_settings
 from .test_karrio import QUIET
 from odoo.addons.logistics_sync_base.tests.common_access import plain_user
 from odoo.addons.queue_job.tests.common import trap_jobs
@@ -26,31 +26,8 @@ class TestKarrioUsps(KarrioCommon, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._setup_logistics()
-        cls.env["ir.config_parameter"].sudo().set_param(
-            "logistics_sync.allow_http_loopback", "True"
-        )
-        us = cls.env.ref("base.us")
-        ny = cls.env.ref("base.state_us_27")
-        cls.company.partner_id.write(
-            {
-                "street": "1 Main St",
-                "city": "New York",
-                "zip": "10001",
-                "country_id": us.id,
-                "state_id": ny.id,
-                "phone": "+1 212 555 0100",
-            }
-        )
-        cls.customer.write(
-            {
-                "street": "350 5th Ave",
-                "city": "New York",
-                "zip": "10118",
-                "country_id": us.id,
-                "state_id": ny.id,
-                "phone": "+1 212 555 0199",
-            }
+        cls._setup_usps(
+            ("usps", "usps_international"), second=("USPS International", "test-usps-int")
         )
         cls.abroad = cls.env["res.partner"].create(
             {
@@ -62,12 +39,6 @@ class TestKarrioUsps(KarrioCommon, TransactionCase):
                 "phone": "+33 4 1234567",
             }
         )
-        cls.product.write({"weight": 2.0, "hs_code": "8479.89", "country_of_origin": us.id})
-        fake = KarrioFake("usps", "--seed", "5")
-        cls.addClassCleanup(fake.stop)
-        cls.fake = fake
-        cls.fakes = {"usps": fake, "usps_international": fake}
-        cls._karrio_endpoints(cls.fakes, second=("USPS International", "test-usps-int"))
         cls.clerk = plain_user(cls, "ls_usps_clerk", "stock.group_stock_user")
 
     def setUp(self):
