@@ -11,9 +11,16 @@ makes BENCH_N (60) transfers on its bench carrier and queues their bookings, the
 BENCH_N no-op jobs and the BENCH_N booking jobs one after the other in this process
 the way queue_job's ``/queue_job/runjob`` controller does (acquire, perform, done,
 commit), without the runner's HTTP round trip.  Prints milliseconds and SQL queries
-per job for both, then the functions taking the most time in the booking jobs
-(cProfile).  The first BENCH_WARM (5) jobs of each kind are not counted (imports,
-caches).  The transfers stay booked in the benchmark database.
+(on the job's own connection) per job for both, then the functions taking the most
+time in the booking jobs (cProfile).  The first BENCH_WARM (5) jobs of each kind are
+not counted (imports, caches).  The transfers stay booked in the benchmark database.
+
+More, by environment variable: BENCH_PROFILE=0 (times without cProfile's overhead);
+BENCH_PHASES=1 (with BENCH_PROFILE=0: wall time of the booking's parts and of every
+ORM fetch by model and number of fields); BENCH_SQL_LOG=<file> (with cProfile on: the
+SQL of the first counted booking, every connection); BENCH_TRACE=<models> (with
+BENCH_PHASES: the stack of each model's first fetch); BENCH_CALLERS / BENCH_CALLEES
+=<functions> (cProfile's callers / callees); BENCH_TOP (70 rows).
 """
 
 import cProfile
