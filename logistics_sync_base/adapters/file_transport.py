@@ -250,12 +250,21 @@ class SftpTransport:
         )
 
     def close(self):
-        if self.sftp is not None:
-            self.sftp.close()
+        """Best effort: a connection the server cut cannot say goodbye (paramiko
+        raises EOFError writing the close), and that must not replace the error
+        the operation raised (a TransientFileError the job retries)."""
+        import paramiko
+
+        try:
+            if self.sftp is not None:
+                self.sftp.close()
+        except (paramiko.SSHException, EOFError, OSError) as exc:
+            _logger.debug("SFTP %s: closing a lost connection: %r", self.shown, exc)
+        finally:
             self.sftp = None
-        if self._transport is not None:
-            self._transport.close()
-            self._transport = None
+            if self._transport is not None:
+                self._transport.close()
+                self._transport = None
 
     def __exit__(self, *exc):
         self.close()
