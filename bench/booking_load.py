@@ -81,24 +81,24 @@ class Arm:
 
     def __init__(self, name, setup):
         self.name, self.setup = name, setup
-        self.noop_jobs = self.noop_seconds = self.jobs = self.seconds = 0
+        # each round runs as many no-op jobs as bookings: ``jobs`` counts both
+        self.noop_seconds = self.jobs = self.seconds = 0
         self.booked = self.labels = 0
         self.round_ratios = []
 
     def round(self, call, pg, count):
         noop = _noop(call, pg, self.setup["channel"], count)
         seconds, booked, labels = _bookings(call, pg, self.setup, count)
-        self.noop_jobs += count
         self.noop_seconds += noop
         self.jobs += count
         self.seconds += seconds
         self.booked += booked
         self.labels += labels
-        self.round_ratios.append((count / seconds) / (count / noop))
+        self.round_ratios.append(noop / seconds)
 
     @property
     def noop_rate(self):
-        return self.noop_jobs / self.noop_seconds
+        return self.jobs / self.noop_seconds
 
     @property
     def rate(self):
@@ -107,7 +107,7 @@ class Arm:
     def report(self):
         ratios = ", ".join(f"{ratio:.2f}" for ratio in self.round_ratios)
         print(f"{self.name}, channel {self.setup['channel']} (capacity 2)")
-        print(f"  no-op queue_job      {self.noop_rate:7.1f} jobs/s ({self.noop_jobs} jobs)")
+        print(f"  no-op queue_job      {self.noop_rate:7.1f} jobs/s ({self.jobs} jobs)")
         print(
             f"  bookings             {self.rate:7.1f} bookings/s ({self.jobs} transfers,"
             f" {self.booked} booked, {self.labels} with their label)"

@@ -75,6 +75,8 @@ class LogisticsTplAsn(models.Model):
 
     @api.model
     def _tpl_notice(self, picking):
+        # sudo: the release and its packages are pipeline records, read for the
+        # notice whoever validated (as in _tpl_create_for)
         packages = picking.sudo().tpl_release_id.package_ids
         boxes = [
             {"sscc": p.sscc, "weight_kg": p.weight or None, "tracking_ref": p.tracking_ref or None}
@@ -137,6 +139,8 @@ class LogisticsTplAsn(models.Model):
                     company=company.name,
                 )
             )
+        # sudo: sequences are for administrators; the SSCC counter is drawn for any
+        # user whose validation announces a delivery
         serial = self.env["ir.sequence"].sudo().next_by_code("logistics_sync_3pl.sscc")
         return sscc.build(prefix, int(serial) % 10 ** (16 - len(prefix)))
 
@@ -177,6 +181,8 @@ class LogisticsTplAsn(models.Model):
                 client.send_asn(json.loads(self.payload), key)
         except PermanentTplError as exc:
             self.write({"state": "failed", "last_error": exc.message})
+            # sudo: the job's user may not write the transfer; the activity is for
+            # the endpoint's responsible
             self.picking_id.sudo().activity_schedule(
                 "logistics_sync_base.mail_activity_logistics_exception",
                 summary=self.env._("ASN refused: %(ref)s", ref=self.name),

@@ -168,6 +168,7 @@ class LogisticsTplRelease(models.Model):
     def _tpl_alert(self, summary, note):
         """An exception activity on the transfer for the endpoint's responsible."""
         for release in self:
+            # sudo: raised by pipeline jobs whatever their user's rights on the transfer
             release.picking_id.sudo().activity_schedule(
                 "logistics_sync_base.mail_activity_logistics_exception",
                 summary=summary,

@@ -161,6 +161,8 @@ class LogisticsEndpoint(models.Model):
 
     @api.constrains("carrier_protocol", "karrio_carrier", "karrio_settings")
     def _check_karrio_settings(self):
+        # sudo: the settings are a system administrators' field; the check runs on
+        # any save of the endpoint
         for endpoint in self.sudo():
             if endpoint.carrier_protocol != "karrio" or endpoint.kind != "carrier":
                 continue
@@ -174,6 +176,8 @@ class LogisticsEndpoint(models.Model):
             raise ValidationError(
                 self.env._("Endpoint %(name)s: choose the karrio carrier.", name=self.name)
             )
+        # sudo: a system administrators' secret, read to build the carrier's client
+        # whoever runs the job or asks for a rate (never shown or logged)
         text = self.sudo().karrio_settings or "{}"
         try:
             values = json.loads(text)
